@@ -1,0 +1,79 @@
+"""The ``genba`` command line: the contract IT scripts and other tools rely on.
+
+Each command group lives in its own module exposing ``register(subparsers)``;
+the module sets ``func`` on its parser to a function ``(args) -> int``.
+Commands owned by other packages (``genba update`` from the updater) are found
+through the ``genba.commands`` entry-point group so that ``engine`` never
+imports them. Exit codes: 0 ok, 1 failure or problems found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from types import ModuleType
+from typing import Any
+
+from engine.errors import BadInputError, GenbaError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+def _command_modules() -> list[ModuleType]:
+    # Imported here so `genba --help` stays quick and a broken optional module
+    # cannot stop the others from loading.
+    from engine.cli import ask_cmd, inspect_cmd
+
+    modules: list[ModuleType] = [inspect_cmd, ask_cmd]
+    for name in ("policy_cmd", "models_cmd", "doctor_cmd"):
+        try:
+            modules.append(__import__(f"engine.cli.{name}", fromlist=["register"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"engine.cli.{name}":
+                raise
+    return modules
+
+
+def _register_plugins(subparsers: Any) -> None:
+    """Add commands that other genba packages declare as ``genba.commands`` entry points."""
+    for ep in entry_points(group="genba.commands"):
+        try:
+            register: Callable[[Any], None] = ep.load()
+        except ImportError:
+            continue  # the package is not installed in this build
+        register(subparsers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used to generate docs)."""
+    parser = argparse.ArgumentParser(
+        prog="genba",
+        description="Offline-first assistant running a sparse Mixture-of-Experts model.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in _command_modules():
+        module.register(subparsers)
+    _register_plugins(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``genba``; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except BadInputError as exc:
+        print(f"genba: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GenbaError as exc:
+        print(f"genba: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("genba: interrupted", file=sys.stderr)
+        return 130

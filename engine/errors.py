@@ -1,0 +1,111 @@
+"""The engine's one error hierarchy.
+
+Every error the engine raises to its callers is a :class:`GenbaError`. Foreign
+exceptions (llama.cpp's ``ValueError``, gguf-py's parse errors, ``OSError`` from
+the file system, httpx errors) are wrapped at the boundary where they happen.
+Every message says what happened and what to do next, in one or two sentences
+an operator or an IT person can act on.
+
+::
+
+    GenbaError
+    ├── BadInputError                 the caller asked for something invalid (CLI exit code 2)
+    │   ├── ModelFileError            a model file cannot be used
+    │   │   ├── ModelNotFoundError
+    │   │   ├── NotGGUFError
+    │   │   ├── TruncatedModelError
+    │   │   ├── NotMoEError
+    │   │   └── UnsupportedArchitectureError
+    │   ├── ExpertCountError          N outside 1..expert_count (llama.cpp would abort)
+    │   ├── ContextTooLongError       prompt does not fit any context the model allows
+    │   └── SettingsError             a settings value or user-settings file is invalid
+    ├── ModelLoadError                llama.cpp refused to load or run a valid-looking file
+    ├── GenerationError               decoding failed mid-answer
+    ├── RemoteError                   the remote OpenAI-compatible server failed
+    │   ├── RemoteUnavailableError    cannot connect, offline, or disabled by policy
+    │   └── RemoteProtocolError       bad status, broken stream, malformed SSE
+    ├── ModelStoreError               model store / catalogue / download problems
+    │   └── DownloadError
+    └── CredentialError               the OS keyring is missing or refused access
+
+Cancellation is not an error: a cancelled answer ends with a final event whose
+``stop_reason`` is ``"cancelled"``.
+"""
+
+from __future__ import annotations
+
+
+class GenbaError(Exception):
+    """Root of every error the engine raises on purpose."""
+
+
+class BadInputError(GenbaError):
+    """The request, file or setting given by the caller is invalid (CLI exit code 2)."""
+
+
+class ModelFileError(BadInputError):
+    """A model file cannot be used by genba."""
+
+
+class ModelNotFoundError(ModelFileError):
+    """The model file does not exist or cannot be read."""
+
+
+class NotGGUFError(ModelFileError):
+    """The file is not a GGUF model file."""
+
+
+class TruncatedModelError(ModelFileError):
+    """The GGUF file ends before the data its header promises."""
+
+
+class NotMoEError(ModelFileError):
+    """The model is dense: it has no experts for genba to choose from."""
+
+
+class UnsupportedArchitectureError(ModelFileError):
+    """The bundled llama.cpp does not know the model's architecture."""
+
+
+class ExpertCountError(BadInputError):
+    """A requested number of active experts is outside what the model offers."""
+
+
+class ContextTooLongError(BadInputError):
+    """The prompt cannot fit into any context size the model and policy allow."""
+
+
+class SettingsError(BadInputError):
+    """A setting value or settings file is invalid."""
+
+
+class ModelLoadError(GenbaError):
+    """llama.cpp could not load the model or create its context."""
+
+
+class GenerationError(GenbaError):
+    """Generating an answer failed after it started."""
+
+
+class RemoteError(GenbaError):
+    """The remote OpenAI-compatible server could not answer."""
+
+
+class RemoteUnavailableError(RemoteError):
+    """The remote server cannot be reached, or remote use is off or offline."""
+
+
+class RemoteProtocolError(RemoteError):
+    """The remote server answered with an error status or a broken stream."""
+
+
+class ModelStoreError(GenbaError):
+    """The model store, catalogue or a model download has a problem."""
+
+
+class DownloadError(ModelStoreError):
+    """A model download failed or its bytes did not match the pinned hash."""
+
+
+class CredentialError(GenbaError):
+    """The OS keyring is unavailable or refused to store or return a secret."""

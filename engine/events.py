@@ -1,0 +1,62 @@
+"""The engine's event stream: the contract between the engine and every front end.
+
+An answer is a synchronous iterator of events: zero or more :class:`NoticeEvent`
+(for example "context trimmed", "remote failed, answering locally"), the
+:class:`TokenEvent` pieces of text as they are generated, and exactly one
+:class:`FinalEvent` at the end, which carries the numbers of the answer. Events
+are frozen dataclasses of plain values so they can cross threads and be stored
+as JSON (``dataclasses.asdict``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Route = Literal["local", "remote", "refuse"]
+StopReason = Literal["stop", "length", "cancelled", "error"]
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    """A piece of answer text, in order. ``route`` says which path produced it."""
+
+    text: str
+    route: Route = "local"
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something the operator should be told while the answer runs.
+
+    ``kind`` is a stable machine-readable word (``"trimmed"``, ``"reload"``,
+    ``"remote_failed"``, ``"fallback"``...); ``message`` is the human sentence.
+    """
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FinalEvent:
+    """The last event of every answer: what ran, why, and how fast."""
+
+    text: str
+    route: Route
+    reason: str
+    experts: int | None
+    context: int | None
+    prompt_tokens: int
+    generated_tokens: int
+    ttft_s: float | None
+    tokens_per_s: float | None
+    stop_reason: StopReason
+    model: str = ""
+    switch_s: float | None = None
+    error: str | None = None
+    routing: list[list[list[int]]] | None = field(default=None)
+    """With tracing on: ``routing[layer][token]`` is the list of expert ids llama.cpp
+    selected for that generated-or-prompt token in that MoE layer."""
+
+
+Event = TokenEvent | NoticeEvent | FinalEvent

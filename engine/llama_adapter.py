@@ -1,0 +1,342 @@
+"""The one module that talks to llama.cpp (through llama-cpp-python).
+
+Everything else in genba sees :class:`LlamaModel`, a narrow wrapper over
+``llama_cpp.Llama``: load a GGUF with a given number of active experts, turn a
+chat into tokens with the model's own template, stream token pieces, score a
+text (perplexity), and optionally record which experts llama.cpp's router picked.
+
+Why these choices:
+
+* ``llama_cpp`` is imported lazily, inside functions, so ``genba --help``,
+  inspection and the GUI start without loading the native library.
+* llama.cpp fixes the number of active experts when the model is loaded (the
+  ``<arch>.expert_used_count`` key override) and *aborts the process* for 0 or
+  more than the expert count, so N is validated here before llama.cpp sees it.
+* The routing trace uses llama.cpp's scheduler eval callback (``cb_eval``).
+  ``Llama`` has no argument for it, and a Python callback is called for every
+  graph node, which costs several percent of decode speed. So the callback is
+  installed only while tracing, by swapping the context for one created with
+  ``cb_eval`` set (weights stay loaded; only the KV cache is rebuilt).
+* ``ValueError``/``RuntimeError`` from llama-cpp-python become :mod:`engine.errors`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import ctypes
+import math
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ExpertCountError, GenerationError, ModelLoadError
+
+_GGML_MAX_DIMS = 4
+_GGML_MAX_SRC = 10
+_GGML_MAX_OP_PARAMS = 64
+_GGML_MAX_NAME = 64
+_TOPK_PREFIX = b"ffn_moe_topk-"
+_FALLBACK_TEMPLATE = (
+    "{% for message in messages %}{{ message['role'] | capitalize }}: "
+    "{{ message['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
+
+
+class _GgmlTensor(ctypes.Structure):
+    """Layout of ``struct ggml_tensor`` (ggml.h) — only read, never written."""
+
+
+_GgmlTensor._fields_ = [
+    ("type", ctypes.c_int),
+    ("buffer", ctypes.c_void_p),
+    ("ne", ctypes.c_int64 * _GGML_MAX_DIMS),
+    ("nb", ctypes.c_size_t * _GGML_MAX_DIMS),
+    ("op", ctypes.c_int),
+    ("op_params", ctypes.c_int32 * (_GGML_MAX_OP_PARAMS // 4)),
+    ("flags", ctypes.c_int32),
+    ("src", ctypes.POINTER(_GgmlTensor) * _GGML_MAX_SRC),
+    ("view_src", ctypes.POINTER(_GgmlTensor)),
+    ("view_offs", ctypes.c_size_t),
+    ("data", ctypes.c_void_p),
+    ("name", ctypes.c_char * _GGML_MAX_NAME),
+    ("extra", ctypes.c_void_p),
+    ("padding", ctypes.c_char * 8),
+]
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings for generation. ``temperature=0`` is greedy (deterministic)."""
+
+    temperature: float = 0.3
+    top_k: int = 40
+    top_p: float = 0.95
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = 0
+
+
+class RoutingRecorder:
+    """Collects the expert ids llama.cpp selects, per MoE layer and per token.
+
+    Fed from llama.cpp's compute threads through ``cb_eval``; read from the
+    caller's thread after each decode.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_layer: dict[int, list[list[int]]] = {}
+        self._callback: Any = None
+
+    def observe(self, tensor_ptr: int, ask: bool) -> bool:
+        """The ``cb_eval`` body: ask for top-k tensors, then copy their ids out."""
+        tensor = ctypes.cast(tensor_ptr, ctypes.POINTER(_GgmlTensor)).contents
+        name = bytes(tensor.name)
+        if not name.startswith(_TOPK_PREFIX):
+            return False
+        if ask:
+            return True
+        layer = int(name[len(_TOPK_PREFIX) :].split(b"\0", 1)[0])
+        n_used, n_tokens = int(tensor.ne[0]), int(tensor.ne[1])
+        row_stride, col_stride = int(tensor.nb[1]), int(tensor.nb[0])
+        base = int(tensor.data)
+        rows = []
+        for tok in range(n_tokens):
+            row_addr = base + tok * row_stride
+            rows.append(
+                [
+                    ctypes.c_int32.from_address(row_addr + e * col_stride).value
+                    for e in range(n_used)
+                ]
+            )
+        with self._lock:
+            self._by_layer.setdefault(layer, []).extend(rows)
+        return True
+
+    def take(self) -> list[list[list[int]]]:
+        """Return ``routing[layer][token] -> expert ids`` recorded so far and clear it."""
+        with self._lock:
+            layers = sorted(self._by_layer)
+            out = [self._by_layer[i] for i in layers]
+            self._by_layer = {}
+        return out
+
+
+def validate_experts(experts: int, expert_count: int) -> int:
+    """Return ``experts`` if 1 <= experts <= expert_count, else raise ExpertCountError."""
+    if isinstance(experts, bool) or not isinstance(experts, int):
+        raise ExpertCountError(f"The number of experts must be a whole number, not {experts!r}.")
+    if not 1 <= experts <= expert_count:
+        raise ExpertCountError(
+            f"This model has {expert_count} experts, so the number of active experts must be "
+            f"between 1 and {expert_count}; {experts} was asked for."
+        )
+    return experts
+
+
+class LlamaModel:
+    """A loaded GGUF model with a fixed number of active experts."""
+
+    def __init__(self, llama: Any, *, experts: int, path: Path, chat_template: str) -> None:
+        self._llama = llama
+        self.experts = experts
+        self.path = path
+        self._chat_template = chat_template
+        self._recorder: RoutingRecorder | None = None
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------
+    @classmethod
+    def load(
+        cls,
+        path: Path,
+        *,
+        architecture: str,
+        expert_count: int,
+        experts: int,
+        n_ctx: int,
+        n_threads: int | None = None,
+        n_batch: int = 256,
+        logits_all: bool = False,
+    ) -> LlamaModel:
+        """Load ``path`` with ``experts`` active experts per MoE layer."""
+        validate_experts(experts, expert_count)
+        try:
+            import llama_cpp
+        except ImportError as exc:  # pragma: no cover - packaging problem
+            raise ModelLoadError(
+                "llama-cpp-python is not installed. Reinstall genba (`make setup`)."
+            ) from exc
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_batch=min(n_batch, n_ctx),
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                logits_all=logits_all,
+                kv_overrides={f"{architecture}.expert_used_count": experts},
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not load {path} with {experts} experts ({exc}). "
+                "Check the file with `genba inspect`, or free some memory and try again."
+            ) from exc
+        template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
+        return cls(llama, experts=experts, path=path, chat_template=template)
+
+    def close(self) -> None:
+        """Free llama.cpp's model and context now (not at garbage collection)."""
+        if not self._closed:
+            self._closed = True
+            self._llama.close()
+
+    @property
+    def n_ctx(self) -> int:
+        """The context size of the loaded context."""
+        return int(self._llama.n_ctx())
+
+    # -- text <-> tokens ---------------------------------------------------
+    def tokenize(self, text: str, *, add_bos: bool = True, special: bool = False) -> list[int]:
+        """Tokens of ``text`` in this model's vocabulary."""
+        return list(self._llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special))
+
+    def chat_prompt_tokens(self, messages: Sequence[Mapping[str, str]]) -> list[int]:
+        """Tokens of a chat formatted with the model's own chat template."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos = self._token_text(self._llama.token_eos())
+        bos = self._token_text(self._llama.token_bos())
+        formatter = Jinja2ChatFormatter(self._chat_template, eos_token=eos, bos_token=bos)
+        try:
+            result = formatter(messages=[dict(m) for m in messages])
+        except Exception as exc:  # jinja2 raises many types for a broken template
+            raise GenerationError(
+                f"The model's chat template failed ({exc}). Use another model or report it."
+            ) from exc
+        return self.tokenize(result.prompt, add_bos=not result.added_special, special=True)
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        piece: bytes = self._llama._model.token_get_text(token)
+        return piece.decode("utf-8", errors="ignore")
+
+    def is_end_of_generation(self, token: int) -> bool:
+        """True for end-of-turn tokens (EOS, EOT...)."""
+        import llama_cpp
+
+        return bool(llama_cpp.llama_token_is_eog(self._llama._model.vocab, token))
+
+    # -- generation --------------------------------------------------------
+    def generate(
+        self,
+        prompt: Sequence[int],
+        *,
+        max_tokens: int,
+        sampling: Sampling,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """Yield ``(token, text)`` for each generated token until EOG, ``max_tokens`` or cancel.
+
+        ``text`` is the newly complete UTF-8 text; it may be empty while a
+        multi-byte character is split over tokens. Prefill is not interruptible,
+        but every generated token is: cancel is checked before each one.
+        """
+        self._llama.set_seed(sampling.seed)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        produced = 0
+        try:
+            stream = self._llama.generate(
+                list(prompt),
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                temp=sampling.temperature,
+                repeat_penalty=sampling.repeat_penalty,
+            )
+            for token in stream:
+                if self.is_end_of_generation(token):
+                    break
+                piece = self._llama.detokenize([token])
+                yield token, decoder.decode(piece)
+                produced += 1
+                if produced >= max_tokens or (cancel is not None and cancel.is_set()):
+                    break
+        except (ValueError, RuntimeError) as exc:
+            raise GenerationError(
+                f"llama.cpp failed while generating ({exc}). Try a shorter question, or restart."
+            ) from exc
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            yield -1, tail
+
+    def perplexity(self, tokens: Sequence[int]) -> float:
+        """Perplexity of ``tokens`` (needs a model loaded with ``logits_all=True``)."""
+        import numpy as np
+
+        if len(tokens) < 2:
+            raise GenerationError("Perplexity needs at least two tokens of text.")
+        if len(tokens) > self.n_ctx:
+            raise GenerationError(f"Text of {len(tokens)} tokens exceeds context {self.n_ctx}.")
+        self._llama.reset()
+        self._llama.eval(list(tokens))
+        scores = np.asarray(self._llama.scores[: len(tokens)], dtype=np.float64)
+        logits = scores[:-1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        targets = np.asarray(tokens[1:])
+        nll = -log_probs[np.arange(len(targets)), targets].mean()
+        return float(math.exp(nll))
+
+    # -- routing trace -----------------------------------------------------
+    def set_tracing(self, enabled: bool) -> None:
+        """Turn the routing trace on or off (rebuilds the context; weights stay loaded)."""
+        if enabled == (self._recorder is not None):
+            return
+        recorder = RoutingRecorder() if enabled else None
+        self._swap_context(recorder)
+        self._recorder = recorder
+
+    def take_routing(self) -> list[list[list[int]]]:
+        """Routing recorded since the last call: ``[layer][token] -> expert ids``."""
+        return self._recorder.take() if self._recorder is not None else []
+
+    def _swap_context(self, recorder: RoutingRecorder | None) -> None:
+        import llama_cpp
+        from llama_cpp import _internals
+
+        params = self._llama.context_params
+        if recorder is None:
+            params.cb_eval = llama_cpp.ggml_backend_sched_eval_callback()
+        else:
+
+            def callback(tensor: int, ask: bool, _user_data: int) -> bool:
+                try:
+                    return recorder.observe(tensor, ask)
+                except Exception:  # never let an exception cross into C
+                    return False
+
+            # Keep a reference: ctypes callbacks are freed when collected.
+            recorder._callback = llama_cpp.ggml_backend_sched_eval_callback(callback)
+            params.cb_eval = recorder._callback
+        params.cb_eval_user_data = None
+        try:
+            new_ctx = _internals.LlamaContext(
+                model=self._llama._model, params=params, verbose=False
+            )
+        except ValueError as exc:
+            raise ModelLoadError(f"llama.cpp could not create a new context ({exc}).") from exc
+        old_ctx = self._llama._ctx
+        self._llama._ctx = new_ctx
+        self._llama._stack.callback(new_ctx.close)
+        with contextlib.suppress(Exception):
+            old_ctx.close()
+        self._llama.reset()
+        # The old KV cache is gone; make the prefix-reuse logic forget it too.
+        self._llama.n_tokens = 0
