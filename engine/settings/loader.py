@@ -117,11 +117,13 @@ def read_layer(path: Path, *, is_policy: bool, required: bool = False) -> Layer:
         data = read_bytes(path)
         if data is None:
             if required:
-                layer.report(None, f"{path} does not exist.")
+                layer.report(None, "This file does not exist.")
             return layer
         document = parse_toml(data, path)
     except SettingsError as exc:
-        layer.report(None, f"{exc} The whole file is ignored.")
+        # The problem already names the file; say "this file" instead of repeating it.
+        message = str(exc).replace(str(path), "this file")
+        layer.report(None, f"{message[:1].upper()}{message[1:]} The whole file is ignored.")
         return layer
     if is_policy:
         _check_permissions(path, layer)
