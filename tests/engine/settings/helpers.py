@@ -9,10 +9,7 @@ from engine.paths import Paths
 
 def write_policy(paths: Paths, text: str, name: str | None = None) -> Path:
     """Write the main policy file (or a drop-in called ``name``) and return its path."""
-    if name is None:
-        target = paths.policy_file
-    else:
-        target = paths.policy_dropin_dir / name
+    target = paths.policy_file if name is None else paths.policy_dropin_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -249,7 +248,7 @@ def test_quoted_dotted_keys_are_understood(paths: Paths) -> None:
 
 def test_settings_accessors(paths: Paths) -> None:
     settings = defaults()
-    with pytest.raises(SettingsError, match='did you mean "ui.font_scale"'):
+    with pytest.raises(SettingsError, match=r'did you mean "ui\.font_scale"'):
         settings.get("ui.font_scal")
     with pytest.raises(SettingsError):
         settings.source("nope")
@@ -281,5 +280,5 @@ def test_with_values_validates_and_respects_locks(paths: Paths) -> None:
 def test_settings_are_independent_of_later_file_changes(paths: Paths) -> None:
     policy = write_policy(paths, '[ui]\nlanguage = "ja"\n')
     settings = load_settings(paths)
-    os.remove(policy)
+    policy.unlink()
     assert settings.get_str("ui.language") == "ja"
