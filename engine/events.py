@@ -55,8 +55,11 @@ class FinalEvent:
     switch_s: float | None = None
     error: str | None = None
     routing: list[list[list[int]]] | None = field(default=None)
-    """With tracing on: ``routing[layer][token]`` is the list of expert ids llama.cpp
-    selected for that generated-or-prompt token in that MoE layer."""
+    """With tracing on: ``routing[layer][token]`` is the list of expert ids llama.cpp's
+    router selected, for every token it evaluated: all prompt tokens, then each
+    generated token but the last (which is never fed back). In the *last* MoE
+    layer llama.cpp computes only the rows whose logits are needed, so that layer
+    lists the last prompt token and then the generated tokens."""
 
 
 Event = TokenEvent | NoticeEvent | FinalEvent

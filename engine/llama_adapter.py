@@ -214,7 +214,8 @@ class LlamaModel:
         bos = self._token_text(self._llama.token_bos())
         formatter = Jinja2ChatFormatter(self._chat_template, eos_token=eos, bos_token=bos)
         try:
-            result = formatter(messages=[dict(m) for m in messages])
+            chat: Any = [dict(m) for m in messages]
+            result = formatter(messages=chat)
         except Exception as exc:  # jinja2 raises many types for a broken template
             raise GenerationError(
                 f"The model's chat template failed ({exc}). Use another model or report it."
@@ -224,14 +225,14 @@ class LlamaModel:
     def _token_text(self, token: int) -> str:
         if token < 0:
             return ""
-        piece: bytes = self._llama._model.token_get_text(token)
-        return piece.decode("utf-8", errors="ignore")
+        piece = self._llama._model.token_get_text(token)
+        return piece.decode("utf-8", errors="ignore") if isinstance(piece, bytes) else str(piece)
 
     def is_end_of_generation(self, token: int) -> bool:
         """True for end-of-turn tokens (EOS, EOT...)."""
         import llama_cpp
 
-        return bool(llama_cpp.llama_token_is_eog(self._llama._model.vocab, token))
+        return bool(llama_cpp.llama_vocab_is_eog(self._llama._model.vocab, token))
 
     # -- generation --------------------------------------------------------
     def generate(
@@ -241,13 +242,18 @@ class LlamaModel:
         max_tokens: int,
         sampling: Sampling,
         cancel: threading.Event | None = None,
+        fresh: bool = False,
     ) -> Iterator[tuple[int, str]]:
         """Yield ``(token, text)`` for each generated token until EOG, ``max_tokens`` or cancel.
 
         ``text`` is the newly complete UTF-8 text; it may be empty while a
         multi-byte character is split over tokens. Prefill is not interruptible,
         but every generated token is: cancel is checked before each one.
+        ``fresh`` evaluates the whole prompt even if a prefix is still in the KV
+        cache (so a routing trace covers every prompt token).
         """
+        if fresh:
+            self._llama.n_tokens = 0
         self._llama.set_seed(sampling.seed)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         produced = 0
@@ -340,3 +346,47 @@ class LlamaModel:
         self._llama.reset()
         # The old KV cache is gone; make the prefix-reuse logic forget it too.
         self._llama.n_tokens = 0
+
+
+def tokenize_with_vocab(
+    path: Path, text: str, *, add_bos: bool = False, special: bool = False
+) -> list[int]:
+    """Tokens of ``text`` using only the vocabulary of the GGUF at ``path`` (no weights load).
+
+    Used by the default-model converter, whose dense source is not a MoE.
+    """
+    try:
+        import llama_cpp
+
+        llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+    except (ImportError, ValueError, RuntimeError, OSError) as exc:
+        raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc
+    try:
+        return list(llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special))
+    finally:
+        llama.close()
+
+
+def load_dense(
+    path: Path, *, n_ctx: int, n_threads: int | None = None, logits_all: bool = False
+) -> LlamaModel:
+    """Load a dense (non-MoE) GGUF, such as the default model's source, for comparisons.
+
+    The returned model reports ``experts == 0``; everything else works as for a MoE.
+    """
+    try:
+        import llama_cpp
+
+        llama = llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_batch=min(256, n_ctx),
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            logits_all=logits_all,
+            verbose=False,
+        )
+    except (ImportError, ValueError, RuntimeError, OSError) as exc:
+        raise ModelLoadError(f"llama.cpp could not load {path} ({exc}).") from exc
+    template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
+    return LlamaModel(llama, experts=0, path=path, chat_template=template)

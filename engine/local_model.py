@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from engine.errors import ContextTooLongError
 from engine.events import Event, FinalEvent, NoticeEvent, StopReason, TokenEvent
@@ -38,7 +38,7 @@ class LocalRequest:
     n_ctx: int = DEFAULT_CONTEXT
     reason: str = ""
     trace: bool = False
-    sampling: Sampling = Sampling()
+    sampling: Sampling = field(default_factory=Sampling)
 
 
 class LocalModel:
@@ -92,7 +92,9 @@ class LocalModel:
         )
         elapsed = time.perf_counter() - started
         self.last_switch_s = elapsed
-        log.info("loaded %s with N=%d n_ctx=%d in %.3fs", self.info.path.name, experts, n_ctx, elapsed)
+        log.info(
+            "loaded %s with N=%d n_ctx=%d in %.3fs", self.info.path.name, experts, n_ctx, elapsed
+        )
         return elapsed
 
     def count_prompt_tokens(self, messages: Sequence[Mapping[str, str]], experts: int) -> int:
@@ -140,7 +142,11 @@ class LocalModel:
         generated = 0
         stop: StopReason = "stop"
         for token, text in model.generate(
-            prompt, max_tokens=max_tokens, sampling=request.sampling, cancel=cancel
+            prompt,
+            max_tokens=max_tokens,
+            sampling=request.sampling,
+            cancel=cancel,
+            fresh=request.trace,
         ):
             now = time.perf_counter()
             if token >= 0:

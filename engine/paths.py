@@ -31,7 +31,7 @@ _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 def _system_policy_dir() -> Path:
     if sys.platform == "win32":
-        program_data = os.environ.get("ProgramData") or r"C:\ProgramData"
+        program_data = os.environ.get("PROGRAMDATA") or r"C:\ProgramData"
         return Path(program_data) / APP_NAME
     return Path("/etc") / APP_NAME
 

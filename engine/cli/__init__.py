@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.errors import BadInputError, GenbaError
 
@@ -48,9 +48,16 @@ def _register_plugins(subparsers: Any) -> None:
         register(subparsers)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error message (IT scripts grep stderr)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used to generate docs)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="genba",
         description="Offline-first assistant running a sparse Mixture-of-Experts model.",
     )

@@ -82,13 +82,22 @@ def build_tiny_moe(path: Path, spec: TinyMoESpec | None = None) -> Path:
     """Write a tiny MoE GGUF to ``path`` and return the path."""
     spec = spec or TinyMoESpec()
     rng = np.random.default_rng(spec.seed)
-    tokens, scores, types = _vocab()
-    n_vocab = len(tokens)
-    head_dim = spec.n_embd // spec.n_head
-    n_embd_kv = head_dim * spec.n_head_kv
+    n_vocab = len(_vocab()[0])
 
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(path), arch="llama")
+    _write_metadata(writer, spec, n_vocab)
+    _write_tensors(writer, spec, n_vocab, rng)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def _write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int) -> None:
+    tokens, scores, types = _vocab()
+    head_dim = spec.n_embd // spec.n_head
     writer.add_name("genba tiny test MoE")
     writer.add_description("Random weights, for tests only. Answers are gibberish.")
     writer.add_context_length(spec.context_length)
@@ -115,6 +124,13 @@ def build_tiny_moe(path: Path, spec: TinyMoESpec | None = None) -> Path:
     writer.add_add_eos_token(False)
     writer.add_chat_template(CHAT_TEMPLATE)
 
+
+def _write_tensors(
+    writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int, rng: np.random.Generator
+) -> None:
+    head_dim = spec.n_embd // spec.n_head
+    n_embd_kv = head_dim * spec.n_head_kv
+
     _add(writer, "token_embd.weight", _weights(rng, (n_vocab, spec.n_embd), 0.5))
     _add(writer, "output_norm.weight", np.ones(spec.n_embd, dtype=np.float32))
     _add(writer, "output.weight", _weights(rng, (n_vocab, spec.n_embd), 0.1))
@@ -134,12 +150,6 @@ def build_tiny_moe(path: Path, spec: TinyMoESpec | None = None) -> Path:
         _add(writer, f"{blk}.ffn_gate_exps.weight", _weights(rng, exp_in, 0.1), spec.expert_type)
         _add(writer, f"{blk}.ffn_up_exps.weight", _weights(rng, exp_in, 0.1), spec.expert_type)
         _add(writer, f"{blk}.ffn_down_exps.weight", _weights(rng, exp_out, 0.1), spec.expert_type)
-
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
