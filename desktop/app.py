@@ -1,0 +1,91 @@
+"""Start the desktop app: ``genba-desktop`` and ``python -m desktop``.
+
+Options: ``--model PATH`` runs a given GGUF file; ``--screenshot DIR`` renders
+the main states offscreen to PNG files and exits. On a machine with no display
+(Linux without ``DISPLAY``/``WAYLAND_DISPLAY`` and no ``QT_QPA_PLATFORM``) it
+says so in one line and starts the terminal chat (``genba chat``) instead of
+failing inside Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from engine.paths import Paths
+
+
+def has_display(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """False on Linux/BSD with no X11/Wayland display and no explicit Qt platform."""
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if plat in ("win32", "darwin"):
+        return True
+    return any(env.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options of the desktop app."""
+    parser = argparse.ArgumentParser(prog="genba-desktop", description="genba desktop app")
+    parser.add_argument("--model", type=Path, help="GGUF model file to run")
+    parser.add_argument(
+        "--screenshot", type=Path, metavar="DIR", help="render the main states to DIR/*.png"
+    )
+    return parser
+
+
+def engine_factory(paths: Paths, window_settings: object, model: Path | None):  # type: ignore[no-untyped-def]
+    """A factory that builds the real engine with the window's current settings."""
+
+    def build():  # type: ignore[no-untyped-def]
+        from engine.service import Engine
+
+        settings = window_settings() if callable(window_settings) else window_settings
+        return Engine(paths=paths, settings=settings, model_path=model)  # type: ignore[arg-type]
+
+    return build
+
+
+def run_window(paths: Paths, model: Path | None) -> int:
+    """Open the window and run the Qt event loop."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("genba")
+    app.setStyle("Fusion")
+    holder: dict[str, MainWindow] = {}
+    window = MainWindow(paths, engine_factory(paths, lambda: holder["w"].settings, model))
+    holder["w"] = window
+    window.resize(1100, 760)
+    window.show()
+    return app.exec()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    paths = Paths.default()
+    if args.screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from desktop.screenshot import render_screenshots
+
+        for png in render_screenshots(args.screenshot, model=args.model):
+            print(f"wrote {png}")
+        return 0
+    if not has_display():
+        print(
+            "genba-desktop: no display found (DISPLAY/WAYLAND_DISPLAY unset); "
+            "starting the terminal chat instead.",
+            file=sys.stderr,
+        )
+        from engine.cli import main as cli_main
+
+        chat = ["chat"] if args.model is None else ["chat", "--model", str(args.model)]
+        return cli_main(chat)
+    return run_window(paths, args.model)

@@ -1,0 +1,73 @@
+"""Export one conversation to Markdown or JSON (only when policy allows export).
+
+The JSON form is lossless (every message with its status and the engine's
+stats); the Markdown form is for people. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from desktop.history import History
+
+EXPORT_FORMAT_VERSION = 1
+
+
+def conversation_to_json(history: History, conversation_id: int) -> dict[str, Any]:
+    """Everything stored about one conversation, as plain JSON-ready data."""
+    conv = history.conversation(conversation_id)
+    if conv is None:
+        raise KeyError(conversation_id)
+    return {
+        "format": "genba-conversation",
+        "version": EXPORT_FORMAT_VERSION,
+        "conversation": asdict(conv),
+        "messages": [asdict(m) for m in history.messages(conversation_id)],
+    }
+
+
+def conversation_to_markdown(history: History, conversation_id: int) -> str:
+    """A readable Markdown transcript; answers end with a one-line stats note."""
+    conv = history.conversation(conversation_id)
+    if conv is None:
+        raise KeyError(conversation_id)
+    lines = [f"# {conv.title}", ""]
+    for msg in history.messages(conversation_id):
+        when = datetime.fromtimestamp(msg.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+        who = "User" if msg.role == "user" else "Assistant"
+        lines += [f"## {who} ({when})", "", msg.content, ""]
+        if msg.status != "complete":
+            lines += [f"*[{msg.status}]*", ""]
+        if msg.stats:
+            lines += [f"<!-- stats: {json.dumps(msg.stats, ensure_ascii=False)} -->", ""]
+    return "\n".join(lines)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder, fsync and replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_conversation(history: History, conversation_id: int, path: Path) -> None:
+    """Export to ``path``; ``.json`` gives JSON, anything else Markdown."""
+    if path.suffix.lower() == ".json":
+        data = conversation_to_json(history, conversation_id)
+        write_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        write_atomically(path, conversation_to_markdown(history, conversation_id))

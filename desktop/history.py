@@ -1,0 +1,316 @@
+"""The operator's conversation history: SQLite in WAL mode, written so a crash loses almost nothing.
+
+Invariants:
+
+* The user's message is committed *before* generation starts, so a crash can
+  never lose something the operator typed and sent.
+* An answer row exists from the first moment of generation with status
+  ``streaming``; its text is committed as it grows (see :class:`AnswerRecorder`),
+  and it ends as ``complete``, ``cancelled`` or ``failed``. A row still
+  ``streaming`` when the database is opened belongs to a process that died: it
+  is marked ``interrupted`` right away.
+* Each finished answer keeps the engine's final stats (N, route, reason, time to
+  first token, tokens/s...) as a JSON column, so pilot reports can be built from
+  history alone (``json_extract(stats, '$.tokens_per_s')``).
+* WAL with ``synchronous=NORMAL``: a committed transaction survives the process
+  being killed (the WAL lives in the OS page cache); only an OS crash can lose
+  the last commits, never corrupt the file.
+
+When history is turned off by policy the same code runs on an in-memory
+database, so the window behaves the same and nothing touches the disk.
+No Qt here: the window drives this module from its own thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from engine.events import FinalEvent
+
+MessageStatus = Literal["complete", "streaming", "interrupted", "cancelled", "failed"]
+Role = Literal["user", "assistant"]
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    content TEXT NOT NULL,
+    status TEXT NOT NULL
+        CHECK (status IN ('complete', 'streaming', 'interrupted', 'cancelled', 'failed')),
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    stats TEXT,
+    notices TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+"""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One conversation as listed in the sidebar."""
+
+    id: int
+    title: str
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Message:
+    """One stored message; ``stats`` is the engine's final event for answers."""
+
+    id: int
+    conversation_id: int
+    role: Role
+    content: str
+    status: MessageStatus
+    created_at: float
+    updated_at: float
+    stats: dict[str, Any] | None
+    notices: list[dict[str, str]]
+
+
+def final_stats(event: FinalEvent) -> dict[str, Any]:
+    """The parts of a final event worth keeping; the routing trace is left out (large)."""
+    stats = asdict(event)
+    stats.pop("routing", None)
+    stats.pop("text", None)  # the text is the message content itself
+    return stats
+
+
+class History:
+    """All reads and writes of the history database. Use from one thread."""
+
+    def __init__(self, db_path: Path | None, *, clock: Any = time.time) -> None:
+        """Open (creating if needed) the database at ``db_path``; ``None`` keeps it in memory."""
+        self._clock = clock
+        self.path = db_path
+        self.closed = False
+        if db_path is None:
+            self._db = sqlite3.connect(":memory:")
+        else:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(db_path)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys=ON")
+        with self._db:
+            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self.recovered = self._mark_interrupted()
+
+    # -- lifecycle -------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (a checkpoint folds the WAL back into the file)."""
+        self._db.close()
+        self.closed = True
+
+    def _mark_interrupted(self) -> int:
+        with self._db:
+            cur = self._db.execute(
+                "UPDATE messages SET status='interrupted' WHERE status='streaming'"
+            )
+        return cur.rowcount
+
+    def integrity_ok(self) -> bool:
+        """True when SQLite's own integrity check passes."""
+        row = self._db.execute("PRAGMA integrity_check").fetchone()
+        return bool(row and row[0] == "ok")
+
+    # -- conversations ---------------------------------------------------
+    def create_conversation(self, title: str) -> int:
+        """Add an empty conversation; returns its id."""
+        now = self._clock()
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO conversations(title, created_at, updated_at) VALUES (?, ?, ?)",
+                (title, now, now),
+            )
+        return int(cur.lastrowid or 0)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        """Give a conversation a new title."""
+        with self._db:
+            self._db.execute(
+                "UPDATE conversations SET title=? WHERE id=?", (title, conversation_id)
+            )
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Delete a conversation and all its messages."""
+        with self._db:
+            self._db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
+
+    def conversations(self, search: str = "") -> list[Conversation]:
+        """Conversations, newest first; ``search`` matches titles and message text."""
+        if search:
+            pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern += "%"
+            rows = self._db.execute(
+                "SELECT * FROM conversations c WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS ("
+                " SELECT 1 FROM messages m WHERE m.conversation_id=c.id"
+                " AND m.content LIKE ? ESCAPE '\\') ORDER BY updated_at DESC, id DESC",
+                (pattern, pattern),
+            )
+        else:
+            rows = self._db.execute("SELECT * FROM conversations ORDER BY updated_at DESC, id DESC")
+        return [Conversation(r["id"], r["title"], r["created_at"], r["updated_at"]) for r in rows]
+
+    def conversation(self, conversation_id: int) -> Conversation | None:
+        """One conversation, or ``None`` if it was deleted."""
+        r = self._db.execute(
+            "SELECT * FROM conversations WHERE id=?", (conversation_id,)
+        ).fetchone()
+        return (
+            None
+            if r is None
+            else Conversation(r["id"], r["title"], r["created_at"], r["updated_at"])
+        )
+
+    # -- messages --------------------------------------------------------
+    def add_user_message(self, conversation_id: int, text: str) -> int:
+        """Commit what the operator sent (before any generation starts)."""
+        return self._insert(conversation_id, "user", text, "complete")
+
+    def start_answer(self, conversation_id: int) -> int:
+        """Create the answer row in ``streaming`` state; returns its id."""
+        return self._insert(conversation_id, "assistant", "", "streaming")
+
+    def _insert(self, conversation_id: int, role: Role, text: str, status: MessageStatus) -> int:
+        now = self._clock()
+        with self._db:
+            cur = self._db.execute(
+                "INSERT INTO messages(conversation_id, role, content, status, created_at,"
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, text, status, now, now),
+            )
+            self._db.execute(
+                "UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation_id)
+            )
+        return int(cur.lastrowid or 0)
+
+    def save_partial(self, message_id: int, text: str) -> None:
+        """Commit the answer text so far (called at least once a second while streaming)."""
+        with self._db:
+            self._db.execute(
+                "UPDATE messages SET content=?, updated_at=? WHERE id=?",
+                (text, self._clock(), message_id),
+            )
+
+    def finish_answer(
+        self,
+        message_id: int,
+        text: str,
+        status: MessageStatus,
+        stats: Mapping[str, Any] | None = None,
+        notices: list[dict[str, str]] | None = None,
+    ) -> None:
+        """Store the final text, status and engine stats of an answer."""
+        with self._db:
+            self._db.execute(
+                "UPDATE messages SET content=?, status=?, stats=?, notices=?, updated_at=?"
+                " WHERE id=?",
+                (
+                    text,
+                    status,
+                    None if stats is None else json.dumps(dict(stats), ensure_ascii=False),
+                    json.dumps(notices or [], ensure_ascii=False),
+                    self._clock(),
+                    message_id,
+                ),
+            )
+
+    def delete_message(self, message_id: int) -> None:
+        """Remove one message (used when an answer is regenerated)."""
+        with self._db:
+            self._db.execute("DELETE FROM messages WHERE id=?", (message_id,))
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """All messages of a conversation, oldest first."""
+        rows = self._db.execute(
+            "SELECT * FROM messages WHERE conversation_id=? ORDER BY id", (conversation_id,)
+        )
+        return [_message(r) for r in rows]
+
+    # -- policy ----------------------------------------------------------
+    def apply_retention(self, days: int) -> int:
+        """Delete conversations untouched for more than ``days`` days (0 keeps everything)."""
+        if days <= 0:
+            return 0
+        cutoff = self._clock() - days * 86400
+        with self._db:
+            cur = self._db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,))
+        return cur.rowcount
+
+    def iter_answers(self) -> Iterator[Message]:
+        """Every stored answer, oldest first (for pilot reports)."""
+        rows = self._db.execute("SELECT * FROM messages WHERE role='assistant' ORDER BY id")
+        for r in rows:
+            yield _message(r)
+
+
+def _message(r: sqlite3.Row) -> Message:
+    return Message(
+        id=r["id"],
+        conversation_id=r["conversation_id"],
+        role=r["role"],
+        content=r["content"],
+        status=r["status"],
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        stats=None if r["stats"] is None else json.loads(r["stats"]),
+        notices=json.loads(r["notices"]) if r["notices"] else [],
+    )
+
+
+class AnswerRecorder:
+    """Buffers a streaming answer and commits it at most every ``interval`` seconds.
+
+    ``append`` commits when the interval has passed; the window also calls
+    :meth:`flush` from a timer so a slow token stream is still saved every
+    ``interval`` seconds.
+    """
+
+    def __init__(
+        self,
+        history: History,
+        message_id: int,
+        *,
+        interval: float = 0.5,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self._history = history
+        self.message_id = message_id
+        self._interval = interval
+        self._clock = clock
+        self.text = ""
+        self._saved_len = 0
+        self._last_commit = clock()
+
+    def append(self, piece: str) -> None:
+        """Add a token's text; commits when the interval has passed."""
+        self.text += piece
+        if self._clock() - self._last_commit >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the text so far if it changed since the last commit."""
+        self._last_commit = self._clock()
+        if len(self.text) != self._saved_len:
+            self._history.save_partial(self.message_id, self.text)
+            self._saved_len = len(self.text)

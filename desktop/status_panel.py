@@ -1,0 +1,162 @@
+"""The status bar: model, experts (N and why), route (and why), speed, memory, network, updates.
+
+Every number shown comes from the engine (model info, the last answer's final
+event), the operating system (this process's memory) or the updater; nothing is
+estimated here. Each field has an accessible name so screen readers announce
+what the value is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psutil
+from engine.events import FinalEvent
+from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+_REASON_CHARS = 48
+
+
+def _short(text: str, limit: int = _REASON_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class StatusPanel(QStatusBar):
+    """Status bar fields; the window feeds it model info, final events and update states."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_label = QLabel(self)
+        self.experts_label = QLabel(self)
+        self.route_label = QLabel(self)
+        self.speed_label = QLabel(self)
+        self.memory_label = QLabel(self)
+        self.network_label = QLabel(self)
+        self.update_label = QLabel(self)
+        for label in (
+            self.model_label,
+            self.experts_label,
+            self.route_label,
+            self.speed_label,
+            self.memory_label,
+            self.network_label,
+            self.update_label,
+        ):
+            self.addPermanentWidget(label)
+        self._model: str | None = None
+        self._final: FinalEvent | None = None
+        self._network: tuple[str, str] = ("local", "")
+        self._update_text = ""
+        self._process = psutil.Process()
+        self._memory_timer = QTimer(self)
+        self._memory_timer.timeout.connect(self.on_memory_tick)
+        self._memory_timer.start(2000)
+        self.retranslate()
+
+    # -- inputs --------------------------------------------------------------
+    def set_model(self, name: str | None, info: Any = None) -> None:
+        """Show the loaded model's name (``None``: no model)."""
+        self._model = name
+        self._model_info = info
+        self.retranslate()
+
+    def set_final(self, final: FinalEvent) -> None:
+        """Show the numbers of the last answer."""
+        self._final = final
+        self.retranslate()
+
+    def set_network(self, state: str, detail: str = "") -> None:
+        """``offline``, ``local`` (no remote configured) or ``online`` (remote server usable)."""
+        self._network = (state, detail)
+        self.retranslate()
+
+    def set_update_text(self, text: str) -> None:
+        """The updater's state in words (empty hides it)."""
+        self._update_text = text
+        self.update_label.setText(text)
+        self.update_label.setVisible(bool(text))
+
+    # -- rendering -----------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Re-read translated texts and redraw every field."""
+        self.model_label.setAccessibleName(self.tr("Model"))
+        self.experts_label.setAccessibleName(self.tr("Active experts"))
+        self.route_label.setAccessibleName(self.tr("Route"))
+        self.speed_label.setAccessibleName(self.tr("Speed of the last answer"))
+        self.memory_label.setAccessibleName(self.tr("Memory in use"))
+        self.network_label.setAccessibleName(self.tr("Network"))
+        self.update_label.setAccessibleName(self.tr("Updates"))
+        self.model_label.setText(
+            self.tr("Model: {name}").format(name=self._model)
+            if self._model
+            else self.tr("No model loaded")
+        )
+        self._show_final()
+        self._show_network()
+        self.on_memory_tick()
+
+    def _show_final(self) -> None:
+        final = self._final
+        if final is None:
+            self.experts_label.setText(self.tr("Experts: –"))
+            self.experts_label.setToolTip(self.tr("Shown after the first answer"))
+            self.route_label.setText(self.tr("Route: –"))
+            self.route_label.setToolTip("")
+            self.speed_label.setText("")
+            self.speed_label.setVisible(False)
+            return
+        if final.experts:
+            self.experts_label.setText(
+                self.tr("Experts: {n} ({why})").format(n=final.experts, why=_short(final.reason))
+            )
+        else:
+            self.experts_label.setText(self.tr("Experts: –"))
+        self.experts_label.setToolTip(final.reason)
+        route = {"local": self.tr("local"), "remote": self.tr("remote"), "refuse": self.tr("none")}
+        self.route_label.setText(self.tr("Route: {route}").format(route=route[final.route]))
+        self.route_label.setToolTip(final.reason)
+        parts = []
+        if final.ttft_s is not None:
+            parts.append(self.tr("first token {s:.2f} s").format(s=final.ttft_s))
+        if final.tokens_per_s is not None:
+            parts.append(self.tr("{v:.1f} tokens/s").format(v=final.tokens_per_s))
+        self.speed_label.setText(" · ".join(parts))
+        self.speed_label.setVisible(bool(parts))
+
+    def _show_network(self) -> None:
+        state, detail = self._network
+        text = {
+            "offline": self.tr("Offline"),
+            "local": self.tr("Local only"),
+            "online": self.tr("Online"),
+        }[state]
+        self.network_label.setText(text)
+        self.network_label.setToolTip(detail)
+
+    def on_memory_tick(self) -> None:
+        """Refresh the memory field from this process's resident size."""
+        try:
+            rss = self._process.memory_info().rss
+        except psutil.Error:
+            return
+        self.memory_label.setText(self.tr("Memory: {mb} MB").format(mb=rss // 1_000_000))
+
+    # -- for tests and the screenshot ------------------------------------------
+    def texts(self) -> list[str]:
+        """The visible texts of every field, left to right."""
+        labels = (
+            self.model_label,
+            self.experts_label,
+            self.route_label,
+            self.speed_label,
+            self.memory_label,
+            self.network_label,
+            self.update_label,
+        )
+        return [label.text() for label in labels if not label.isHidden()]
