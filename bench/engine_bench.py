@@ -28,7 +28,7 @@ PROMPT = "Explain in a few sentences how to check the oil level of a lathe befor
 
 
 def bare_decode(
-    path: Path, arch: str, n: int, threads: int, tokens: int, n_ctx: int, prompt: list[int]
+    path: Path, *, arch: str, n: int, threads: int, tokens: int, n_ctx: int, prompt: list[int]
 ) -> float:
     """Decode tokens/s of plain llama-cpp-python: same model, N, threads, greedy."""
     llm = llama_cpp.Llama(
@@ -104,7 +104,13 @@ def main() -> int:
     for _ in range(args.rounds):
         bare.append(
             bare_decode(
-                model, info.architecture, n_default, args.threads, args.tokens, args.n_ctx, prompt
+                model,
+                arch=info.architecture,
+                n=n_default,
+                threads=args.threads,
+                tokens=args.tokens,
+                n_ctx=args.n_ctx,
+                prompt=prompt,
             )
         )
         final = genba_run(local, n_default, args.tokens, args.n_ctx)
