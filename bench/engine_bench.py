@@ -1,4 +1,4 @@
-"""Engine benchmark: genba's decode speed against bare llama-cpp-python, per N, switch and trace cost.
+"""Engine benchmark: genba vs bare llama-cpp-python decode speed, per N, switch and trace cost.
 
 Prints numbers; asserts nothing (these machines are shared and noisy). Runs are
 alternated (bare, genba, bare, genba, ...) so drift in machine load hits both.
