@@ -5,7 +5,9 @@ Shared by the updater tests and by their subprocess helpers.
 
 from __future__ import annotations
 
+import http.server
 import struct
+import threading
 from pathlib import Path
 
 import gguf
@@ -69,3 +71,67 @@ def derive_model(
             data[start : start + size] = donor_raw[donor_start : donor_start + size]
     out.write_bytes(header + bytes(pad) + bytes(data))
     return out
+
+
+class RepoServer:
+    """A real HTTP server on 127.0.0.1 serving a folder, with per-path overrides for attacks.
+
+    ``overrides`` maps a URL path (e.g. ``/metadata/timestamp.json``) to bytes to serve
+    instead, or to ``ENDLESS`` for a response that never ends.
+    """
+
+    ENDLESS = object()
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.overrides: dict[str, object] = {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                body = server.overrides.get(self.path)
+                if body is RepoServer.ENDLESS:
+                    self.send_response(200)
+                    self.end_headers()
+                    try:
+                        while True:
+                            self.wfile.write(b"{" * 65536)
+                    except OSError:
+                        return
+                if body is None:
+                    file = (server.root / self.path.lstrip("/")).resolve()
+                    if not file.is_relative_to(server.root.resolve()) or not file.is_file():
+                        self.send_error(404)
+                        return
+                    body = file.read_bytes()
+                assert isinstance(body, bytes)
+                start = 0
+                rng = self.headers.get("Range")
+                if rng and rng.startswith("bytes="):
+                    start = int(rng[6:].split("-")[0])
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                else:
+                    self.send_response(200)
+                self.send_header("Content-Length", str(len(body) - start))
+                self.end_headers()
+                self.wfile.write(body[start:])
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()

@@ -1,0 +1,288 @@
+"""The update client: check, prepare, apply, roll back and import — one operation at a time.
+
+Every operation that touches the TUF metadata folder or the model store takes the update
+lock first (``filelock``, never waits: a second process gets :class:`LockedError`) and
+removes the leftovers of an interrupted run. Progress and state changes are reported
+through an optional ``events`` callback as :class:`UpdateEvent` values; the scheduler
+and the CLI turn them into GUI signals or lines of text.
+
+Flow of :meth:`UpdateClient.apply`: TUF refresh → signed ``release.json`` → cheapest path
+from the local model (diff chain, or full download when no diff fits) → build the new
+file beside the old one → verify against the signed sha256 → switch the pointer. The
+engine notices the pointer at its next idle moment.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from updater import install
+from updater.config import UpdateConfig
+from updater.errors import BadInputError, BaseMismatchError, LockedError, OfflineError
+from updater.files import atomic_write_bytes, sha256_file
+from updater.pointer import ModelRef, Pointer, read_pointer
+from updater.release import RELEASE_PATH, Release, Step, VersionEntry, plan_path
+from updater.transport import FolderTransport, HttpTransport, Transport
+from updater.trust import TrustSession, bootstrap_metadata_dir
+
+
+@dataclass(frozen=True)
+class UpdateEvent:
+    """A state change or progress report.
+
+    ``state`` is one of ``checking``, ``downloading``, ``building``, ``ready`` (a verified
+    model waits to be switched to), ``applied``, ``up-to-date``, ``rolled-back``,
+    ``offline``, ``failed``. ``done``/``total`` are bytes for the two busy states.
+    """
+
+    state: str
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    version: str | None = None
+
+
+Events = Callable[[UpdateEvent], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found: where we are, the newest version, and how to get there."""
+
+    current: ModelRef | None
+    latest: VersionEntry | None
+    steps: tuple[Step, ...] = field(default=())
+
+    @property
+    def available(self) -> bool:
+        """True when there is something to apply."""
+        return bool(self.steps)
+
+    @property
+    def download_bytes(self) -> int:
+        """Bytes the path downloads (diffs or the full model)."""
+        return sum(s.diff.length if s.diff else s.entry.length for s in self.steps)
+
+    def to_json(self) -> dict[str, Any]:
+        """Machine-readable form for ``--json``."""
+        return {
+            "current": self.current.to_json() if self.current else None,
+            "latest": self.latest.version if self.latest else None,
+            "available": self.available,
+            "path": [
+                {"version": s.entry.version, "diff_from": s.diff.source if s.diff else None}
+                for s in self.steps
+            ],
+            "download_bytes": self.download_bytes,
+        }
+
+
+class UpdateClient:
+    """Drives updates for one model store; one call at a time (the lock guards processes)."""
+
+    def __init__(
+        self,
+        config: UpdateConfig,
+        *,
+        events: Events | None = None,
+        checkpoint: install.Checkpoint | None = None,
+    ) -> None:
+        self.config = config
+        self._events = events
+        # Test hook and progress tap: called with a step name at each durable step.
+        self._checkpoint = checkpoint or (lambda _: None)
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _emit(
+        self,
+        state: str,
+        message: str = "",
+        done: int = 0,
+        total: int = 0,
+        version: str | None = None,
+    ) -> None:
+        if self._events is not None:
+            self._events(UpdateEvent(state, message, done, total, version))
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.config.update_dir.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(str(self.config.lock_file), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise LockedError(
+                "Another genba process is updating right now. Wait for it to finish and try again."
+            ) from exc
+        try:
+            install.recover(
+                self.config.models_dir, self.config.update_dir, self.config.metadata_dir
+            )
+            yield
+        finally:
+            lock.release()
+
+    def _session(self, bundle: Path | None) -> TrustSession:
+        cfg = self.config
+        transport: Transport
+        if bundle is not None:
+            transport, base = FolderTransport(bundle), FolderTransport.BASE_URL
+        else:
+            if cfg.offline:
+                raise OfflineError("Offline mode is on, so genba did not look for updates.")
+            if not cfg.repository_url:
+                raise BadInputError("No update repository is set (updates.repository_url).")
+            transport = HttpTransport(proxy=cfg.proxy, ca_bundle=cfg.ca_bundle)
+            base = cfg.repository_url
+        bootstrap_metadata_dir(cfg.metadata_dir, cfg.trusted_root)
+        return TrustSession(cfg.metadata_dir, base, transport, cfg.download_dir)
+
+    def _state(self) -> dict[str, Any]:
+        try:
+            data: dict[str, Any] = json.loads(self.config.state_file.read_text())
+        except (OSError, ValueError):
+            return {}
+        return data
+
+    def _save_state(self, **changes: Any) -> None:
+        state = {**self._state(), **changes}
+        atomic_write_bytes(self.config.state_file, json.dumps(state, indent=1).encode())
+
+    # -- operations --------------------------------------------------------------------------
+    def status(self, *, verify: bool = False) -> dict[str, Any]:
+        """Current and previous model, last check, and (``verify``) whether the file is intact."""
+        pointer = read_pointer(self.config.pointer)
+        out: dict[str, Any] = {
+            "current": pointer.current.to_json() if pointer else None,
+            "previous": pointer.previous.to_json() if pointer and pointer.previous else None,
+            **self._state(),
+        }
+        if verify and pointer is not None:
+            out["current_intact"] = install.verify_current(self.config.pointer) is not None
+        return out
+
+    def _check(self, session: TrustSession) -> tuple[CheckResult, Release]:
+        self._emit("checking", "Looking for model updates")
+        session.refresh()
+        release = Release.from_bytes(session.fetch(RELEASE_PATH).read_bytes())
+        pointer = read_pointer(self.config.pointer)
+        current = pointer.current if pointer else None
+        steps = plan_path(release, current.sha256 if current else None)
+        self._save_state(
+            last_check=datetime.now(UTC).isoformat(timespec="seconds"),
+            latest_version=release.latest.version if release.latest else None,
+        )
+        return CheckResult(current, release.latest, tuple(steps)), release
+
+    def check(self, *, bundle: Path | None = None) -> CheckResult:
+        """Refresh signed metadata and report whether (and how) an update applies."""
+        with self._locked():
+            result, _ = self._check(self._session(bundle))
+        if not result.available:
+            self._emit("up-to-date", "The model is up to date")
+        return result
+
+    def apply(
+        self, *, bundle: Path | None = None, switch: bool = True, auto: bool = False
+    ) -> CheckResult:
+        """Download, build and verify the newest model; switch to it unless ``switch`` is False.
+
+        ``auto`` (the scheduler) skips a version the operator rolled back from.
+        """
+        with self._locked():
+            session = self._session(bundle)
+            result, _ = self._check(session)
+            latest = result.latest
+            if not result.available or latest is None:
+                self._emit("up-to-date", "The model is up to date")
+                return result
+            if auto and self._state().get("skip_sha256") == latest.sha256:
+                self._emit("up-to-date", f"Version {latest.version} was rolled back; not reapplied")
+                return CheckResult(result.current, latest)
+            ref = self._prepare(session, list(result.steps))
+            self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
+            if switch:
+                install.switch_to(self.config.pointer, ref, self._checkpoint)
+                self._save_state(skip_sha256=None)
+                self._emit("applied", f"Switched to version {ref.version}", version=ref.version)
+        return result
+
+    def _prepare(self, session: TrustSession, steps: list[Step]) -> ModelRef:
+        models = self.config.models_dir
+        pointer = read_pointer(self.config.pointer)
+        base = models / pointer.current.path if pointer else None
+        made: list[Path] = []
+        for step in steps:
+            try:
+                base = self._build_step(session, step, base)
+            except BaseMismatchError:
+                if step.diff is None:
+                    raise
+                # the local file is not the diff's base (damaged or changed): fetch the full model
+                return self._prepare(session, [Step(steps[-1].entry, None)])
+            made.append(base)
+        for path in made[:-1]:  # intermediate versions of a diff chain
+            path.unlink(missing_ok=True)
+        entry = steps[-1].entry
+        return ModelRef(path=entry.file_name, sha256=entry.sha256, version=entry.version)
+
+    def _build_step(self, session: TrustSession, step: Step, base: Path | None) -> Path:
+        entry = step.entry
+        signed = session.info(entry.model)
+        sha, length = signed.hashes["sha256"], signed.length
+        if sha != entry.sha256 or length != entry.length:
+            raise BaseMismatchError("The release index and the signed model disagree.")
+        dest = self.config.models_dir / entry.file_name
+        if dest.is_file() and sha256_file(dest) == sha:
+            return dest  # built by an earlier, interrupted run
+        install.ensure_space(self.config.models_dir, length)
+        if step.diff is not None and base is not None:
+            diff = session.fetch(step.diff.path)
+            self._checkpoint("downloaded")
+            install.build_from_diff(
+                base,
+                diff,
+                dest,
+                (sha, length),
+                checkpoint=self._checkpoint,
+                progress=lambda d, t: self._emit("building", "", d, t, entry.version),
+            )
+        else:
+            part = self.config.models_dir / f"{install.PART_PREFIX}{sha[:16]}.gguf"
+            session.fetch_resumable(
+                entry.model,
+                part,
+                progress=lambda d, t: self._emit("downloading", "", d, t, entry.version),
+            )
+            install.adopt_download(part, dest, self._checkpoint)
+        return dest
+
+    def rollback(self) -> Pointer:
+        """Return to the previous model; the scheduler will not re-apply the version left."""
+        with self._locked():
+            old = read_pointer(self.config.pointer)
+            pointer = install.rollback(self.config.pointer)
+            if old is not None:
+                self._save_state(skip_sha256=old.current.sha256)
+        self._emit("rolled-back", f"Back on version {pointer.current.version}")
+        return pointer
+
+    def import_bundle(self, folder: Path, *, switch: bool = True) -> CheckResult:
+        """Verify and apply an offline bundle exactly like a download."""
+        if not self.config.allow_offline_bundles:
+            raise BadInputError(
+                "Policy does not allow offline bundles (updates.allow_offline_bundles)."
+            )
+        if not (folder / "metadata").is_dir() or not (folder / "targets").is_dir():
+            raise BadInputError(
+                f"{folder} is not a genba update bundle (expected metadata/ and targets/ inside)."
+            )
+        return self.apply(bundle=folder, switch=switch)

@@ -1,0 +1,90 @@
+"""The updater's configuration: typed, frozen, built once from genba's effective settings.
+
+``genba update`` receives ``args.genba_settings`` (dotted keys) and ``args.genba_paths``
+from the engine's CLI; :meth:`UpdateConfig.from_settings` turns them into this object,
+with defaults for anything missing, so the updater never reads settings files or
+environment variables itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from updater.pointer import POINTER_NAME
+
+#: Where a source checkout or an installed app keeps the built-in trusted root.
+_ASSET_ROOT = Path("assets") / "tuf" / "root.json"
+
+
+def builtin_trusted_root() -> Path:
+    """The root.json shipped with genba (PyInstaller bundle or source checkout)."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / _ASSET_ROOT
+    return Path(__file__).resolve().parent.parent / _ASSET_ROOT
+
+
+@dataclass(frozen=True)
+class UpdateConfig:
+    """Everything the update client needs; see docs/updates.md for each field."""
+
+    repository_url: str
+    trusted_root: Path
+    models_dir: Path
+    update_dir: Path
+    pointer: Path
+    enabled: bool = True
+    offline: bool = False
+    proxy: str = ""
+    ca_bundle: str = ""
+    check_interval_h: float = 24.0
+    window: str = ""
+    auto_apply: bool = True
+    allow_offline_bundles: bool = True
+
+    @property
+    def metadata_dir(self) -> Path:
+        """TUF's trusted-metadata cache (guarded by :attr:`lock_file`)."""
+        return self.update_dir / "tuf"
+
+    @property
+    def download_dir(self) -> Path:
+        """Downloaded targets (diffs, manifests, release index)."""
+        return self.update_dir / "downloads"
+
+    @property
+    def lock_file(self) -> Path:
+        """The lock that lets only one process update at a time."""
+        return self.update_dir / "update.lock"
+
+    @property
+    def state_file(self) -> Path:
+        """Last check result and the version the operator rolled back from."""
+        return self.update_dir / "state.json"
+
+    @classmethod
+    def from_settings(
+        cls, settings: Mapping[str, object], paths: Mapping[str, str]
+    ) -> UpdateConfig:
+        """Build from genba's effective settings and paths (missing keys get defaults)."""
+        data_dir = Path(paths.get("data_dir") or Path.home() / ".genba")
+        models_dir = Path(paths.get("models_dir") or data_dir / "models")
+        root = str(settings.get("updates.trusted_root") or "")
+        return cls(
+            repository_url=str(settings.get("updates.repository_url") or ""),
+            trusted_root=Path(root) if root else builtin_trusted_root(),
+            models_dir=models_dir,
+            update_dir=Path(paths.get("update_dir") or data_dir / "updates"),
+            pointer=Path(paths.get("current_model_pointer") or models_dir / POINTER_NAME),
+            enabled=bool(settings.get("updates.enabled", True)),
+            offline=bool(settings.get("network.offline", False)),
+            proxy=str(settings.get("network.proxy") or ""),
+            ca_bundle=str(settings.get("fallback.ca_bundle") or ""),
+            check_interval_h=float(str(settings.get("updates.check_interval_h", 24))),
+            window=str(settings.get("updates.window") or ""),
+            auto_apply=bool(settings.get("updates.auto_apply", True)),
+            allow_offline_bundles=bool(settings.get("updates.allow_offline_bundles", True)),
+        )

@@ -1,0 +1,341 @@
+"""The publisher's side: keys, TUF metadata and targets of a genba update repository.
+
+Folder layout (only ``published/`` is ever uploaded or copied to a bundle)::
+
+    <repo>/publisher.json           expiry settings
+    <repo>/keys/keys.json           role -> key ids and private key files  (never published)
+    <repo>/keys/<role>-<id>.pem     ed25519 private keys, mode 0600        (never published)
+    <repo>/published/metadata/      1.root.json, root.json, N.targets.json, N.snapshot.json,
+                                    timestamp.json   (consistent snapshots)
+    <repo>/published/targets/       <dir>/<sha256>.<name> for every target (release.py paths)
+
+Every change re-signs targets, then snapshot, then timestamp, each with a higher version;
+old versions of metadata and targets stay so that clients mid-update still find them.
+The timestamp expires quickly (freeze protection): run :meth:`PublisherRepository.refresh`
+(``genba-publish refresh``) more often than ``timestamp_days``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from securesystemslib.signer import CryptoSigner, Signer, SSlibKey
+from tuf.api.metadata import (
+    TOP_LEVEL_ROLE_NAMES,
+    Metadata,
+    MetaFile,
+    Root,
+    Snapshot,
+    TargetFile,
+    Targets,
+    Timestamp,
+)
+from tuf.api.serialization.json import JSONSerializer
+
+from updater.diff import build_diff
+from updater.errors import BadInputError
+from updater.files import atomic_write_bytes, sha256_file, temp_file_beside
+from updater.manifest import Manifest, build_manifest
+from updater.release import RELEASE_PATH, DiffRef, Release, VersionEntry
+
+_SERIALIZER = JSONSerializer(compact=False)
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """How long each role's metadata stays valid after signing, in days."""
+
+    root_days: float = 365
+    targets_days: float = 365
+    snapshot_days: float = 30
+    timestamp_days: float = 7
+
+
+def _expires(days: float) -> datetime:
+    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
+
+
+class PublisherRepository:
+    """A genba update repository on the publisher's disk. Build with :meth:`create` or open."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.metadata_dir = root / "published" / "metadata"
+        self.targets_dir = root / "published" / "targets"
+        self.keys_dir = root / "keys"
+        if not (self.keys_dir / "keys.json").is_file():
+            raise BadInputError(f"{root} is not a genba repository; create one with `init`.")
+        config = json.loads((root / "publisher.json").read_text())
+        self.expiry = Expiry(**config["expiry"])
+
+    # -- creation and keys -------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        root: Path,
+        *,
+        root_keys: int = 1,
+        root_threshold: int = 1,
+        expiry: Expiry | None = None,
+    ) -> PublisherRepository:
+        """Generate keys and sign the first version of every role."""
+        if (root / "keys" / "keys.json").exists():
+            raise BadInputError(f"{root} already holds a repository; refusing to overwrite keys.")
+        if not 1 <= root_threshold <= root_keys:
+            raise BadInputError("The root threshold must be between 1 and the number of root keys.")
+        expiry = expiry or Expiry()
+        (root / "keys").mkdir(parents=True, exist_ok=True)
+        (root / "published" / "metadata").mkdir(parents=True, exist_ok=True)
+        (root / "published" / "targets").mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(root / "publisher.json", json.dumps({"expiry": asdict(expiry)}).encode())
+        atomic_write_bytes(root / "keys" / "keys.json", b"{}")
+        repo = cls(root)
+        signed_root = Root(expires=_expires(expiry.root_days), consistent_snapshot=True)
+        for role in TOP_LEVEL_ROLE_NAMES:
+            for _ in range(root_keys if role == Root.type else 1):
+                signed_root.add_key(repo._new_key(role).public_key, role)
+        signed_root.roles[Root.type].threshold = root_threshold
+        repo._write_root(Metadata(signed_root), repo.signers(Root.type))
+        targets = Targets(expires=_expires(expiry.targets_days))
+        repo._publish_targets(targets)
+        return repo
+
+    def _new_key(self, role: str) -> CryptoSigner:
+        signer = CryptoSigner.generate_ed25519()
+        key_file = self.keys_dir / f"{role}-{signer.public_key.keyid[:12]}.pem"
+        atomic_write_bytes(key_file, signer.private_bytes)
+        key_file.chmod(0o600)
+        index = self._key_index()
+        index.setdefault(role, []).append(
+            {
+                "keyid": signer.public_key.keyid,
+                "file": key_file.name,
+                "public": signer.public_key.to_dict(),
+            }
+        )
+        atomic_write_bytes(self.keys_dir / "keys.json", json.dumps(index, indent=1).encode())
+        return signer
+
+    def _key_index(self) -> dict[str, list[dict[str, Any]]]:
+        data: dict[str, list[dict[str, Any]]] = json.loads(
+            (self.keys_dir / "keys.json").read_text()
+        )
+        return data
+
+    def signers(self, role: str) -> list[Signer]:
+        """Signers for every key the publisher holds for ``role``."""
+        out: list[Signer] = []
+        for item in self._key_index().get(role, []):
+            public = SSlibKey.from_dict(item["keyid"], dict(item["public"]))
+            uri = f"file2:{(self.keys_dir / item['file']).resolve()}"
+            out.append(Signer.from_priv_key_uri(uri, public))
+        return out
+
+    def _forget_key(self, role: str, keyid: str) -> None:
+        index = self._key_index()
+        for item in index.get(role, []):
+            if item["keyid"] == keyid:
+                (self.keys_dir / item["file"]).unlink(missing_ok=True)
+        index[role] = [k for k in index.get(role, []) if k["keyid"] != keyid]
+        atomic_write_bytes(self.keys_dir / "keys.json", json.dumps(index, indent=1).encode())
+
+    # -- reading current metadata ------------------------------------------------------------
+    def load(self, role: str) -> Metadata[Any]:
+        """The newest signed metadata of a top-level role."""
+        if role in {Root.type, Timestamp.type}:
+            return Metadata.from_file(str(self.metadata_dir / f"{role}.json"))
+        if role == Snapshot.type:
+            version = self.load(Timestamp.type).signed.snapshot_meta.version
+        else:
+            version = self.load(Snapshot.type).signed.meta[f"{role}.json"].version
+        return Metadata.from_file(str(self.metadata_dir / f"{version}.{role}.json"))
+
+    def release(self) -> Release:
+        """The current release index (empty before the first version)."""
+        targets = self.load(Targets.type).signed
+        info = targets.targets.get(RELEASE_PATH)
+        if info is None:
+            return Release(())
+        return Release.from_bytes(self.target_file(info).read_bytes())
+
+    def target_file(self, info: TargetFile) -> Path:
+        """Local file of a target (consistent snapshot name: ``<sha256>.<name>``)."""
+        folder, _, name = info.path.rpartition("/")
+        return self.targets_dir / folder / f"{info.hashes['sha256']}.{name}"
+
+    # -- writing metadata -----------------------------------------------------------------
+    def _sign_write(self, md: Metadata[Any], signers: list[Signer], name: str) -> None:
+        md.signatures.clear()
+        for signer in signers:
+            md.sign(signer, append=True)
+        atomic_write_bytes(self.metadata_dir / name, md.to_bytes(_SERIALIZER))
+
+    def _write_root(self, md: Metadata[Root], signers: list[Signer]) -> None:
+        self._sign_write(md, signers, f"{md.signed.version}.root.json")
+        atomic_write_bytes(self.metadata_dir / "root.json", md.to_bytes(_SERIALIZER))
+
+    def _publish_targets(self, targets: Targets) -> None:
+        """Sign ``targets`` (version already set), then a new snapshot and timestamp."""
+        targets.expires = _expires(self.expiry.targets_days)
+        md = Metadata(targets)
+        self._sign_write(md, self.signers(Targets.type), f"{targets.version}.targets.json")
+        self.refresh(new_snapshot=True)
+
+    def refresh(
+        self, *, new_snapshot: bool = False, timestamp_expires: datetime | None = None
+    ) -> None:
+        """Re-sign the timestamp (and snapshot) with fresh expiry dates and higher versions."""
+        targets_version = self._targets_version()
+        old_ts: Timestamp | None = None
+        if (self.metadata_dir / "timestamp.json").exists():
+            old_ts = self.load(Timestamp.type).signed
+        snap_version = old_ts.snapshot_meta.version if old_ts else 0
+        if new_snapshot or old_ts is None or self._snapshot_expires_soon():
+            snap_version += 1
+            snapshot = Snapshot(
+                version=snap_version,
+                expires=_expires(self.expiry.snapshot_days),
+                meta={"targets.json": MetaFile(version=targets_version)},
+            )
+            self._sign_write(
+                Metadata(snapshot), self.signers(Snapshot.type), f"{snap_version}.snapshot.json"
+            )
+        raw = (self.metadata_dir / f"{snap_version}.snapshot.json").read_bytes()
+        timestamp = Timestamp(
+            version=(old_ts.version + 1) if old_ts else 1,
+            expires=timestamp_expires or _expires(self.expiry.timestamp_days),
+            snapshot_meta=MetaFile.from_data(snap_version, raw, ["sha256"]),
+        )
+        self._sign_write(Metadata(timestamp), self.signers(Timestamp.type), "timestamp.json")
+
+    def _targets_version(self) -> int:
+        versions = [int(p.name.split(".")[0]) for p in self.metadata_dir.glob("*.targets.json")]
+        return max(versions, default=1)
+
+    def _snapshot_expires_soon(self) -> bool:
+        expires: datetime = self.load(Snapshot.type).signed.expires
+        return expires - datetime.now(UTC) < timedelta(days=self.expiry.snapshot_days / 2)
+
+    def rotate_key(self, role: str) -> str:
+        """Replace every key of ``role`` by a new one; returns the new key id.
+
+        The new root version is signed by the old *and* the new root keys, so clients
+        that trust the old root accept it. After rotating timestamp or snapshot keys,
+        clients drop their cached timestamp/snapshot: this is how a publisher recovers
+        from a fast-forward attack made with a stolen key.
+        """
+        if role not in TOP_LEVEL_ROLE_NAMES:
+            roles = ", ".join(sorted(TOP_LEVEL_ROLE_NAMES))
+            raise BadInputError(f"Unknown role {role!r}; use one of {roles}.")
+        md: Metadata[Root] = self.load(Root.type)
+        old_root_signers = self.signers(Root.type)
+        old_ids = list(md.signed.roles[role].keyids)
+        new = self._new_key(role)
+        for keyid in old_ids:
+            md.signed.revoke_key(keyid, role)
+            self._forget_key(role, keyid)
+        md.signed.add_key(new.public_key, role)
+        md.signed.version += 1
+        md.signed.expires = _expires(self.expiry.root_days)
+        signers = old_root_signers + ([new] if role == Root.type else [])
+        self._write_root(md, signers)
+        if role == Targets.type:
+            targets = self.load(Targets.type).signed
+            targets.version += 1
+            self._publish_targets(targets)
+        else:
+            self.refresh(new_snapshot=True)
+        return str(new.public_key.keyid)
+
+    # -- adding content ---------------------------------------------------------------------
+    def _add_target(
+        self, targets: Targets, path: str, local: Path, custom: dict[str, Any]
+    ) -> TargetFile:
+        info = TargetFile.from_file(path, str(local), ["sha256"])
+        info.unrecognized_fields["custom"] = custom
+        dest = self.target_file(info)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            with temp_file_beside(dest) as (fh, tmp), local.open("rb") as src:
+                shutil.copyfileobj(src, fh)
+                fh.flush()
+                tmp.replace(dest)
+        targets.targets[path] = info
+        return info
+
+    def add_version(
+        self, model: Path, version: str, diff_from: list[str] | None = None, level: int = 9
+    ) -> VersionEntry:
+        """Publish ``model`` as ``version`` with diffs from the named earlier versions."""
+        release = self.release()
+        if release.find(version=version):
+            raise BadInputError(f"Version {version} is already published; pick a new label.")
+        if any(c in version for c in "/\\ ") or version.startswith(".") or ".." in version:
+            raise BadInputError("A version label may not contain '/', '\\', spaces or '..'.")
+        targets: Targets = self.load(Targets.type).signed
+        targets.version += 1
+        manifest = build_manifest(model, version)
+        work = self.root / "work"
+        work.mkdir(exist_ok=True)
+        manifest_file = work / f"{version}.manifest.json"
+        atomic_write_bytes(manifest_file, manifest.to_bytes())
+        model_info = self._add_target(
+            targets, f"models/{version}/{model.name}", model, {"kind": "model"}
+        )
+        manifest_info = self._add_target(
+            targets, f"manifests/{version}.json", manifest_file, {"kind": "manifest"}
+        )
+        diffs = [
+            self._add_diff(targets, release, source, new=(manifest, model), level=level)
+            for source in diff_from or []
+        ]
+        entry = VersionEntry(
+            version=version,
+            serial=(release.latest.serial + 1) if release.latest else 1,
+            model=model_info.path,
+            sha256=manifest.sha256,
+            length=manifest.length,
+            manifest=manifest_info.path,
+            diffs=tuple(diffs),
+        )
+        release_file = work / "release.json"
+        atomic_write_bytes(release_file, Release((*release.versions, entry)).to_bytes())
+        self._add_target(targets, RELEASE_PATH, release_file, {"kind": "release"})
+        self._publish_targets(targets)
+        shutil.rmtree(work)
+        return entry
+
+    def _add_diff(
+        self,
+        targets: Targets,
+        release: Release,
+        source: str,
+        *,
+        new: tuple[Manifest, Path],
+        level: int,
+    ) -> DiffRef:
+        manifest, model = new
+        old = release.find(version=source)
+        if old is None:
+            raise BadInputError(f"Cannot diff from {source}: it is not published.")
+        old_file = self.target_file(targets.targets[old.model])
+        if sha256_file(old_file) != old.sha256:
+            raise BadInputError(f"The stored file of version {source} is damaged: {old_file}.")
+        diff_file = self.root / "work" / f"{source}..{manifest.version}.gdiff"
+        with diff_file.open("wb") as fh:
+            build_diff(build_manifest(old_file, source), manifest, model, fh, level=level)
+        path = f"diffs/{source}..{manifest.version}.gdiff"
+        info = self._add_target(targets, path, diff_file, {"kind": "diff", "from": source})
+        return DiffRef(source=source, path=path, length=info.length)
+
+    def export_bundle(self, dest: Path) -> Path:
+        """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`."""
+        if dest.exists() and any(dest.iterdir()):
+            raise BadInputError(f"{dest} is not empty; choose an empty folder for the bundle.")
+        shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+        return dest

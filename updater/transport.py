@@ -1,0 +1,126 @@
+"""How bytes reach the updater: HTTP(S) with proxy and CA from policy, or a bundle folder.
+
+Both implement python-tuf's ``FetcherInterface``, so TUF verifies whatever they return,
+and both can resume a download from a byte offset (:meth:`Transport.fetch_from`).
+Offline mode is enforced here, at one choke point: :class:`HttpTransport` refuses to
+open a connection when built with ``offline=True``. A Hugging Face model repository is
+just a static HTTPS host (``https://huggingface.co/<org>/<repo>/resolve/main/``); no
+Hugging Face client is needed, and its bytes are trusted only after TUF has checked them.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import urllib3
+from tuf.api import exceptions as tuf_exc
+from tuf.ngclient.fetcher import FetcherInterface
+
+from updater.errors import OfflineError
+
+CHUNK = 1 << 20
+USER_AGENT = "genba-updater/1"
+
+
+class Transport(FetcherInterface):
+    """A TUF fetcher that can also resume a download from a byte offset."""
+
+    def _fetch(self, url: str) -> Iterator[bytes]:
+        return self.fetch_from(url, 0)
+
+    def fetch_from(self, url: str, start: int) -> Iterator[bytes]:
+        """Bytes of ``url`` from offset ``start`` (raises tuf ``DownloadError`` subclasses)."""
+        raise NotImplementedError
+
+
+class HttpTransport(Transport):
+    """HTTP(S) via urllib3; proxy and CA bundle from policy; refuses to connect when offline."""
+
+    def __init__(
+        self,
+        *,
+        proxy: str = "",
+        ca_bundle: str = "",
+        offline: bool = False,
+        timeout_s: float = 30.0,
+    ) -> None:
+        self.offline = offline
+        context = ssl.create_default_context(cafile=ca_bundle or None)
+        if ca_bundle:
+            context.load_default_certs()  # the policy CA is *added* to the system store
+        headers = {"User-Agent": USER_AGENT}
+        timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
+        retries = urllib3.Retry(total=2, backoff_factor=0.5, redirect=5)
+        self._pool: urllib3.PoolManager
+        if proxy:
+            self._pool = urllib3.ProxyManager(
+                proxy, headers=headers, ssl_context=context, timeout=timeout, retries=retries
+            )
+        else:
+            self._pool = urllib3.PoolManager(
+                headers=headers, ssl_context=context, timeout=timeout, retries=retries
+            )
+
+    def fetch_from(self, url: str, start: int) -> Iterator[bytes]:
+        """GET ``url`` (with a Range header when ``start`` > 0)."""
+        if self.offline:
+            raise OfflineError("Offline mode is on, so genba did not contact the update server.")
+        headers = {"Range": f"bytes={start}-"} if start else {}
+        try:
+            response = self._pool.request(
+                "GET", url, headers=headers, preload_content=False, decode_content=False
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise tuf_exc.DownloadError(f"Could not reach {_host(url)}: {exc}") from exc
+        if response.status >= 400:
+            response.release_conn()
+            raise tuf_exc.DownloadHTTPError(
+                f"{url} answered HTTP {response.status}", response.status
+            )
+        if start and response.status != 206:
+            response.release_conn()
+            raise tuf_exc.DownloadError(f"{_host(url)} does not support resuming downloads")
+        return self._chunks(response)
+
+    @staticmethod
+    def _chunks(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
+        try:
+            yield from response.stream(CHUNK)
+        except urllib3.exceptions.HTTPError as exc:
+            raise tuf_exc.DownloadError(f"The download was interrupted: {exc}") from exc
+        finally:
+            response.release_conn()
+
+
+class FolderTransport(Transport):
+    """Serves ``base_url``-relative files from a local folder (offline bundles)."""
+
+    BASE_URL = "bundle:///"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+
+    def fetch_from(self, url: str, start: int) -> Iterator[bytes]:
+        """Read the bundle file that ``bundle:///<relative path>`` names."""
+        parsed = urlparse(url)
+        relative = unquote(parsed.path.lstrip("/"))
+        path = (self.folder / relative).resolve()
+        if parsed.scheme != "bundle" or not path.is_relative_to(self.folder):
+            raise tuf_exc.DownloadError(f"{url} is outside the bundle")
+        if not path.is_file():
+            raise tuf_exc.DownloadHTTPError(f"The bundle has no {relative}", 404)
+        return self._read(path, start)
+
+    @staticmethod
+    def _read(path: Path, start: int) -> Iterator[bytes]:
+        with path.open("rb") as fh:
+            fh.seek(start)
+            while chunk := fh.read(CHUNK):
+                yield chunk
+
+
+def _host(url: str) -> str:
+    return urlparse(url).netloc or url
