@@ -68,12 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _attach_context(args: argparse.Namespace) -> None:
+    """Give plugin commands (which may not import engine) the paths and settings as plain data."""
+    from engine.paths import Paths
+    from engine.settings import load_settings
+
+    paths = Paths.default()
+    args.genba_paths = {
+        "data_dir": str(paths.data_dir),
+        "models_dir": str(paths.models_dir),
+        "update_dir": str(paths.update_dir),
+        "current_model_pointer": str(paths.current_model_pointer),
+        "log_dir": str(paths.log_dir),
+    }
+    args.genba_settings = load_settings(paths).as_dict()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``genba``; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
+        if func.__module__.split(".")[0] != "engine":
+            _attach_context(args)
         return func(args)
     except BadInputError as exc:
         print(f"genba: {exc}", file=sys.stderr)
