@@ -1,0 +1,112 @@
+"""The engine's one way onto the network, and the offline switch in front of it.
+
+Every HTTP client the engine uses is made by :func:`open_client`; when genba is
+offline (policy ``network.offline`` or ``GENBA_OFFLINE``) it refuses with
+:class:`~engine.errors.RemoteUnavailableError` before any socket opens, so no
+caller can forget the switch. Callers degrade to local work.
+
+The same place fixes how connections are made:
+
+* TLS is verified against the operating system's trust store (truststore),
+  plus the administrator's optional CA bundle (``fallback.ca_bundle``);
+  verification is never turned off.
+* The proxy is ``network.proxy`` when set; otherwise the system's proxy
+  configuration (``HTTP(S)_PROXY``/``NO_PROXY``, or the Windows/macOS settings),
+  which httpx reads through ``urllib.request.getproxies``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import httpx
+import truststore
+
+from engine.errors import RemoteUnavailableError
+from engine.paths import offline_forced_by_env
+
+
+class NetworkSettings(Protocol):
+    """The part of ``engine.settings.Settings`` this module reads."""
+
+    def get_bool(self, key: str) -> bool: ...
+    def get_str(self, key: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Offline state and proxy, resolved once from settings and the environment."""
+
+    offline: bool = False
+    offline_why: str = ""
+    proxy: str = ""
+    """Explicit proxy URL; empty means the system's proxy configuration."""
+
+    @classmethod
+    def from_settings(
+        cls, settings: NetworkSettings, environ: Mapping[str, str] | None = None
+    ) -> NetworkConfig:
+        """Read ``network.offline``, ``GENBA_OFFLINE`` and ``network.proxy``."""
+        why = ""
+        if settings.get_bool("network.offline"):
+            why = "offline mode is on (network.offline)"
+        elif offline_forced_by_env(environ):
+            why = "offline mode is on (GENBA_OFFLINE)"
+        return cls(offline=bool(why), offline_why=why, proxy=settings.get_str("network.proxy"))
+
+
+def remote_status(
+    settings: NetworkSettings, network: NetworkConfig
+) -> tuple[bool, str]:
+    """Whether the remote fallback may be used now, and if not, why (for reasons)."""
+    if not settings.get_bool("fallback.enabled"):
+        return False, "remote fallback is off"
+    if not settings.get_str("fallback.url"):
+        return False, "no remote server is set (fallback.url)"
+    if network.offline:
+        return False, network.offline_why
+    return True, ""
+
+
+def tls_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
+    """A verifying TLS context: the OS trust store plus an optional extra CA bundle."""
+    ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_bundle:
+        try:
+            ctx.load_verify_locations(cafile=str(ca_bundle))
+        except (OSError, ssl.SSLError) as exc:
+            raise RemoteUnavailableError(
+                f"Cannot use the CA bundle {ca_bundle}: {exc}. "
+                "Ask IT to fix fallback.ca_bundle (a PEM file of CA certificates)."
+            ) from exc
+    return ctx
+
+
+def open_client(
+    network: NetworkConfig,
+    *,
+    timeout: httpx.Timeout,
+    ca_bundle: str | Path | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """An httpx client honouring offline mode, TLS policy and proxy; the only way to get one.
+
+    ``transport`` replaces the network in tests of callers (the offline check still runs).
+    """
+    if network.offline:
+        raise RemoteUnavailableError(
+            f"Not connecting: {network.offline_why}. Answers stay on this PC; "
+            "turn offline mode off to use the remote server."
+        )
+    return httpx.Client(
+        verify=tls_context(ca_bundle),
+        timeout=timeout,
+        proxy=network.proxy or None,
+        trust_env=not network.proxy,
+        transport=transport,
+        follow_redirects=False,
+    )

@@ -1,0 +1,422 @@
+"""Streaming client for a remote OpenAI-compatible ``/v1/chat/completions`` server.
+
+Works with llama.cpp's server, llama-cpp-python's server, vLLM and Ollama: one
+POST with ``"stream": true``, answered by Server-Sent Events whose ``data:``
+lines carry JSON chunks and end with ``data: [DONE]``.
+
+Deadlines (from :class:`RemoteConfig`): *connect* bounds opening the
+connection, *read* bounds every wait for the next bytes, *total* bounds the
+whole answer and is checked on every line received. A dead or slow server
+therefore ends a query after at most ``total + read`` seconds, whatever it does.
+Connect errors are retried once (not certificate errors: they would fail the
+same way again). Every stream is bounded in size.
+
+Errors (the engine's tree, see :mod:`engine.errors`):
+
+* :class:`~engine.errors.RemoteUnavailableError`: offline, cannot connect, TLS
+  refused, no answer before the read deadline;
+* :class:`~engine.errors.RemoteProtocolError`: error status, stream cut,
+  malformed SSE or JSON, stalled or too slow mid-answer, too large.
+
+Text already yielded stays with the caller; the error only says why it ended.
+The token goes in the ``Authorization`` header and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from engine.errors import RemoteProtocolError, RemoteUnavailableError
+from engine.network import NetworkConfig, open_client
+
+log = logging.getLogger(__name__)
+
+CONNECT_S = 10.0
+READ_S = 30.0
+MAX_STREAM_BYTES = 8 * 1024 * 1024
+"""No answer is this large; a server sending more is broken or hostile."""
+MAX_ERROR_BODY = 2048
+
+
+class RemoteSettings(Protocol):
+    """The part of ``engine.settings.Settings`` :meth:`RemoteConfig.from_settings` reads."""
+
+    def get_str(self, key: str) -> str: ...
+    def get_float(self, key: str) -> float: ...
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """Where the remote server is and how long to wait for it."""
+
+    url: str
+    model: str = ""
+    connect_s: float = CONNECT_S
+    read_s: float = READ_S
+    total_s: float = 60.0
+    ca_bundle: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: RemoteSettings) -> RemoteConfig:
+        """``fallback.timeout_s`` is the total deadline; connect and read never exceed it."""
+        total = settings.get_float("fallback.timeout_s")
+        return cls(
+            url=settings.get_str("fallback.url"),
+            model=settings.get_str("fallback.model"),
+            connect_s=min(CONNECT_S, total),
+            read_s=min(READ_S, total),
+            total_s=total,
+            ca_bundle=settings.get_str("fallback.ca_bundle"),
+        )
+
+    @property
+    def endpoint(self) -> str:
+        """The chat-completions URL: ``fallback.url`` may be the server root or its ``/v1``."""
+        base = self.url.rstrip("/")
+        if base.endswith("/chat/completions"):
+            return base
+        if base.endswith("/v1"):
+            return f"{base}/chat/completions"
+        return f"{base}/v1/chat/completions"
+
+    @property
+    def host(self) -> str:
+        """``host:port`` for messages (never the full URL, which could carry a query)."""
+        parts = urlsplit(self.url)
+        return parts.netloc.rsplit("@", 1)[-1]
+
+
+@dataclass(frozen=True)
+class RemoteDelta:
+    """A piece of answer text from the remote server."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RemoteDone:
+    """The remote answer ended normally (or was cancelled by the caller)."""
+
+    finish_reason: Literal["stop", "length", "cancelled"]
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    model: str = ""
+
+
+RemoteChunk = RemoteDelta | RemoteDone
+
+
+class SSEDecoder:
+    """Turns Server-Sent-Event lines into the ``data`` payload of each event."""
+
+    def __init__(self) -> None:
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> str | None:
+        """Take one line (without its newline); return an event's data when one completes."""
+        if not line:
+            if not self._data:
+                return None
+            data, self._data = "\n".join(self._data), []
+            return data
+        if line.startswith(":"):
+            return None  # a comment, used as keep-alive
+        name, _, value = line.partition(":")
+        if name == "data":
+            self._data.append(value[1:] if value.startswith(" ") else value)
+        return None  # "event", "id", "retry" and unknown fields are ignored, as the spec says
+
+    def flush(self) -> str | None:
+        """The last event when the stream ended without its blank line."""
+        return self.feed("")
+
+
+class RemoteClient:
+    """One remote server. Not thread-safe; use one per query thread."""
+
+    def __init__(
+        self,
+        config: RemoteConfig,
+        network: NetworkConfig,
+        *,
+        token: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self._network = network
+        self._token = token
+        self._transport = transport
+
+    def stream_chat(
+        self,
+        messages: Sequence[Mapping[str, str]],
+        *,
+        max_tokens: int = 512,
+        cancel: threading.Event | None = None,
+    ) -> Iterator[RemoteChunk]:
+        """Stream one answer: :class:`RemoteDelta` pieces, then one :class:`RemoteDone`."""
+        deadline = time.monotonic() + self.config.total_s
+        timeout = httpx.Timeout(
+            connect=self.config.connect_s,
+            read=min(self.config.read_s, self.config.total_s),
+            write=self.config.read_s,
+            pool=self.config.connect_s,
+        )
+        client = open_client(
+            self._network, timeout=timeout, ca_bundle=self.config.ca_bundle or None,
+            transport=self._transport,
+        )
+        with client:
+            response = self._send(client, self._body(messages, max_tokens), deadline)
+            try:
+                yield from self._read(response, deadline, cancel)
+            finally:
+                response.close()
+
+    # -- request -----------------------------------------------------------
+    def _body(self, messages: Sequence[Mapping[str, str]], max_tokens: int) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "messages": [dict(m) for m in messages],
+            "stream": True,
+            "max_tokens": max_tokens,
+        }
+        if self.config.model:
+            body["model"] = self.config.model
+        return body
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "text/event-stream"}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    def _send(self, client: httpx.Client, body: dict[str, Any], deadline: float) -> httpx.Response:
+        host = self.config.host
+        for attempt in (1, 2):
+            request = client.build_request(
+                "POST", self.config.endpoint, json=body, headers=self._headers()
+            )
+            try:
+                response = client.send(request, stream=True)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                tls = _tls_failure(exc)
+                if tls is not None:
+                    raise RemoteUnavailableError(
+                        f"The remote server {host} presented a certificate genba does not "
+                        f"trust ({tls}). Ask IT to install its CA in the system trust store "
+                        "or set fallback.ca_bundle."
+                    ) from exc
+                if attempt == 2 or time.monotonic() >= deadline:
+                    raise RemoteUnavailableError(
+                        f"Cannot connect to the remote server {host} ({_what(exc)}). "
+                        "Check the network, the proxy and fallback.url."
+                    ) from exc
+                log.info("Connecting to %s failed (%s); retrying once", host, _what(exc))
+                continue
+            except httpx.TimeoutException as exc:
+                raise RemoteUnavailableError(
+                    f"The remote server {host} did not answer within "
+                    f"{self.config.read_s:g} s. It may be overloaded; try again later."
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise RemoteUnavailableError(
+                    f"Cannot reach the remote server {host} ({_what(exc)}). "
+                    "Check the network and fallback.url."
+                ) from exc
+            if response.status_code != 200:
+                raise _status_error(response, host)
+            log.info("Remote answer from %s started", host)
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- response ----------------------------------------------------------
+    def _read(
+        self, response: httpx.Response, deadline: float, cancel: threading.Event | None
+    ) -> Iterator[RemoteChunk]:
+        host = self.config.host
+        if response.headers.get("content-type", "").startswith("application/json"):
+            yield from _whole_answer(response, host)  # a server that ignored "stream": true
+            return
+        decoder = SSEDecoder()
+        state = _StreamState()
+        for line in self._lines(response, deadline):
+            if cancel is not None and cancel.is_set():
+                yield state.done("cancelled")
+                return
+            data = decoder.feed(line)
+            if data is None:
+                continue
+            if data.strip() == "[DONE]":
+                yield state.done()
+                return
+            text = state.take(data, host)
+            if text:
+                yield RemoteDelta(text)
+        last = decoder.flush()
+        if last is not None and last.strip() != "[DONE]":
+            text = state.take(last, host)
+            if text:
+                yield RemoteDelta(text)
+        if state.finish is None:
+            raise RemoteProtocolError(
+                f"The remote server {host} ended the stream before the answer was complete."
+            )
+        yield state.done()
+
+    def _lines(self, response: httpx.Response, deadline: float) -> Iterator[str]:
+        """The response's lines, bounded in size and time; httpx errors become ours."""
+        host = self.config.host
+        received = 0
+        try:
+            for line in response.iter_lines():
+                received += len(line) + 1
+                if received > MAX_STREAM_BYTES:
+                    raise RemoteProtocolError(
+                        f"The remote server {host} sent more than "
+                        f"{MAX_STREAM_BYTES // 1_000_000} MB; the answer was stopped."
+                    )
+                if time.monotonic() > deadline:
+                    raise RemoteProtocolError(
+                        f"The remote server {host} did not finish within "
+                        f"{self.config.total_s:g} s (fallback.timeout_s)."
+                    )
+                yield line
+        except httpx.TimeoutException as exc:
+            raise RemoteProtocolError(
+                f"The remote server {host} stopped sending for {self.config.read_s:g} s "
+                "mid-answer."
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise RemoteProtocolError(
+                f"The connection to the remote server {host} broke mid-answer ({_what(exc)})."
+            ) from exc
+
+
+class _StreamState:
+    """What the chunks said so far: finish reason, usage, model name."""
+
+    def __init__(self) -> None:
+        self.finish: str | None = None
+        self.usage: Mapping[str, Any] = {}
+        self.model = ""
+
+    def take(self, data: str, host: str) -> str:
+        """Parse one chunk; return its text. Raise RemoteProtocolError for garbage."""
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise RemoteProtocolError(
+                f"The remote server {host} sent data that is not JSON: {data[:80]!r}."
+            ) from None
+        if not isinstance(chunk, dict):
+            raise RemoteProtocolError(f"The remote server {host} sent an unexpected chunk.")
+        if "error" in chunk:
+            raise RemoteProtocolError(
+                f"The remote server {host} reported an error: {_error_text(chunk['error'])}"
+            )
+        choices = chunk.get("choices")
+        if not isinstance(choices, list):
+            raise RemoteProtocolError(
+                f"The remote server {host} sent a chunk without 'choices'; "
+                "is fallback.url an OpenAI-compatible server?"
+            )
+        self.model = str(chunk.get("model") or self.model)
+        if isinstance(chunk.get("usage"), dict):
+            self.usage = chunk["usage"]
+        if not choices or not isinstance(choices[0], dict):
+            return ""
+        choice = choices[0]
+        if choice.get("finish_reason"):
+            self.finish = str(choice["finish_reason"])
+        delta = choice.get("delta") or choice.get("message") or {}
+        content = delta.get("content") if isinstance(delta, dict) else None
+        return content if isinstance(content, str) else ""
+
+    def done(self, reason: Literal["cancelled"] | None = None) -> RemoteDone:
+        """The closing chunk for the caller."""
+        finish: Literal["stop", "length", "cancelled"] = (
+            reason or ("length" if self.finish == "length" else "stop")
+        )
+        return RemoteDone(
+            finish,
+            _int_or_none(self.usage.get("prompt_tokens")),
+            _int_or_none(self.usage.get("completion_tokens")),
+            self.model,
+        )
+
+
+def _whole_answer(response: httpx.Response, host: str) -> Iterator[RemoteChunk]:
+    body = b""
+    for part in response.iter_bytes():
+        body += part
+        if len(body) > MAX_STREAM_BYTES:
+            raise RemoteProtocolError(f"The remote server {host} sent an oversized answer.")
+    state = _StreamState()
+    text = state.take(body.decode("utf-8", errors="replace"), host)
+    if text:
+        yield RemoteDelta(text)
+    yield state.done()
+
+
+def _status_error(response: httpx.Response, host: str) -> RemoteProtocolError:
+    status = response.status_code
+    try:
+        body = response.read()[:MAX_ERROR_BODY].decode("utf-8", errors="replace")
+    except httpx.HTTPError:
+        body = ""
+    finally:
+        response.close()
+    detail = ""
+    try:
+        parsed = json.loads(body)
+        if isinstance(parsed, dict) and "error" in parsed:
+            detail = f": {_error_text(parsed['error'])}"
+    except ValueError:
+        pass
+    if status in (401, 403):
+        hint = "The server refused genba's token; ask IT for a valid one (OS keyring)."
+    elif status == 404:
+        hint = "Check fallback.url (it should point at an OpenAI-compatible /v1 API)."
+    elif status >= 500:
+        hint = "The server is having trouble; try again later."
+    else:
+        hint = "Check fallback.url and fallback.model."
+    return RemoteProtocolError(f"The remote server {host} answered HTTP {status}{detail}. {hint}")
+
+
+def _error_text(error: object) -> str:
+    if isinstance(error, dict):
+        error = error.get("message", error)
+    return str(error)[:200]
+
+
+def _tls_failure(exc: BaseException) -> str | None:
+    """The certificate problem behind a connect error, if that is what it was."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "verification failed"
+        if isinstance(seen, ssl.SSLError):
+            return seen.reason or "TLS error"
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc)
+    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else None
+
+
+def _what(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
