@@ -97,12 +97,17 @@ def _print_text(settings: Settings, files: list[Path]) -> None:
     out.write("Policy files (later wins):\n")
     for path in files:
         out.write(f"  {path}{'' if path.is_file() else '  (not present)'}\n")
-    out.write("\nEffective settings:\n")
-    width = max(len(k) for k in SCHEMA)
+    # Printed as TOML with the source in a comment, so IT can paste lines into a policy.
+    out.write("\nEffective settings (value  # source):\n")
+    section = ""
     for key in SCHEMA:
-        lock = "locked " if settings.is_locked(key) else "       "
-        out.write(f"  {key:<{width}}  {lock}{_show(settings.get(key)):<28}  "
-                  f"{settings.source(key)}\n")
+        if SCHEMA[key].section != section:
+            section = SCHEMA[key].section
+            out.write(f"\n[{section}]\n")
+        assignment = f"{SCHEMA[key].name} = {_show(settings.get(key))}"
+        source = settings.source(key)
+        note = f"locked, {source}" if settings.is_locked(key) else source
+        out.write(f"{assignment:<44}  # {note}\n")
     errors = len(settings.errors)
     warnings = len(settings.problems) - errors
     out.write(f"\n{errors} error(s), {warnings} warning(s)\n")
