@@ -37,18 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def engine_factory(paths: Paths, window_settings: object, model: Path | None):  # type: ignore[no-untyped-def]
-    """A factory that builds the real engine with the window's current settings."""
-
-    def build():  # type: ignore[no-untyped-def]
-        from engine.service import Engine
-
-        settings = window_settings() if callable(window_settings) else window_settings
-        return Engine(paths=paths, settings=settings, model_path=model)  # type: ignore[arg-type]
-
-    return build
-
-
 def run_window(paths: Paths, model: Path | None) -> int:
     """Open the window and run the Qt event loop."""
     from PySide6.QtWidgets import QApplication
@@ -59,9 +47,7 @@ def run_window(paths: Paths, model: Path | None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("genba")
     app.setStyle("Fusion")
-    holder: dict[str, MainWindow] = {}
-    window = MainWindow(paths, engine_factory(paths, lambda: holder["w"].settings, model))
-    holder["w"] = window
+    window = MainWindow(paths, model_path=model)
     window.resize(1100, 760)
     window.show()
     return app.exec()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.flow_layout import FlowLayout
 from desktop.history import Conversation
 
 
@@ -36,6 +36,8 @@ class ConversationList(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
         self.list = QListWidget(self)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentItemChanged.connect(self._on_current_changed)
         self.new_button = QPushButton(self)
         self.new_button.clicked.connect(self.new_requested)
@@ -43,7 +45,8 @@ class ConversationList(QWidget):
         self.rename_button.clicked.connect(self._on_rename_clicked)
         self.delete_button = QPushButton(self)
         self.delete_button.clicked.connect(self._on_delete_clicked)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(spacing=6)
+        buttons.setContentsMargins(0, 0, 0, 0)
         for b in (self.new_button, self.rename_button, self.delete_button):
             buttons.addWidget(b)
         layout = QVBoxLayout(self)

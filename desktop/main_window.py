@@ -66,10 +66,12 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         paths: Paths,
-        engine_factory: EngineFactory,
         *,
+        model_path: Path | None = None,
         settings: Settings | None = None,
         max_tokens: int = 512,
+        updates: bool = True,
+        engine_factory: EngineFactory | None = None,
     ) -> None:
         super().__init__()
         app = QApplication.instance()
@@ -83,7 +85,8 @@ class MainWindow(QMainWindow):
         history_on = self.settings.get_bool("history.enabled")
         self.history = History(paths.history_db if history_on else None)
         self.history.apply_retention(self.settings.get_int("history.retention_days"))
-        self.client = EngineClient(engine_factory, self)
+        self.model_path = model_path
+        self.client = EngineClient(engine_factory or self._make_engine, self)
         self.tasks = ModelTasks(self, paths)
         self.current_id: int | None = None
         self._answer_conversation: int | None = None
@@ -92,7 +95,7 @@ class MainWindow(QMainWindow):
         self._model_ready = False
         self._build()
         self._connect()
-        self.updates = UpdateStatus(self, paths)
+        self.updates = UpdateStatus(self, paths, start=updates)
         self.updates.changed.connect(self.status.set_update_text)
         self.apply_settings(self.settings)
         self.refresh_conversations()
@@ -103,6 +106,12 @@ class MainWindow(QMainWindow):
         self.client.load()
 
     # -- construction ------------------------------------------------------------
+    def _make_engine(self) -> Any:
+        """Build the real engine (runs on the worker thread) with the current settings."""
+        from engine.service import Engine
+
+        return Engine(paths=self.paths, settings=self.settings, model_path=self.model_path)
+
     def _build(self) -> None:
         self.setObjectName("genba-main-window")
         self.actions_ = WindowActions(self)
@@ -136,12 +145,18 @@ class MainWindow(QMainWindow):
             self.pages.addWidget(page)
         self.chat_page = chat_page
         splitter = QSplitter()
+        splitter.setChildrenCollapsible(False)  # never squeeze a pane below its minimum
         splitter.addWidget(self.sidebar)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 3)
-        self.setCentralWidget(splitter)
-        self.status = StatusPanel(self)
-        self.setStatusBar(self.status)
+        self.splitter = splitter
+        self.status = StatusPanel()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+        self.setCentralWidget(central)
         self._set_busy(False)
         self.retranslate()
 
@@ -204,7 +219,8 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        """Re-read every text this class owns (children retranslate themselves)."""
+        """Re-read every text this class owns (child widgets retranslate themselves)."""
+        self.actions_.retranslate()  # actions are not widgets: they get no LanguageChange
         self.setWindowTitle(self.tr("genba — shop-floor assistant"))
         self.send_button.setText(self.tr("Send"))
         self.send_button.setAccessibleName(self.tr("Send"))

@@ -1,4 +1,4 @@
-"""The status bar: model, experts (N and why), route (and why), speed, memory, network, updates.
+"""The status area: model, experts (N and why), route (and why), speed, memory, network, updates.
 
 Every number shown comes from the engine (model info, the last answer's final
 event), the operating system (this process's memory) or the updater; nothing is
@@ -13,7 +13,9 @@ from typing import Any
 import psutil
 from engine.events import FinalEvent
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QWidget
+
+from desktop.flow_layout import FlowLayout
 
 _REASON_CHARS = 48
 
@@ -22,11 +24,14 @@ def _short(text: str, limit: int = _REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class StatusPanel(QStatusBar):
+class StatusPanel(QFrame):
     """Status bar fields; the window feeds it model info, final events and update states."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        # Fields wrap onto a second line instead of being clipped at large text sizes.
+        self._layout = FlowLayout(self)
         self.model_label = QLabel(self)
         self.experts_label = QLabel(self)
         self.route_label = QLabel(self)
@@ -43,7 +48,7 @@ class StatusPanel(QStatusBar):
             self.network_label,
             self.update_label,
         ):
-            self.addPermanentWidget(label)
+            self._layout.addWidget(label)
         self._model: str | None = None
         self._final: FinalEvent | None = None
         self._network: tuple[str, str] = ("local", "")

@@ -1,0 +1,894 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>Conversation</translation>
+    </message>
+    <message>
+        <source>Messages of the selected conversation</source>
+        <translation>Messages of the selected conversation</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>You</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>Assistant</translation>
+    </message>
+    <message>
+        <source>answering…</source>
+        <translation>answering…</translation>
+    </message>
+    <message>
+        <source>interrupted — the app closed before this answer finished</source>
+        <translation>interrupted — the app closed before this answer finished</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>stopped</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>failed</translation>
+    </message>
+    <message>
+        <source>{n} experts</source>
+        <translation>{n} experts</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>local</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>remote</translation>
+    </message>
+    <message>
+        <source>{s:.2f} s to first token</source>
+        <translation>{s:.2f} s to first token</translation>
+    </message>
+    <message>
+        <source>{v:.1f} tokens/s</source>
+        <translation>{v:.1f} tokens/s</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>Search conversations</source>
+        <translation>Search conversations</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Conversations</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>&amp;New chat</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>New chat</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>Start a new conversation (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Rename</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>Rename conversation</translation>
+    </message>
+    <message>
+        <source>Rename the selected conversation (F2)</source>
+        <translation>Rename the selected conversation (F2)</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>Delete conversation</translation>
+    </message>
+    <message>
+        <source>Delete the selected conversation</source>
+        <translation>Delete the selected conversation</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <source>No model is ready yet</source>
+        <translation>No model is ready yet</translation>
+    </message>
+    <message>
+        <source>What is missing</source>
+        <translation>What is missing</translation>
+    </message>
+    <message>
+        <source>genba needs a Mixture-of-Experts model file (GGUF) to answer. Import a model file you were given, or build the built-in default model on this PC (this takes a few minutes and needs no internet if the model package is installed).</source>
+        <translation>genba needs a Mixture-of-Experts model file (GGUF) to answer. Import a model file you were given, or build the built-in default model on this PC (this takes a few minutes and needs no internet if the model package is installed).</translation>
+    </message>
+    <message>
+        <source>How to fix it</source>
+        <translation>How to fix it</translation>
+    </message>
+    <message>
+        <source>Import model &amp;file…</source>
+        <translation>Import model &amp;file…</translation>
+    </message>
+    <message>
+        <source>Import model file</source>
+        <translation>Import model file</translation>
+    </message>
+    <message>
+        <source>Import from f&amp;older…</source>
+        <translation>Import from f&amp;older…</translation>
+    </message>
+    <message>
+        <source>Import model from folder</source>
+        <translation>Import model from folder</translation>
+    </message>
+    <message>
+        <source>&amp;Build default model</source>
+        <translation>&amp;Build default model</translation>
+    </message>
+    <message>
+        <source>Build default model</source>
+        <translation>Build default model</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Progress</translation>
+    </message>
+</context>
+<context>
+    <name>InputBox</name>
+    <message>
+        <source>Type a question. Enter sends, Shift+Enter starts a new line.</source>
+        <translation>Type a question. Enter sends, Shift+Enter starts a new line.</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>genba — shop-floor assistant</source>
+        <translation>genba — shop-floor assistant</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Send</translation>
+    </message>
+    <message>
+        <source>Send the message (Enter)</source>
+        <translation>Send the message (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Stop</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>Stop the answer (Esc)</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Regenerate</translation>
+    </message>
+    <message>
+        <source>Answer the last question again (Ctrl+R)</source>
+        <translation>Answer the last question again (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Copy answer</source>
+        <translation>Copy answer</translation>
+    </message>
+    <message>
+        <source>Copy the last answer (Ctrl+Shift+C)</source>
+        <translation>Copy the last answer (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>Loading the model…</translation>
+    </message>
+    <message>
+        <source>Notice</source>
+        <translation>Notice</translation>
+    </message>
+    <message>
+        <source>Offline mode is on</source>
+        <translation>Offline mode is on</translation>
+    </message>
+    <message>
+        <source>No remote server is configured</source>
+        <translation>No remote server is configured</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>Rename conversation</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>New name:</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>Delete conversation</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>Delete “{title}” and all its messages?</translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>Export conversation</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md);;JSON (*.json)</source>
+        <translation>Markdown (*.md);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not export: {error}</source>
+        <translation>Could not export: {error}</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>About genba</source>
+        <translation>About genba</translation>
+    </message>
+    <message>
+        <source>genba — an offline-first assistant running a sparse Mixture-of-Experts model.</source>
+        <translation>genba — an offline-first assistant running a sparse Mixture-of-Experts model.</translation>
+    </message>
+</context>
+<context>
+    <name>ModelTasks</name>
+    <message>
+        <source>Import model file</source>
+        <translation>Import model file</translation>
+    </message>
+    <message>
+        <source>GGUF model (*.gguf)</source>
+        <translation>GGUF model (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Import model from folder</source>
+        <translation>Import model from folder</translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation>Importing {name}…</translation>
+    </message>
+    <message>
+        <source>Building the default model…</source>
+        <translation>Building the default model…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Settings</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>General</translation>
+    </message>
+    <message>
+        <source>Remote server</source>
+        <translation>Remote server</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Advanced</translation>
+    </message>
+    <message>
+        <source>Policy</source>
+        <translation>Policy</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>Access token</translation>
+    </message>
+    <message>
+        <source>A token is stored (type to replace it)</source>
+        <translation>A token is stored (type to replace it)</translation>
+    </message>
+    <message>
+        <source>No token</source>
+        <translation>No token</translation>
+    </message>
+    <message>
+        <source>The token is kept in the system keyring, never in a file. Leave empty to keep the stored one.</source>
+        <translation>The token is kept in the system keyring, never in a file. Leave empty to keep the stored one.</translation>
+    </message>
+    <message>
+        <source>No safe system keyring is available, so a token cannot be stored.</source>
+        <translation>No safe system keyring is available, so a token cannot be stored.</translation>
+    </message>
+    <message>
+        <source>Set by your administrator</source>
+        <translation>Set by your administrator</translation>
+    </message>
+    <message>
+        <source>Only your administrator can set this</source>
+        <translation>Only your administrator can set this</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>Your administrator has fixed the answer mode</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>Default</translation>
+    </message>
+    <message>
+        <source>Your settings</source>
+        <translation>Your settings</translation>
+    </message>
+    <message>
+        <source>Policy: {file}</source>
+        <translation>Policy: {file}</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>Setting</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>Effective settings</source>
+        <translation>Effective settings</translation>
+    </message>
+    <message>
+        <source>Problems in policy and settings files:</source>
+        <translation>Problems in policy and settings files:</translation>
+    </message>
+    <message>
+        <source>No problems found in policy and settings files.</source>
+        <translation>No problems found in policy and settings files.</translation>
+    </message>
+    <message>
+        <source>Problems in policy and settings files</source>
+        <translation>Problems in policy and settings files</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>Because a policy file has errors, security settings use their safest values.</source>
+        <translation>Because a policy file has errors, security settings use their safest values.</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsSchema</name>
+    <message>
+        <source>Model file</source>
+        <translation>Model file</translation>
+    </message>
+    <message>
+        <source>Model file (GGUF) to answer with. Empty: the model named by the current-model pointer in the model store (kept up to date by the updater).</source>
+        <translation>Model file (GGUF) to answer with. Empty: the model named by the current-model pointer in the model store (kept up to date by the updater).</translation>
+    </message>
+    <message>
+        <source>Allow own models</source>
+        <translation>Allow own models</translation>
+    </message>
+    <message>
+        <source>Operators may add and select their own model files. Off: only the model set by policy or installed by the updater is used.</source>
+        <translation>Operators may add and select their own model files. Off: only the model set by policy or installed by the updater is used.</translation>
+    </message>
+    <message>
+        <source>Answer mode</source>
+        <translation>Answer mode</translation>
+    </message>
+    <message>
+        <source>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</source>
+        <translation>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</translation>
+    </message>
+    <message>
+        <source>fast</source>
+        <translation>Fast</translation>
+    </message>
+    <message>
+        <source>balanced</source>
+        <translation>Balanced</translation>
+    </message>
+    <message>
+        <source>thorough</source>
+        <translation>Thorough</translation>
+    </message>
+    <message>
+        <source>Default experts</source>
+        <translation>Default experts</translation>
+    </message>
+    <message>
+        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</source>
+        <translation>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</translation>
+    </message>
+    <message>
+        <source>Minimum experts</source>
+        <translation>Minimum experts</translation>
+    </message>
+    <message>
+        <source>Fewest active experts genba may use, even on a slow or busy PC.</source>
+        <translation>Fewest active experts genba may use, even on a slow or busy PC.</translation>
+    </message>
+    <message>
+        <source>Maximum experts</source>
+        <translation>Maximum experts</translation>
+    </message>
+    <message>
+        <source>Most active experts genba may use. 0: all the experts the model has.</source>
+        <translation>Most active experts genba may use. 0: all the experts the model has.</translation>
+    </message>
+    <message>
+        <source>Operator chooses experts</source>
+        <translation>Operator chooses experts</translation>
+    </message>
+    <message>
+        <source>Operators may choose the answer mode (number of experts) themselves.</source>
+        <translation>Operators may choose the answer mode (number of experts) themselves.</translation>
+    </message>
+    <message>
+        <source>Adaptive experts</source>
+        <translation>Adaptive experts</translation>
+    </message>
+    <message>
+        <source>Choose the number of experts per question from free memory, speed and battery.</source>
+        <translation>Choose the number of experts per question from free memory, speed and battery.</translation>
+    </message>
+    <message>
+        <source>Reserved memory</source>
+        <translation>Reserved memory</translation>
+    </message>
+    <message>
+        <source>Memory kept free for other programs; genba never plans to use it.</source>
+        <translation>Memory kept free for other programs; genba never plans to use it.</translation>
+    </message>
+    <message>
+        <source>Maximum context</source>
+        <translation>Maximum context</translation>
+    </message>
+    <message>
+        <source>Largest context (prompt + answer) genba runs locally. 0: as large as the model and free memory allow.</source>
+        <translation>Largest context (prompt + answer) genba runs locally. 0: as large as the model and free memory allow.</translation>
+    </message>
+    <message>
+        <source>Minimum speed</source>
+        <translation>Minimum speed</translation>
+    </message>
+    <message>
+        <source>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</source>
+        <translation>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</translation>
+    </message>
+    <message>
+        <source>On battery</source>
+        <translation>On battery</translation>
+    </message>
+    <message>
+        <source>On battery power: keep working as usual, use fewer experts, or prefer the remote server (when fallback is enabled).</source>
+        <translation>On battery power: keep working as usual, use fewer experts, or prefer the remote server (when fallback is enabled).</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>Keep working as usual</translation>
+    </message>
+    <message>
+        <source>fewer_experts</source>
+        <translation>Fewer experts</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>Prefer remote server</translation>
+    </message>
+    <message>
+        <source>Remote fallback</source>
+        <translation>Remote fallback</translation>
+    </message>
+    <message>
+        <source>Questions may go to the remote server when the PC cannot answer them well (low memory, too slow, context too long).</source>
+        <translation>Questions may go to the remote server when the PC cannot answer them well (low memory, too slow, context too long).</translation>
+    </message>
+    <message>
+        <source>Remote server URL</source>
+        <translation>Remote server URL</translation>
+    </message>
+    <message>
+        <source>Base URL of an OpenAI-compatible server (llama.cpp server, vLLM, Ollama), e.g. https://llm.example.com/v1. Empty: no remote server. Never put a password here; the token lives in the OS keyring.</source>
+        <translation>Base URL of an OpenAI-compatible server (llama.cpp server, vLLM, Ollama), e.g. https://llm.example.com/v1. Empty: no remote server. Never put a password here; the token lives in the OS keyring.</translation>
+    </message>
+    <message>
+        <source>Remote model</source>
+        <translation>Remote model</translation>
+    </message>
+    <message>
+        <source>Model name sent to the remote server. Empty: the server&apos;s default model.</source>
+        <translation>Model name sent to the remote server. Empty: the server&apos;s default model.</translation>
+    </message>
+    <message>
+        <source>Remote CA bundle</source>
+        <translation>Remote CA bundle</translation>
+    </message>
+    <message>
+        <source>Extra CA certificates (PEM) trusted for the remote server, in addition to the system trust store. Empty: the system trust store only.</source>
+        <translation>Extra CA certificates (PEM) trusted for the remote server, in addition to the system trust store. Empty: the system trust store only.</translation>
+    </message>
+    <message>
+        <source>Remote timeout</source>
+        <translation>Remote timeout</translation>
+    </message>
+    <message>
+        <source>Longest wait for the remote server to answer before genba answers locally.</source>
+        <translation>Longest wait for the remote server to answer before genba answers locally.</translation>
+    </message>
+    <message>
+        <source>Remote when local fails</source>
+        <translation>Remote when local fails</translation>
+    </message>
+    <message>
+        <source>When the local model fails (cannot load, out of memory, crashed), retry the question on the remote server. Needs fallback.enabled.</source>
+        <translation>When the local model fails (cannot load, out of memory, crashed), retry the question on the remote server. Needs fallback.enabled.</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>Proxy</translation>
+    </message>
+    <message>
+        <source>Proxy for every connection genba makes, e.g. http://proxy.example.com:8080. Empty: the system&apos;s proxy environment variables, if any.</source>
+        <translation>Proxy for every connection genba makes, e.g. http://proxy.example.com:8080. Empty: the system&apos;s proxy environment variables, if any.</translation>
+    </message>
+    <message>
+        <source>Force offline</source>
+        <translation>Force offline</translation>
+    </message>
+    <message>
+        <source>Never use the network: no remote fallback, no update checks.</source>
+        <translation>Never use the network: no remote fallback, no update checks.</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>Updates</translation>
+    </message>
+    <message>
+        <source>Check for and download signed model updates in the background.</source>
+        <translation>Check for and download signed model updates in the background.</translation>
+    </message>
+    <message>
+        <source>Update repository</source>
+        <translation>Update repository</translation>
+    </message>
+    <message>
+        <source>Where signed updates come from (a static HTTPS host or a Hugging Face repo). Every file is verified against the trusted root before use.</source>
+        <translation>Where signed updates come from (a static HTTPS host or a Hugging Face repo). Every file is verified against the trusted root before use.</translation>
+    </message>
+    <message>
+        <source>Trusted root</source>
+        <translation>Trusted root</translation>
+    </message>
+    <message>
+        <source>TUF root metadata (root.json) that update signatures must chain to. Empty: the root built into genba.</source>
+        <translation>TUF root metadata (root.json) that update signatures must chain to. Empty: the root built into genba.</translation>
+    </message>
+    <message>
+        <source>Check interval</source>
+        <translation>Check interval</translation>
+    </message>
+    <message>
+        <source>Hours between update checks.</source>
+        <translation>Hours between update checks.</translation>
+    </message>
+    <message>
+        <source>Update window</source>
+        <translation>Update window</translation>
+    </message>
+    <message>
+        <source>Local time window for downloading and applying updates, e.g. &quot;22:00-05:00&quot; (may cross midnight). Empty: any time.</source>
+        <translation>Local time window for downloading and applying updates, e.g. &quot;22:00-05:00&quot; (may cross midnight). Empty: any time.</translation>
+    </message>
+    <message>
+        <source>Apply automatically</source>
+        <translation>Apply automatically</translation>
+    </message>
+    <message>
+        <source>Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.</source>
+        <translation>Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.</translation>
+    </message>
+    <message>
+        <source>Offline bundles</source>
+        <translation>Offline bundles</translation>
+    </message>
+    <message>
+        <source>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</source>
+        <translation>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>Keep a history of questions and answers on this PC.</source>
+        <translation>Keep a history of questions and answers on this PC.</translation>
+    </message>
+    <message>
+        <source>Keep history</source>
+        <translation>Keep history</translation>
+    </message>
+    <message>
+        <source>Delete history entries older than this. 0: keep forever.</source>
+        <translation>Delete history entries older than this. 0: keep forever.</translation>
+    </message>
+    <message>
+        <source>Allow export</source>
+        <translation>Allow export</translation>
+    </message>
+    <message>
+        <source>Operators may export conversations to Markdown or JSON files.</source>
+        <translation>Operators may export conversations to Markdown or JSON files.</translation>
+    </message>
+    <message>
+        <source>Local metrics</source>
+        <translation>Local metrics</translation>
+    </message>
+    <message>
+        <source>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</source>
+        <translation>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <source>Language of the window: Japanese, English, or the system&apos;s language.</source>
+        <translation>Language of the window: Japanese, English, or the system&apos;s language.</translation>
+    </message>
+    <message>
+        <source>ja</source>
+        <translation>日本語 (Japanese)</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>System language</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>Text size</translation>
+    </message>
+    <message>
+        <source>Text size in percent of the system size.</source>
+        <translation>Text size in percent of the system size.</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>High contrast</translation>
+    </message>
+    <message>
+        <source>High-contrast colours.</source>
+        <translation>High-contrast colours.</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>Model</source>
+        <translation>Model</translation>
+    </message>
+    <message>
+        <source>Active experts</source>
+        <translation>Active experts</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>Route</translation>
+    </message>
+    <message>
+        <source>Speed of the last answer</source>
+        <translation>Speed of the last answer</translation>
+    </message>
+    <message>
+        <source>Memory in use</source>
+        <translation>Memory in use</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>Network</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>Updates</translation>
+    </message>
+    <message>
+        <source>Model: {name}</source>
+        <translation>Model: {name}</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>No model loaded</translation>
+    </message>
+    <message>
+        <source>Experts: –</source>
+        <translation>Experts: –</translation>
+    </message>
+    <message>
+        <source>Shown after the first answer</source>
+        <translation>Shown after the first answer</translation>
+    </message>
+    <message>
+        <source>Route: –</source>
+        <translation>Route: –</translation>
+    </message>
+    <message>
+        <source>Experts: {n} ({why})</source>
+        <translation>Experts: {n} ({why})</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>local</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>remote</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>Route: {route}</source>
+        <translation>Route: {route}</translation>
+    </message>
+    <message>
+        <source>first token {s:.2f} s</source>
+        <translation>first token {s:.2f} s</translation>
+    </message>
+    <message>
+        <source>{v:.1f} tokens/s</source>
+        <translation>{v:.1f} tokens/s</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Local only</source>
+        <translation>Local only</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <source>Memory: {mb} MB</source>
+        <translation>Memory: {mb} MB</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;File</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>&amp;Chat</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;View</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>&amp;Language</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Help</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>&amp;New chat</translation>
+    </message>
+    <message>
+        <source>&amp;Export conversation…</source>
+        <translation>&amp;Export conversation…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Settings…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Quit</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>&amp;Send</translation>
+    </message>
+    <message>
+        <source>S&amp;top answering</source>
+        <translation>S&amp;top answering</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate answer</source>
+        <translation>&amp;Regenerate answer</translation>
+    </message>
+    <message>
+        <source>&amp;Copy answer</source>
+        <translation>&amp;Copy answer</translation>
+    </message>
+    <message>
+        <source>&amp;Focus message box</source>
+        <translation>&amp;Focus message box</translation>
+    </message>
+    <message>
+        <source>Search &amp;conversations</source>
+        <translation>Search &amp;conversations</translation>
+    </message>
+    <message>
+        <source>Rena&amp;me conversation…</source>
+        <translation>Rena&amp;me conversation…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete conversation</source>
+        <translation>&amp;Delete conversation</translation>
+    </message>
+    <message>
+        <source>&amp;Larger text</source>
+        <translation>&amp;Larger text</translation>
+    </message>
+    <message>
+        <source>&amp;Smaller text</source>
+        <translation>&amp;Smaller text</translation>
+    </message>
+    <message>
+        <source>&amp;High contrast</source>
+        <translation>&amp;High contrast</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>&amp;Keyboard shortcuts</translation>
+    </message>
+    <message>
+        <source>&amp;About genba</source>
+        <translation>&amp;About genba</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,894 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja" sourcelanguage="en">
+<context>
+    <name>ChatView</name>
+    <message>
+        <source>Conversation</source>
+        <translation>会話</translation>
+    </message>
+    <message>
+        <source>Messages of the selected conversation</source>
+        <translation>選択した会話のメッセージ</translation>
+    </message>
+    <message>
+        <source>You</source>
+        <translation>あなた</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>アシスタント</translation>
+    </message>
+    <message>
+        <source>answering…</source>
+        <translation>回答中…</translation>
+    </message>
+    <message>
+        <source>interrupted — the app closed before this answer finished</source>
+        <translation>中断 — 回答の途中でアプリが終了しました</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>停止しました</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失敗しました</translation>
+    </message>
+    <message>
+        <source>{n} experts</source>
+        <translation>エキスパート {n} 個</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>ローカル</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>リモート</translation>
+    </message>
+    <message>
+        <source>{s:.2f} s to first token</source>
+        <translation>最初のトークンまで {s:.2f} 秒</translation>
+    </message>
+    <message>
+        <source>{v:.1f} tokens/s</source>
+        <translation>{v:.1f} トークン/秒</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationList</name>
+    <message>
+        <source>Search conversations</source>
+        <translation>会話を検索</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>会話一覧</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>新しいチャット(&amp;N)</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>新しいチャット</translation>
+    </message>
+    <message>
+        <source>Start a new conversation (Ctrl+N)</source>
+        <translation>新しい会話を始めます (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>名前を変更</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>会話の名前を変更</translation>
+    </message>
+    <message>
+        <source>Rename the selected conversation (F2)</source>
+        <translation>選択した会話の名前を変更します (F2)</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>会話を削除</translation>
+    </message>
+    <message>
+        <source>Delete the selected conversation</source>
+        <translation>選択した会話を削除します</translation>
+    </message>
+</context>
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <source>No model is ready yet</source>
+        <translation>まだモデルが準備されていません</translation>
+    </message>
+    <message>
+        <source>What is missing</source>
+        <translation>不足しているもの</translation>
+    </message>
+    <message>
+        <source>genba needs a Mixture-of-Experts model file (GGUF) to answer. Import a model file you were given, or build the built-in default model on this PC (this takes a few minutes and needs no internet if the model package is installed).</source>
+        <translation>genba が回答するには Mixture-of-Experts のモデルファイル (GGUF) が必要です。配布されたモデルファイルを取り込むか、この PC で標準モデルを作成してください (数分かかります。モデルパッケージがインストール済みならインターネットは不要です)。</translation>
+    </message>
+    <message>
+        <source>How to fix it</source>
+        <translation>解決方法</translation>
+    </message>
+    <message>
+        <source>Import model &amp;file…</source>
+        <translation>モデルファイルを取り込む(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Import model file</source>
+        <translation>モデルファイルを取り込む</translation>
+    </message>
+    <message>
+        <source>Import from f&amp;older…</source>
+        <translation>フォルダーから取り込む(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Import model from folder</source>
+        <translation>フォルダーからモデルを取り込む</translation>
+    </message>
+    <message>
+        <source>&amp;Build default model</source>
+        <translation>標準モデルを作成(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Build default model</source>
+        <translation>標準モデルを作成</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>進行状況</translation>
+    </message>
+</context>
+<context>
+    <name>InputBox</name>
+    <message>
+        <source>Type a question. Enter sends, Shift+Enter starts a new line.</source>
+        <translation>質問を入力してください。Enter で送信、Shift+Enter で改行します。</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>メッセージ</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>genba — shop-floor assistant</source>
+        <translation>genba — 現場アシスタント</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>送信</translation>
+    </message>
+    <message>
+        <source>Send the message (Enter)</source>
+        <translation>メッセージを送信します (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the answer (Esc)</source>
+        <translation>回答を停止します (Esc)</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>再生成</translation>
+    </message>
+    <message>
+        <source>Answer the last question again (Ctrl+R)</source>
+        <translation>最後の質問にもう一度回答します (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>コピー</translation>
+    </message>
+    <message>
+        <source>Copy answer</source>
+        <translation>回答をコピー</translation>
+    </message>
+    <message>
+        <source>Copy the last answer (Ctrl+Shift+C)</source>
+        <translation>最後の回答をコピーします (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>モデルを読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>Notice</source>
+        <translation>お知らせ</translation>
+    </message>
+    <message>
+        <source>Offline mode is on</source>
+        <translation>オフラインモードです</translation>
+    </message>
+    <message>
+        <source>No remote server is configured</source>
+        <translation>リモートサーバーは設定されていません</translation>
+    </message>
+    <message>
+        <source>Rename conversation</source>
+        <translation>会話の名前を変更</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>新しい名前:</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>会話を削除</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>「{title}」とそのすべてのメッセージを削除しますか?</translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>会話を書き出す</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md);;JSON (*.json)</source>
+        <translation>Markdown (*.md);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not export: {error}</source>
+        <translation>書き出せませんでした: {error}</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>キーボードショートカット</translation>
+    </message>
+    <message>
+        <source>About genba</source>
+        <translation>genba について</translation>
+    </message>
+    <message>
+        <source>genba — an offline-first assistant running a sparse Mixture-of-Experts model.</source>
+        <translation>genba — 疎な Mixture-of-Experts モデルで動く、オフライン優先のアシスタントです。</translation>
+    </message>
+</context>
+<context>
+    <name>ModelTasks</name>
+    <message>
+        <source>Import model file</source>
+        <translation>モデルファイルを取り込む</translation>
+    </message>
+    <message>
+        <source>GGUF model (*.gguf)</source>
+        <translation>GGUF モデル (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Import model from folder</source>
+        <translation>フォルダーからモデルを取り込む</translation>
+    </message>
+    <message>
+        <source>Importing {name}…</source>
+        <translation>{name} を取り込んでいます…</translation>
+    </message>
+    <message>
+        <source>Building the default model…</source>
+        <translation>標準モデルを作成しています…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>設定</translation>
+    </message>
+    <message>
+        <source>General</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Remote server</source>
+        <translation>リモートサーバー</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>履歴</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>詳細</translation>
+    </message>
+    <message>
+        <source>Policy</source>
+        <translation>ポリシー</translation>
+    </message>
+    <message>
+        <source>Access token</source>
+        <translation>アクセストークン</translation>
+    </message>
+    <message>
+        <source>A token is stored (type to replace it)</source>
+        <translation>トークンは保存済みです (入力すると置き換えます)</translation>
+    </message>
+    <message>
+        <source>No token</source>
+        <translation>トークンなし</translation>
+    </message>
+    <message>
+        <source>The token is kept in the system keyring, never in a file. Leave empty to keep the stored one.</source>
+        <translation>トークンはシステムのキーリングに保存され、ファイルには書き込まれません。空欄のままにすると保存済みのトークンを使い続けます。</translation>
+    </message>
+    <message>
+        <source>No safe system keyring is available, so a token cannot be stored.</source>
+        <translation>安全なシステムキーリングがないため、トークンを保存できません。</translation>
+    </message>
+    <message>
+        <source>Set by your administrator</source>
+        <translation>管理者によって設定されています</translation>
+    </message>
+    <message>
+        <source>Only your administrator can set this</source>
+        <translation>この項目は管理者だけが設定できます</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>回答モードは管理者によって固定されています</translation>
+    </message>
+    <message>
+        <source>Default</source>
+        <translation>既定値</translation>
+    </message>
+    <message>
+        <source>Your settings</source>
+        <translation>ユーザー設定</translation>
+    </message>
+    <message>
+        <source>Policy: {file}</source>
+        <translation>ポリシー: {file}</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>設定項目</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>値</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>設定元</translation>
+    </message>
+    <message>
+        <source>Effective settings</source>
+        <translation>有効な設定</translation>
+    </message>
+    <message>
+        <source>Problems in policy and settings files:</source>
+        <translation>ポリシーと設定ファイルの問題:</translation>
+    </message>
+    <message>
+        <source>No problems found in policy and settings files.</source>
+        <translation>ポリシーと設定ファイルに問題はありません。</translation>
+    </message>
+    <message>
+        <source>Problems in policy and settings files</source>
+        <translation>ポリシーと設定ファイルの問題</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>エラー</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <source>Because a policy file has errors, security settings use their safest values.</source>
+        <translation>ポリシーファイルにエラーがあるため、セキュリティ関連の設定は最も安全な値になっています。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsSchema</name>
+    <message>
+        <source>Model file</source>
+        <translation>モデルファイル</translation>
+    </message>
+    <message>
+        <source>Model file (GGUF) to answer with. Empty: the model named by the current-model pointer in the model store (kept up to date by the updater).</source>
+        <translation>回答に使うモデルファイル (GGUF)。空欄: モデルストアの現在のモデル (アップデーターが最新に保ちます)。</translation>
+    </message>
+    <message>
+        <source>Allow own models</source>
+        <translation>独自モデルを許可</translation>
+    </message>
+    <message>
+        <source>Operators may add and select their own model files. Off: only the model set by policy or installed by the updater is used.</source>
+        <translation>オペレーターが独自のモデルファイルを追加・選択できます。オフ: ポリシーで指定されたモデルかアップデーターが入れたモデルだけを使います。</translation>
+    </message>
+    <message>
+        <source>Answer mode</source>
+        <translation>回答モード</translation>
+    </message>
+    <message>
+        <source>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</source>
+        <translation>オペレーターが選ぶプリセット: 高速 (エキスパート最少)、標準、精密 (エキスパート最多)。常に experts.min..experts.max の範囲内です。</translation>
+    </message>
+    <message>
+        <source>fast</source>
+        <translation>高速</translation>
+    </message>
+    <message>
+        <source>balanced</source>
+        <translation>標準</translation>
+    </message>
+    <message>
+        <source>thorough</source>
+        <translation>精密</translation>
+    </message>
+    <message>
+        <source>Default experts</source>
+        <translation>既定のエキスパート数</translation>
+    </message>
+    <message>
+        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</source>
+        <translation>ほかに決める要因がないときの、トークンあたりの有効エキスパート数。0: モデル自身の既定値 (expert_used_count)。</translation>
+    </message>
+    <message>
+        <source>Minimum experts</source>
+        <translation>最小エキスパート数</translation>
+    </message>
+    <message>
+        <source>Fewest active experts genba may use, even on a slow or busy PC.</source>
+        <translation>遅い PC や混んでいる PC でも genba が使う最小の有効エキスパート数。</translation>
+    </message>
+    <message>
+        <source>Maximum experts</source>
+        <translation>最大エキスパート数</translation>
+    </message>
+    <message>
+        <source>Most active experts genba may use. 0: all the experts the model has.</source>
+        <translation>genba が使う最大の有効エキスパート数。0: モデルの全エキスパート。</translation>
+    </message>
+    <message>
+        <source>Operator chooses experts</source>
+        <translation>オペレーターがエキスパート数を選択</translation>
+    </message>
+    <message>
+        <source>Operators may choose the answer mode (number of experts) themselves.</source>
+        <translation>オペレーターが回答モード (エキスパート数) を自分で選べます。</translation>
+    </message>
+    <message>
+        <source>Adaptive experts</source>
+        <translation>エキスパート数の自動調整</translation>
+    </message>
+    <message>
+        <source>Choose the number of experts per question from free memory, speed and battery.</source>
+        <translation>空きメモリ、速度、バッテリーから質問ごとにエキスパート数を決めます。</translation>
+    </message>
+    <message>
+        <source>Reserved memory</source>
+        <translation>予約メモリ</translation>
+    </message>
+    <message>
+        <source>Memory kept free for other programs; genba never plans to use it.</source>
+        <translation>ほかのプログラムのために空けておくメモリ。genba はこの分を使いません。</translation>
+    </message>
+    <message>
+        <source>Maximum context</source>
+        <translation>最大コンテキスト</translation>
+    </message>
+    <message>
+        <source>Largest context (prompt + answer) genba runs locally. 0: as large as the model and free memory allow.</source>
+        <translation>genba がローカルで扱う最大のコンテキスト (質問 + 回答)。0: モデルと空きメモリが許す限り。</translation>
+    </message>
+    <message>
+        <source>Minimum speed</source>
+        <translation>最低速度</translation>
+    </message>
+    <message>
+        <source>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</source>
+        <translation>生成速度がこれを下回ると、エキスパート数を減らし、許可されていればリモートサーバーを使います。0: 速度では判断しません。</translation>
+    </message>
+    <message>
+        <source>On battery</source>
+        <translation>バッテリー駆動時</translation>
+    </message>
+    <message>
+        <source>On battery power: keep working as usual, use fewer experts, or prefer the remote server (when fallback is enabled).</source>
+        <translation>バッテリー駆動時の動作: そのまま、エキスパート数を減らす、またはリモートサーバーを優先 (フォールバックが有効な場合)。</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>そのまま</translation>
+    </message>
+    <message>
+        <source>fewer_experts</source>
+        <translation>エキスパート数を減らす</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>リモートサーバーを優先</translation>
+    </message>
+    <message>
+        <source>Remote fallback</source>
+        <translation>リモートへのフォールバック</translation>
+    </message>
+    <message>
+        <source>Questions may go to the remote server when the PC cannot answer them well (low memory, too slow, context too long).</source>
+        <translation>PC でうまく回答できないとき (メモリ不足、遅すぎる、コンテキストが長すぎる) に質問をリモートサーバーへ送れます。</translation>
+    </message>
+    <message>
+        <source>Remote server URL</source>
+        <translation>リモートサーバーの URL</translation>
+    </message>
+    <message>
+        <source>Base URL of an OpenAI-compatible server (llama.cpp server, vLLM, Ollama), e.g. https://llm.example.com/v1. Empty: no remote server. Never put a password here; the token lives in the OS keyring.</source>
+        <translation>OpenAI 互換サーバー (llama.cpp server、vLLM、Ollama) のベース URL。例: https://llm.example.com/v1。空欄: リモートサーバーなし。ここにパスワードを書かないでください。トークンは OS のキーリングに保存されます。</translation>
+    </message>
+    <message>
+        <source>Remote model</source>
+        <translation>リモートのモデル</translation>
+    </message>
+    <message>
+        <source>Model name sent to the remote server. Empty: the server&apos;s default model.</source>
+        <translation>リモートサーバーに送るモデル名。空欄: サーバーの既定モデル。</translation>
+    </message>
+    <message>
+        <source>Remote CA bundle</source>
+        <translation>リモートの CA 証明書</translation>
+    </message>
+    <message>
+        <source>Extra CA certificates (PEM) trusted for the remote server, in addition to the system trust store. Empty: the system trust store only.</source>
+        <translation>システムの証明書ストアに加えて、リモートサーバー用に信頼する CA 証明書 (PEM)。空欄: システムの証明書ストアのみ。</translation>
+    </message>
+    <message>
+        <source>Remote timeout</source>
+        <translation>リモートのタイムアウト</translation>
+    </message>
+    <message>
+        <source>Longest wait for the remote server to answer before genba answers locally.</source>
+        <translation>ローカルで回答する前に、リモートサーバーの回答を待つ最長時間。</translation>
+    </message>
+    <message>
+        <source>Remote when local fails</source>
+        <translation>ローカル失敗時はリモート</translation>
+    </message>
+    <message>
+        <source>When the local model fails (cannot load, out of memory, crashed), retry the question on the remote server. Needs fallback.enabled.</source>
+        <translation>ローカルモデルが失敗したとき (読み込めない、メモリ不足、異常終了) に、リモートサーバーで質問をやり直します。fallback.enabled が必要です。</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>プロキシ</translation>
+    </message>
+    <message>
+        <source>Proxy for every connection genba makes, e.g. http://proxy.example.com:8080. Empty: the system&apos;s proxy environment variables, if any.</source>
+        <translation>genba のすべての接続に使うプロキシ。例: http://proxy.example.com:8080。空欄: システムのプロキシ環境変数 (あれば)。</translation>
+    </message>
+    <message>
+        <source>Force offline</source>
+        <translation>常にオフライン</translation>
+    </message>
+    <message>
+        <source>Never use the network: no remote fallback, no update checks.</source>
+        <translation>ネットワークを一切使いません: リモートへのフォールバックも更新確認もしません。</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Check for and download signed model updates in the background.</source>
+        <translation>署名付きのモデル更新をバックグラウンドで確認・ダウンロードします。</translation>
+    </message>
+    <message>
+        <source>Update repository</source>
+        <translation>更新の配布元</translation>
+    </message>
+    <message>
+        <source>Where signed updates come from (a static HTTPS host or a Hugging Face repo). Every file is verified against the trusted root before use.</source>
+        <translation>署名付き更新の取得先 (静的な HTTPS ホストまたは Hugging Face リポジトリ)。すべてのファイルは使用前に信頼されたルートで検証されます。</translation>
+    </message>
+    <message>
+        <source>Trusted root</source>
+        <translation>信頼されたルート</translation>
+    </message>
+    <message>
+        <source>TUF root metadata (root.json) that update signatures must chain to. Empty: the root built into genba.</source>
+        <translation>更新の署名がたどる TUF ルートメタデータ (root.json)。空欄: genba に組み込まれたルート。</translation>
+    </message>
+    <message>
+        <source>Check interval</source>
+        <translation>確認間隔</translation>
+    </message>
+    <message>
+        <source>Hours between update checks.</source>
+        <translation>更新を確認する間隔 (時間)。</translation>
+    </message>
+    <message>
+        <source>Update window</source>
+        <translation>更新の時間帯</translation>
+    </message>
+    <message>
+        <source>Local time window for downloading and applying updates, e.g. &quot;22:00-05:00&quot; (may cross midnight). Empty: any time.</source>
+        <translation>更新をダウンロード・適用する時間帯 (現地時刻)。例: &quot;22:00-05:00&quot; (日付をまたいでも可)。空欄: いつでも。</translation>
+    </message>
+    <message>
+        <source>Apply automatically</source>
+        <translation>自動的に適用</translation>
+    </message>
+    <message>
+        <source>Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.</source>
+        <translation>検証済みの更新を、次に手が空いたときに確認なしで適用します。オフ: オペレーターまたは `genba update apply` で切り替えます。</translation>
+    </message>
+    <message>
+        <source>Offline bundles</source>
+        <translation>オフラインバンドル</translation>
+    </message>
+    <message>
+        <source>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</source>
+        <translation>オフラインバンドル (USB) から更新を取り込めます。バンドルもダウンロードと同様に検証されます。</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>履歴</translation>
+    </message>
+    <message>
+        <source>Keep a history of questions and answers on this PC.</source>
+        <translation>質問と回答の履歴をこの PC に保存します。</translation>
+    </message>
+    <message>
+        <source>Keep history</source>
+        <translation>履歴の保存期間</translation>
+    </message>
+    <message>
+        <source>Delete history entries older than this. 0: keep forever.</source>
+        <translation>これより古い履歴を削除します。0: 無期限に保存。</translation>
+    </message>
+    <message>
+        <source>Allow export</source>
+        <translation>書き出しを許可</translation>
+    </message>
+    <message>
+        <source>Operators may export conversations to Markdown or JSON files.</source>
+        <translation>オペレーターが会話を Markdown や JSON ファイルに書き出せます。</translation>
+    </message>
+    <message>
+        <source>Local metrics</source>
+        <translation>ローカル計測</translation>
+    </message>
+    <message>
+        <source>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</source>
+        <translation>試行運用の計測値 (速度、経路、エキスパート数) をこの PC に記録します。外部には送信しません。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>言語</translation>
+    </message>
+    <message>
+        <source>Language of the window: Japanese, English, or the system&apos;s language.</source>
+        <translation>画面の言語: 日本語、英語、またはシステムの言語。</translation>
+    </message>
+    <message>
+        <source>ja</source>
+        <translation>日本語</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <translation>English</translation>
+    </message>
+    <message>
+        <source>system</source>
+        <translation>システムに合わせる</translation>
+    </message>
+    <message>
+        <source>Text size</source>
+        <translation>文字の大きさ</translation>
+    </message>
+    <message>
+        <source>Text size in percent of the system size.</source>
+        <translation>システムの文字サイズに対する割合 (%)。</translation>
+    </message>
+    <message>
+        <source>High contrast</source>
+        <translation>ハイコントラスト</translation>
+    </message>
+    <message>
+        <source>High-contrast colours.</source>
+        <translation>コントラストの高い配色。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusPanel</name>
+    <message>
+        <source>Model</source>
+        <translation>モデル</translation>
+    </message>
+    <message>
+        <source>Active experts</source>
+        <translation>有効なエキスパート</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>経路</translation>
+    </message>
+    <message>
+        <source>Speed of the last answer</source>
+        <translation>直前の回答の速度</translation>
+    </message>
+    <message>
+        <source>Memory in use</source>
+        <translation>使用中のメモリ</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>ネットワーク</translation>
+    </message>
+    <message>
+        <source>Updates</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Model: {name}</source>
+        <translation>モデル: {name}</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>モデル未読み込み</translation>
+    </message>
+    <message>
+        <source>Experts: –</source>
+        <translation>エキスパート: –</translation>
+    </message>
+    <message>
+        <source>Shown after the first answer</source>
+        <translation>最初の回答のあとに表示されます</translation>
+    </message>
+    <message>
+        <source>Route: –</source>
+        <translation>経路: –</translation>
+    </message>
+    <message>
+        <source>Experts: {n} ({why})</source>
+        <translation>エキスパート: {n} ({why})</translation>
+    </message>
+    <message>
+        <source>local</source>
+        <translation>ローカル</translation>
+    </message>
+    <message>
+        <source>remote</source>
+        <translation>リモート</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
+        <source>Route: {route}</source>
+        <translation>経路: {route}</translation>
+    </message>
+    <message>
+        <source>first token {s:.2f} s</source>
+        <translation>最初のトークン {s:.2f} 秒</translation>
+    </message>
+    <message>
+        <source>{v:.1f} tokens/s</source>
+        <translation>{v:.1f} トークン/秒</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>オフライン</translation>
+    </message>
+    <message>
+        <source>Local only</source>
+        <translation>ローカルのみ</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>オンライン</translation>
+    </message>
+    <message>
+        <source>Memory: {mb} MB</source>
+        <translation>メモリ: {mb} MB</translation>
+    </message>
+</context>
+<context>
+    <name>WindowActions</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Chat</source>
+        <translation>チャット(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>言語(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>新しいチャット(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Export conversation…</source>
+        <translation>会話を書き出す(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>設定(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>終了(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>送信(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;top answering</source>
+        <translation>回答を停止(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate answer</source>
+        <translation>回答を再生成(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy answer</source>
+        <translation>回答をコピー(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Focus message box</source>
+        <translation>入力欄へ移動(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Search &amp;conversations</source>
+        <translation>会話を検索(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Rena&amp;me conversation…</source>
+        <translation>会話の名前を変更(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete conversation</source>
+        <translation>会話を削除(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Larger text</source>
+        <translation>文字を大きく(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Smaller text</source>
+        <translation>文字を小さく(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;High contrast</source>
+        <translation>ハイコントラスト(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>キーボードショートカット(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About genba</source>
+        <translation>genba について(&amp;A)</translation>
+    </message>
+</context>
+</TS>
