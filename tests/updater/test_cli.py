@@ -1,0 +1,112 @@
+"""`genba-publish` and `genba update` as an operator and a vendor would run them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.updater.testkit import RepoServer
+from updater import cli, publish_cli
+from updater.config import UpdateConfig
+from updater.files import sha256_file
+from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
+
+
+def _genba_update(argv: list[str], config: UpdateConfig, **settings: object) -> int:
+    parser = argparse.ArgumentParser(prog="genba")
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["update", *argv])
+    args.genba_settings = {
+        "updates.repository_url": config.repository_url,
+        "updates.trusted_root": str(config.trusted_root),
+        **settings,
+    }
+    args.genba_paths = {
+        "models_dir": str(config.models_dir),
+        "update_dir": str(config.update_dir),
+        "current_model_pointer": str(config.pointer),
+    }
+    code: int = args.func(args)
+    return code
+
+
+def test_publish_bundle_and_import(
+    models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "vendor"
+    assert publish_cli.main(["init", str(repo), "--root-keys", "2", "--root-threshold", "2"]) == 0
+    assert publish_cli.main(["add", str(repo), str(models["base"]), "--version", "1"]) == 0
+    assert (
+        publish_cli.main(
+            ["add", str(repo), str(models["new"]), "--version", "2", "--diff-from", "1"]
+        )
+        == 0
+    )
+    assert publish_cli.main(["add", str(repo), str(models["new"]), "--version", "2"]) == 2
+    assert publish_cli.main(["refresh", str(repo)]) == 0
+    assert publish_cli.main(["bundle", str(repo), str(tmp_path / "usb")]) == 0
+    assert not list((tmp_path / "usb").rglob("*.pem"))  # private keys never leave keys/
+    capsys.readouterr()
+
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.copyfile(models["base"], store / "m.gguf")
+    write_pointer(
+        store / "current.json", Pointer(ModelRef("m.gguf", sha256_file(models["base"]), "1"))
+    )
+    config = UpdateConfig(
+        repository_url="",
+        trusted_root=repo / "published" / "metadata" / "1.root.json",
+        models_dir=store,
+        update_dir=tmp_path / "upd",
+        pointer=store / "current.json",
+    )
+    code = _genba_update(["import", str(tmp_path / "usb"), "--json"], config)
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["switched"] and out["latest"] == "2"
+    pointer = read_pointer(store / "current.json")
+    assert pointer is not None
+    assert (store / pointer.current.path).read_bytes() == models["new"].read_bytes()
+
+    assert (
+        _genba_update(
+            ["import", str(tmp_path / "usb")], config, **{"updates.allow_offline_bundles": False}
+        )
+        == 2
+    )
+    assert _genba_update(["import", str(tmp_path / "nowhere")], config) == 2
+
+
+def test_status_check_apply_rollback_json(
+    config: UpdateConfig, server: RepoServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _genba_update(["check", "--json"], config) == 0
+    check = json.loads(capsys.readouterr().out)
+    assert check["available"] and check["path"] == [{"version": "2", "diff_from": "1"}]
+    assert read_pointer(config.pointer).current.version == "1"  # type: ignore[union-attr]
+
+    assert _genba_update(["apply", "--download-only"], config) == 0
+    assert read_pointer(config.pointer).current.version == "1"  # type: ignore[union-attr]
+    assert _genba_update(["apply"], config) == 0
+    assert "version 2 is active" in capsys.readouterr().out
+
+    assert _genba_update(["status", "--verify", "--json"], config) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["current"]["version"] == "2" and status["current_intact"]
+    assert status["previous"]["version"] == "1"
+
+    assert _genba_update(["rollback"], config) == 0
+    assert _genba_update(["rollback"], config) == 0  # back and forth between the two
+    assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
+
+
+def test_offline_and_unreachable(config: UpdateConfig, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _genba_update(["check", "--json"], config, **{"network.offline": True}) == 1
+    assert json.loads(capsys.readouterr().out)["error"] == "offline"
+    config2 = UpdateConfig(**{**config.__dict__, "repository_url": "http://127.0.0.1:9/"})
+    assert _genba_update(["check"], config2) == 1
+    assert "Could not download" in capsys.readouterr().err

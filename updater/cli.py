@@ -1,0 +1,153 @@
+"""``genba update status|check|apply|rollback|import BUNDLE`` — registered via entry point.
+
+The engine's CLI finds :func:`register` through the ``genba.commands`` entry-point group
+(so neither package imports the other) and, before calling ``func``, sets
+``args.genba_settings`` (effective settings by dotted key) and ``args.genba_paths``.
+Missing keys get defaults. Exit codes: 0 ok, 1 failure, 2 bad input; ``--json`` prints
+one JSON document on stdout; errors always go to stderr as one readable sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from updater.client import CheckResult, UpdateClient, UpdateEvent
+from updater.config import UpdateConfig
+from updater.errors import BadInputError, NothingToDoError, OfflineError, UpdateError
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``update`` command and its actions to ``genba``'s subparsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON document")
+    parser = subparsers.add_parser(
+        "update",
+        help="check for, apply or roll back signed model updates",
+        description="Signed expert-diff model updates (see docs/updates.md).",
+    )
+    actions = parser.add_subparsers(dest="update_action", metavar="ACTION", required=True)
+    status = actions.add_parser("status", parents=[common], help="current/previous model")
+    status.add_argument("--verify", action="store_true", help="also hash the current model file")
+    actions.add_parser("check", parents=[common], help="look for an update, change nothing")
+    apply = actions.add_parser("apply", parents=[common], help="download, verify and switch")
+    apply.add_argument(
+        "--download-only", action="store_true", help="build and verify, but do not switch"
+    )
+    actions.add_parser("rollback", parents=[common], help="return to the previous model")
+    imp = actions.add_parser("import", parents=[common], help="apply an offline bundle (USB)")
+    imp.add_argument("bundle", type=Path, help="bundle folder made by `genba-publish bundle`")
+    imp.add_argument("--download-only", action="store_true", help="verify, do not switch")
+    parser.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> UpdateConfig:
+    settings: dict[str, object] = getattr(args, "genba_settings", None) or {}
+    paths: dict[str, str] = getattr(args, "genba_paths", None) or {}
+    return UpdateConfig.from_settings(settings, paths)
+
+
+def _progress_printer(quiet: bool) -> Any:
+    last = {"state": ""}
+
+    def show(event: UpdateEvent) -> None:
+        if quiet:
+            return
+        if event.state in {"downloading", "building"}:
+            pct = 100 * event.done // max(event.total, 1)
+            print(f"\r{event.state} {event.version}: {pct:3d}%", end="", file=sys.stderr)
+            last["state"] = event.state
+            return
+        if last["state"]:
+            print(file=sys.stderr)
+            last["state"] = ""
+        if event.message:
+            print(event.message, file=sys.stderr)
+
+    return show
+
+
+def _describe(result: CheckResult) -> str:
+    current = result.current.version if result.current else "none"
+    if not result.available or result.latest is None:
+        return f"Model version {current} is up to date."
+    path = " → ".join(
+        f"{s.entry.version} (diff from {s.diff.source})" if s.diff else f"{s.entry.version} (full)"
+        for s in result.steps
+    )
+    size = result.download_bytes / 2**20
+    return f"Update available: {current} → {path}; {size:.1f} MiB to download."
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute one ``genba update`` action; returns the exit code."""
+    as_json = bool(getattr(args, "json", False))
+    try:
+        config = _config(args)
+        client = UpdateClient(config, events=_progress_printer(as_json))
+        out = _dispatch(args, client)
+    except OfflineError as exc:
+        return _fail(as_json, exc, EXIT_FAILURE, "offline")
+    except (BadInputError, NothingToDoError) as exc:
+        return _fail(as_json, exc, EXIT_BAD_INPUT, "bad-input")
+    except UpdateError as exc:
+        return _fail(as_json, exc, EXIT_FAILURE, type(exc).__name__)
+    if as_json:
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print(out["text"])
+    return EXIT_OK
+
+
+def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
+    action = args.update_action
+    if action == "status":
+        status = client.status(verify=args.verify)
+        current = status.get("current") or {}
+        text = f"Current model: {current.get('version', 'none')} ({current.get('path', '-')})"
+        if status.get("previous"):
+            text += f"\nPrevious model: {status['previous']['version']} (rollback possible)"
+        if status.get("last_check"):
+            text += f"\nLast check: {status['last_check']}, latest {status.get('latest_version')}"
+        if "current_intact" in status:
+            text += (
+                "\nModel file verified."
+                if status["current_intact"]
+                else ("\nThe model file does NOT match its hash; run `genba update apply`.")
+            )
+        return {**status, "text": text}
+    if action == "check":
+        result = client.check()
+        return {**result.to_json(), "text": _describe(result)}
+    if action == "rollback":
+        pointer = client.rollback()
+        return {
+            "current": pointer.current.to_json(),
+            "text": f"Rolled back to model version {pointer.current.version}.",
+        }
+    switch = not args.download_only
+    if action == "import":
+        result = client.import_bundle(args.bundle, switch=switch)
+    else:
+        result = client.apply(switch=switch)
+    text = (
+        _describe(result)
+        if not result.available
+        else (
+            f"Model version {result.latest.version if result.latest else '?'} "
+            + ("is active." if switch else "is verified and ready; run `genba update apply`.")
+        )
+    )
+    return {**result.to_json(), "switched": switch and result.available, "text": text}
+
+
+def _fail(as_json: bool, exc: Exception, code: int, kind: str) -> int:
+    print(f"genba update: {exc}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": kind, "message": str(exc)}))
+    return code

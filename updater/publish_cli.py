@@ -1,0 +1,168 @@
+"""``genba-publish``: the vendor/IT side — keys, versions, signing, bundles, upload.
+
+Typical use::
+
+    genba-publish init REPO                       # keys + first signed metadata
+    genba-publish add REPO model-v2.gguf --version 2 --diff-from 1
+    genba-publish refresh REPO                    # re-sign timestamp (cron, < timestamp_days)
+    genba-publish bundle REPO /media/usb/genba    # offline bundle for `genba update import`
+    genba-publish upload REPO org/genba-models    # push published/ to a Hugging Face repo
+    genba-publish rotate-key REPO timestamp       # e.g. after a key leak
+
+Give clients ``REPO/published/metadata/1.root.json`` as their trusted root
+(``assets/tuf/root.json`` or policy ``updates.trusted_root``). Keep ``REPO/keys`` offline.
+Exit codes: 0 ok, 1 failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from updater.errors import BadInputError, UpdateError
+from updater.repository import Expiry, PublisherRepository
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``genba-publish`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="genba-publish", description="Publish signed genba model updates."
+    )
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = sub.add_parser("init", help="create keys and an empty signed repository")
+    init.add_argument("repo", type=Path)
+    init.add_argument("--root-keys", type=int, default=1, help="number of root keys")
+    init.add_argument("--root-threshold", type=int, default=1, help="root signatures needed")
+    for role, days in (("targets", 365), ("snapshot", 30), ("timestamp", 7)):
+        init.add_argument(f"--{role}-days", type=float, default=days, help=f"{role} expiry")
+    add = sub.add_parser("add", help="publish a model version with diffs from older ones")
+    add.add_argument("repo", type=Path)
+    add.add_argument("model", type=Path)
+    add.add_argument("--version", required=True, help="label, e.g. 2026.11")
+    add.add_argument("--diff-from", nargs="*", default=[], metavar="VERSION")
+    add.add_argument("--level", type=int, default=9, help="zstd level for diffs (1-22)")
+    refresh = sub.add_parser("refresh", help="re-sign the timestamp (and snapshot if due)")
+    refresh.add_argument("repo", type=Path)
+    rotate = sub.add_parser("rotate-key", help="replace the keys of a role")
+    rotate.add_argument("repo", type=Path)
+    rotate.add_argument("role", choices=["root", "targets", "snapshot", "timestamp"])
+    bundle = sub.add_parser("bundle", help="export an offline bundle folder")
+    bundle.add_argument("repo", type=Path)
+    bundle.add_argument("dest", type=Path)
+    upload = sub.add_parser("upload", help="upload published/ to a Hugging Face model repo")
+    upload.add_argument("repo", type=Path)
+    upload.add_argument("repo_id", help="e.g. my-org/genba-models")
+    upload.add_argument("--revision", default="main")
+    upload.add_argument("--endpoint", default=None, help="Hub URL (default: huggingface.co)")
+    upload.add_argument("--token-env", default="HF_TOKEN", help="variable holding the token")
+    show = sub.add_parser("list", help="print the published versions")
+    show.add_argument("repo", type=Path)
+    return parser
+
+
+def upload(
+    repo: PublisherRepository,
+    repo_id: str,
+    *,
+    revision: str,
+    endpoint: str | None,
+    token: str | None,
+) -> str:
+    """Upload ``published/`` in one commit (clients see all of it or none); returns its URL."""
+    from huggingface_hub import HfApi
+
+    api = HfApi(endpoint=endpoint, token=token)
+    api.create_repo(repo_id, repo_type="model", exist_ok=True)
+    info = api.upload_folder(
+        repo_id=repo_id,
+        repo_type="model",
+        folder_path=str(repo.root / "published"),
+        revision=revision,
+        commit_message="genba-publish: signed update metadata and targets",
+    )
+    return str(info)
+
+
+def _init(args: argparse.Namespace) -> str:
+    expiry = Expiry(
+        targets_days=args.targets_days,
+        snapshot_days=args.snapshot_days,
+        timestamp_days=args.timestamp_days,
+    )
+    repo = PublisherRepository.create(
+        args.repo, root_keys=args.root_keys, root_threshold=args.root_threshold, expiry=expiry
+    )
+    return f"Created {repo.root}. Ship {repo.metadata_dir / '1.root.json'} as trusted root."
+
+
+def _add(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    if not args.model.is_file():
+        raise BadInputError(f"{args.model} does not exist.")
+    entry = repo.add_version(args.model, args.version, args.diff_from, level=args.level)
+    diffs = ", ".join(f"from {d.source}: {d.length} bytes" for d in entry.diffs) or "none"
+    return f"Published version {entry.version} ({entry.length} bytes); diffs {diffs}."
+
+
+def _refresh(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    repo.refresh()
+    return "Timestamp re-signed."
+
+
+def _rotate(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    keyid = repo.rotate_key(args.role)
+    return f"New {args.role} key {keyid[:12]}; new root and metadata signed."
+
+
+def _bundle(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    return f"Bundle written to {repo.export_bundle(args.dest)}."
+
+
+def _upload(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    token = os.environ.get(args.token_env) or None
+    url = upload(repo, args.repo_id, revision=args.revision, endpoint=args.endpoint, token=token)
+    return f"Uploaded: {url}"
+
+
+def _list(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    return json.dumps(json.loads(repo.release().to_bytes()), indent=1)
+
+
+_ACTIONS = {
+    "add": _add,
+    "refresh": _refresh,
+    "rotate-key": _rotate,
+    "bundle": _bundle,
+    "upload": _upload,
+    "list": _list,
+}
+
+
+def _run(args: argparse.Namespace) -> str:
+    if args.action == "init":
+        return _init(args)
+    return _ACTIONS[args.action](args, PublisherRepository(args.repo))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``genba-publish``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        print(_run(args))
+    except BadInputError as exc:
+        print(f"genba-publish: {exc}", file=sys.stderr)
+        return 2
+    except UpdateError as exc:
+        print(f"genba-publish: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"genba-publish: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
