@@ -40,6 +40,10 @@ the policy is fixed. An unknown policy key that looks like a misspelling of such
 as an error. `network.offline` is deliberately not forced: the values below already keep genba
 away from any server the administrator did not pin, and going offline would also stop signed
 updates. Keys marked *policy only* cannot be set in a user's settings file.
+
+**Reload.** genba re-reads the policy and settings files while it runs (it polls them), so a
+changed policy takes effect without a restart, at the next safe moment: never in the middle of
+an answer.
 """
 
 

@@ -116,8 +116,9 @@ def read_layer(path: Path, *, is_policy: bool, required: bool = False) -> Layer:
     try:
         data = read_bytes(path)
         if data is None:
-            if required:
-                layer.report(None, "This file does not exist.")
+            # A dangling link is an administrator's policy gone missing, not "no policy".
+            if required or path.is_symlink():
+                layer.report(None, "This file does not exist. The whole file is ignored.")
             return layer
         document = parse_toml(data, path)
     except SettingsError as exc:

@@ -75,6 +75,16 @@ def test_a_missing_explicit_policy_file_is_an_error(paths: Paths, tmp_path: Path
     assert settings.fail_closed
 
 
+def test_a_dangling_policy_link_is_an_error_not_an_absent_policy(paths: Paths) -> None:
+    paths.policy_dropin_dir.mkdir(parents=True)
+    link = paths.policy_dropin_dir / "50-site.toml"
+    link.symlink_to(paths.policy_dir / "moved-away.toml")
+    settings = load_settings(paths)
+    problem = _only(settings.problems, None, "error")
+    assert problem.file == str(link) and "does not exist" in problem.message
+    assert settings.fail_closed
+
+
 def test_unknown_key_is_a_warning_with_a_suggestion(paths: Paths) -> None:
     policy = write_policy(paths, '[ui]\nfont_scal = 130\nlanguage = "en"\n')
     settings = load_settings(paths)
