@@ -128,7 +128,13 @@ def read_layer(path: Path, *, is_policy: bool, required: bool = False) -> Layer:
         return layer
     if is_policy:
         _check_permissions(path, layer)
+    seen: set[str] = set()
     for dotted, raw in _flatten(document):
+        if dotted in seen:  # only possible through a quoted "section.key" beside its table
+            layer.values.pop(dotted, None)
+            layer.report(dotted, "set twice in this file; both values are ignored.")
+            continue
+        seen.add(dotted)
         _apply_entry(layer, dotted, raw, is_policy=is_policy)
     return layer
 

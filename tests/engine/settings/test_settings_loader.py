@@ -256,6 +256,13 @@ def test_quoted_dotted_keys_are_understood(paths: Paths) -> None:
     assert settings.get_str("ui.language") == "en" and settings.problems == ()
 
 
+def test_a_key_set_twice_through_quoting_is_an_error(paths: Paths) -> None:
+    write_policy(paths, '"ui.language" = "en"\n[ui]\nlanguage = "ja"\n')
+    settings = load_settings(paths)
+    assert "set twice" in _only(settings.problems, "ui.language").message
+    assert settings.source("ui.language") == "default"
+
+
 def test_settings_accessors(paths: Paths) -> None:
     settings = defaults()
     with pytest.raises(SettingsError, match=r'did you mean "ui\.font_scale"'):
