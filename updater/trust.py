@@ -58,8 +58,26 @@ def tuf_errors(what: str) -> Iterator[None]:
 
 
 def bootstrap_metadata_dir(metadata_dir: Path, trusted_root: Path) -> None:
-    """Seed the TUF cache with the trusted root once; later runs use the newest cached root."""
-    if (metadata_dir / "root.json").is_file():
+    """Make sure the TUF cache has a ``root.json``; seed it from the trusted root once.
+
+    ngclient keeps every root it accepted in ``root_history/`` and points ``root.json``
+    at the newest; if a crash removed that link, restore it from the history rather
+    than falling back to the (older) shipped root. Also removes ngclient's temp files
+    left by a crash (``tmp*``); the caller holds the update lock.
+    """
+    for stale in metadata_dir.glob("tmp*"):
+        if stale.is_file():
+            stale.unlink(missing_ok=True)
+    link = metadata_dir / "root.json"
+    if link.is_file():
+        return
+    history = sorted(
+        (metadata_dir / "root_history").glob("*.root.json"),
+        key=lambda p: int(p.name.split(".")[0]),
+    )
+    if history:
+        link.unlink(missing_ok=True)  # a dangling link
+        atomic_write_bytes(link, history[-1].read_bytes())
         return
     try:
         raw = trusted_root.read_bytes()
@@ -69,7 +87,7 @@ def bootstrap_metadata_dir(metadata_dir: Path, trusted_root: Path) -> None:
             "Set updates.trusted_root to the root.json your publisher gave you."
         ) from exc
     metadata_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(metadata_dir / "root.json", raw)
+    atomic_write_bytes(link, raw)
 
 
 class TrustSession:
