@@ -34,9 +34,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from engine.events import Route
+
+if TYPE_CHECKING:
+    from engine.model_info import ModelInfo
 
 ExpertsMode = Literal["fast", "balanced", "thorough"]
 BatteryRule = Literal["keep", "fewer_experts", "remote"]
@@ -44,11 +47,17 @@ BatteryRule = Literal["keep", "fewer_experts", "remote"]
 CONTEXT_STEP = 256
 """Contexts round up to this many tokens, so small prompt changes keep the KV cache."""
 
+PREFERRED_CONTEXT = 4096
+"""The context genba loads by default (capped by the model and the policy)."""
+
 MIN_ANSWER_TOKENS = 64
 """The shortest answer room worth running locally after shrinking the context."""
 
 RAISE_MARGIN = 1.25
 """N goes back up only when the predicted speed at the higher N is this far above the floor."""
+
+COMPUTE_BYTES = 256 * 1024 * 1024
+"""Estimate of llama.cpp's compute buffers and runtime overhead (batch 256, CPU)."""
 
 _GB = 1_000_000_000
 
@@ -71,6 +80,8 @@ class DecisionPolicy:
     reserve_bytes: int = 0
     max_context_tokens: int = 0
     """0 means the model's own context length."""
+    preferred_context: int = PREFERRED_CONTEXT
+    """Context loaded when memory allows, so a growing chat does not reload at every step."""
     min_tokens_per_s: float = 0.0
     """0 disables the speed rule."""
     on_battery: BatteryRule = "keep"
@@ -157,6 +168,19 @@ class ModelNeeds:
     def memory_needed(self, context: int) -> int:
         """Bytes local generation needs at this context size (reserve not included)."""
         return self.weights_bytes + self.kv_bytes_per_token * context + self.compute_bytes
+
+    @classmethod
+    def from_info(cls, info: ModelInfo, compute_bytes: int = COMPUTE_BYTES) -> ModelNeeds:
+        """Needs of an inspected model (weights = the whole file: every expert is mapped)."""
+        return cls(
+            expert_count=info.expert_count,
+            expert_used_count=info.expert_used_count,
+            context_length=info.context_length or 4096,
+            weights_bytes=info.file_bytes,
+            kv_bytes_per_token=info.kv_bytes_per_token,
+            bytes_per_token=info.bytes_per_token_by_n,
+            compute_bytes=compute_bytes,
+        )
 
     @classmethod
     def missing(cls, why: str) -> ModelNeeds:
@@ -253,7 +277,9 @@ def decide(
         context, max_tokens, memory_note = _memory_rule(
             prompt, max_tokens, policy=policy, model=model, machine=machine, state=state
         )
-        experts, speed_cap, experts_note = _experts_rule(query, policy, model, machine, state)
+        experts, speed_cap, origin, adjusted = _experts_rule(
+            query, policy, model, machine, state
+        )
     except _NotLocalError as exc:
         why_not = policy.remote_unavailable_why
         if policy.remote_available and exc.local_broken and not policy.remote_when_local_fails:
@@ -261,8 +287,8 @@ def decide(
         elif policy.remote_available:
             return Decision("remote", None, None, f"{exc.why} → remote", query.max_tokens)
         return Decision("refuse", None, None, f"{exc.why}; {why_not} → refused", query.max_tokens)
-    reasons = [n for n in (*notes, memory_note, experts_note) if n]
-    reason = "; ".join(reasons) if reasons else "resources fine → local"
+    reasons = [n for n in (*notes, memory_note, adjusted) if n]
+    reason = "; ".join([origin, *reasons]) if reasons else f"{origin}; resources fine → local"
     return Decision("local", experts, context, reason, max_tokens, trim, speed_cap)
 
 
@@ -301,7 +327,7 @@ def _memory_rule(
 ) -> tuple[int, int, str]:
     """Rule 1: weights + KV + buffers + reserve must fit; shrink the context, else remote."""
     local_max = _local_max_context(policy, model)
-    wanted = min(local_max, _round_up(prompt + max_tokens))
+    wanted = min(local_max, max(policy.preferred_context, _round_up(prompt + max_tokens)))
     budget = machine.available_bytes + machine.resident_bytes - policy.reserve_bytes
     # Keep the previous context when it is big enough and fits: recreating it costs time.
     if (
@@ -316,6 +342,8 @@ def _memory_rule(
     spare = budget - model.weights_bytes - model.compute_bytes
     fits = spare // model.kv_bytes_per_token if model.kv_bytes_per_token else wanted
     context = min(wanted, (fits // CONTEXT_STEP) * CONTEXT_STEP or fits)
+    if context >= prompt + max_tokens:
+        return context, max_tokens, ""  # smaller than preferred, but the query fits
     if context >= smallest:
         return context, min(max_tokens, context - prompt), (
             f"low memory: {_size(max(budget, 0))} usable → context {context} tokens"
@@ -336,43 +364,48 @@ def _experts_rule(
     model: ModelNeeds,
     machine: MachineState,
     state: DecisionState,
-) -> tuple[int, int | None, str]:
-    """Rules 4 and 3: the mode's N, the operator's pick, battery, then measured speed."""
-    target, note = _requested_experts(query, policy, model)
+) -> tuple[int, int | None, str, str]:
+    """Rules 4 and 3: the mode's N or the operator's pick, then battery, then speed.
+
+    Returns N, the new speed cap, where N came from, and what changed it ("" if nothing).
+    """
+    target, origin = _requested_experts(query, policy, model)
     lo = min(policy.experts_min, target)
     if machine.on_battery and policy.on_battery != "keep":
         if policy.on_battery == "remote" and policy.remote_available:
             raise _NotLocalError("on battery, policy prefers remote")
         why = "" if policy.on_battery == "fewer_experts" else f", {policy.remote_unavailable_why}"
-        return lo, state.speed_cap, _join(note, f"on battery{why} → N={lo}")
+        return lo, state.speed_cap, origin, f"on battery{why} → N={lo}"
     if not policy.adaptive:
-        return target, None, note
+        return target, None, origin, ""
     cap = _speed_cap(policy, model, machine, state)
     if _speed_low(policy, machine) and (machine.decode_experts or 0) <= lo:
+        slow = f"{_speed_reason(policy, machine)} at the minimum N={lo}"
         if policy.remote_available:
-            raise _NotLocalError(f"{_speed_reason(policy, machine)} at the minimum N={lo}")
-        return lo, cap, _join(note, f"{_speed_reason(policy, machine)} at the minimum N={lo}")
+            raise _NotLocalError(slow)
+        return lo, cap, origin, slow
     if cap is not None and cap < target:
-        return cap, cap, _join(note, f"{_speed_reason(policy, machine)} → N={cap}")
-    return target, cap, note
+        return cap, cap, origin, f"{_speed_reason(policy, machine)} → N={cap}"
+    return target, cap, origin, ""
 
 
 def _requested_experts(
     query: QueryNeeds, policy: DecisionPolicy, model: ModelNeeds
 ) -> tuple[int, str]:
-    """The N asked for by the experts mode or by the operator, within the policy bounds."""
-    target, note = policy.mode_experts(), ""
+    """The N asked for by the experts mode or the operator, in policy bounds, and whence."""
+    target = policy.mode_experts()
+    origin = f"N={target} by {policy.mode} mode"
     if query.experts is not None:
         if not policy.user_can_choose:
-            note = f"experts are set by policy (N={target})"
+            origin += " (experts are set by policy)"
         else:
             target = _clamp(query.experts, policy.experts_min, policy.experts_max)
+            origin = f"N={query.experts} requested"
             if target != query.experts:
-                note = (
-                    f"N={query.experts} outside policy "
-                    f"{policy.experts_min}..{policy.experts_max} → N={target}"
+                origin += (
+                    f", outside policy {policy.experts_min}..{policy.experts_max} → N={target}"
                 )
-    return _clamp(target, 1, max(1, model.expert_count)), note
+    return _clamp(target, 1, max(1, model.expert_count)), origin
 
 
 def _speed_cap(
@@ -438,10 +471,6 @@ def _clamp(value: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, value))
 
 
-def _join(a: str, b: str) -> str:
-    return f"{a}; {b}" if a else b
-
-
 def _size(n: int) -> str:
     """Bytes as the operator reads them: GB with one decimal, MB below 1 GB."""
     if n >= _GB:
@@ -450,8 +479,10 @@ def _size(n: int) -> str:
 
 
 __all__ = [
+    "COMPUTE_BYTES",
     "CONTEXT_STEP",
     "MIN_ANSWER_TOKENS",
+    "PREFERRED_CONTEXT",
     "RAISE_MARGIN",
     "Decision",
     "DecisionPolicy",

@@ -390,3 +390,20 @@ def load_dense(
         raise ModelLoadError(f"llama.cpp could not load {path} ({exc}).") from exc
     template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
     return LlamaModel(llama, experts=0, path=path, chat_template=template)
+
+
+def load_vocab_only(path: Path) -> LlamaModel:
+    """The model's tokenizer and chat template without its weights (for counting prompts).
+
+    Used to size a query before deciding whether to load the weights at all
+    (low memory may send the query to the remote server instead). Only
+    ``tokenize``/``chat_prompt_tokens`` work on the result.
+    """
+    try:
+        import llama_cpp
+
+        llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, n_ctx=8, verbose=False)
+    except (ImportError, ValueError, RuntimeError, OSError) as exc:
+        raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc
+    template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
+    return LlamaModel(llama, experts=0, path=path, chat_template=template)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from engine.decision import (
     QueryNeeds,
     decide,
 )
+from engine.model_info import inspect_model
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -43,6 +45,7 @@ POLICY = DecisionPolicy(
     min_tokens_per_s=3.0,
     on_battery="keep",
     remote_available=True,
+    preferred_context=0,  # size contexts to the query, to see the arithmetic
 )
 NO_REMOTE = replace(POLICY, remote_available=False, remote_unavailable_why="offline")
 PLENTY = MachineState(available_bytes=16 * GB, total_bytes=32 * GB)
@@ -79,14 +82,20 @@ class Case:
 CASES = [
     # -- nothing short: the mode decides N --------------------------------------------
     Case("plenty", {"route": "local", "experts": 2, "context": 1024, "max_tokens": 512},
-         ("resources fine",)),
+         ("N=2 by balanced mode; resources fine → local",)),
+    Case("preferred context when memory allows", {"context": 4096},
+         policy=replace(POLICY, preferred_context=4096)),
+    Case("preferred context shrinks for memory, silently while the query fits",
+         {"context": 2048, "max_tokens": 512}, ("resources fine",),
+         policy=replace(POLICY, preferred_context=4096),
+         machine=MachineState(available_bytes=budget_for(2100))),
     Case("mode fast → min", {"experts": 1}, policy=replace(POLICY, mode="fast")),
     Case("mode thorough → max", {"experts": 8}, policy=replace(POLICY, mode="thorough")),
     Case("thorough within a lower max", {"experts": 6},
          policy=replace(POLICY, mode="thorough", experts_max=6)),
     Case("balanced clamps default into bounds", {"experts": 3},
          policy=replace(POLICY, experts_min=3)),
-    Case("operator pick", {"experts": 5}, query=replace(QUERY, experts=5)),
+    Case("operator pick", {"experts": 5}, ("N=5 requested",), query=replace(QUERY, experts=5)),
     Case("operator pick clamped", {"experts": 6}, ("outside policy 1..6",),
          query=replace(QUERY, experts=7), policy=replace(POLICY, experts_max=6)),
     Case("operator pick ignored when policy decides", {"experts": 2}, ("set by policy",),
@@ -144,7 +153,7 @@ CASES = [
     # -- rule 3: speed ---------------------------------------------------------------
     # bytes/token = 500 MB + 250 MB·N, so 2 tok/s at N=4 (1500 MB) predicts 3 tok/s at N=2.
     Case("slow → fewer experts", {"route": "local", "experts": 2, "speed_cap": 2},
-         ("slow: 2.0 tokens/s < 3 tokens/s → N=2",),
+         ("N=4 by thorough mode; slow: 2.0 tokens/s < 3 tokens/s → N=2",),
          policy=replace(POLICY, mode="thorough", experts_max=4),
          machine=replace(PLENTY, decode_tokens_per_s=2.0, decode_experts=4)),
     Case("slow at minimum → remote", {"route": "remote"}, ("at the minimum N=1",),
@@ -363,3 +372,15 @@ def test_policy_from_settings_copies_resources() -> None:
     assert p.min_tokens_per_s == 5.5
     assert p.remote_available
     assert RAISE_MARGIN > 1
+
+
+def test_needs_from_an_inspected_model(tiny_moe_path: Path) -> None:
+    info = inspect_model(tiny_moe_path)
+    needs = ModelNeeds.from_info(info)
+    assert needs.weights_bytes == tiny_moe_path.stat().st_size
+    assert needs.expert_count == 8
+    assert needs.context_length == 1024
+    # 4 layers · 2 KV heads · 16 dims · (K + V) · 2 bytes (f16)
+    assert needs.kv_bytes_per_token == 4 * 2 * 16 * 2 * 2
+    assert needs.bytes_per_token[8] > needs.bytes_per_token[1]
+    assert needs.memory_needed(512) == needs.weights_bytes + 512 * 512 + needs.compute_bytes
