@@ -163,8 +163,13 @@ class RemoteClient:
         *,
         max_tokens: int = 512,
         cancel: threading.Event | None = None,
+        temperature: float | None = None,
+        seed: int | None = None,
     ) -> Iterator[RemoteChunk]:
-        """Stream one answer: :class:`RemoteDelta` pieces, then one :class:`RemoteDone`."""
+        """Stream one answer: :class:`RemoteDelta` pieces, then one :class:`RemoteDone`.
+
+        ``temperature``/``seed`` are sent when given (servers may ignore ``seed``).
+        """
         deadline = time.monotonic() + self.config.total_s
         timeout = httpx.Timeout(
             connect=self.config.connect_s,
@@ -177,7 +182,12 @@ class RemoteClient:
             transport=self._transport,
         )
         with client:
-            response = self._send(client, self._body(messages, max_tokens), deadline)
+            body = self._body(messages, max_tokens)
+            if temperature is not None:
+                body["temperature"] = temperature
+            if seed is not None:
+                body["seed"] = seed
+            response = self._send(client, body, deadline)
             try:
                 yield from self._read(response, deadline, cancel)
             finally:

@@ -83,6 +83,21 @@ def resolve_model_path(
     )
 
 
+def policy_for(
+    settings: Settings, info: ModelInfo, *, remote_failed: bool = False
+) -> tuple[DecisionPolicy, NetworkConfig]:
+    """The decision policy for this model under these settings, and the network state."""
+    network = NetworkConfig.from_settings(settings)
+    remote_ok, why_not = remote_status(settings, network)
+    if remote_failed:
+        remote_ok, why_not = False, "the remote server failed"
+    policy = DecisionPolicy.from_settings(
+        settings, info.expert_count, info.expert_used_count,
+        remote_available=remote_ok, remote_unavailable_why=why_not,
+    )
+    return policy, network
+
+
 @dataclasses.dataclass(frozen=True)
 class Plan:
     """One query's decision and what it was made from (``genba doctor`` shows it too)."""
@@ -158,15 +173,8 @@ class Engine:
         ``remote_failed``: the remote server just failed this query; plan it locally.
         """
         settings = self._settings()
-        info = self.model_info
-        network = NetworkConfig.from_settings(settings)
-        remote_ok, why_not = remote_status(settings, network)
-        if remote_failed:
-            remote_ok, why_not = False, "the remote server failed"
-        policy = DecisionPolicy.from_settings(
-            settings, info.expert_count, info.expert_used_count,
-            remote_available=remote_ok, remote_unavailable_why=why_not,
-        )
+        policy, network = policy_for(settings, self.model_info, remote_failed=remote_failed)
+        remote_ok = policy.remote_available
         needs = self._needs()
         prompt = min_prompt = 0
         if needs.usable:
@@ -366,7 +374,8 @@ class _Run:
         pieces: list[str] = []
         try:
             for chunk in client.stream_chat(
-                self.messages, max_tokens=decision.max_tokens, cancel=self.cancel
+                self.messages, max_tokens=decision.max_tokens, cancel=self.cancel,
+                temperature=self.sampling.temperature, seed=self.sampling.seed,
             ):
                 if isinstance(chunk, RemoteDelta):
                     first = first or time.perf_counter()

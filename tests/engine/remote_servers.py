@@ -4,7 +4,8 @@
 TLS) whose behaviour a test picks: a good stream, a hang, HTTP 500, a stream cut
 mid-answer, malformed SSE, a trickle that never ends. :func:`self_signed` makes
 a throw-away CA and server certificate. :class:`LlamaServer` runs
-``python -m llama_cpp.server`` on the tiny model.
+``python -m llama_cpp.server`` on the tiny model. :class:`MemoryKeyring` stands
+in for the OS keyring, which has no daemon on the test machine.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 WORDS = ["Hello", " from", " the", " remote", " server", "."]
 
@@ -301,3 +305,35 @@ class LlamaServer:
 def running(server: FaultServer) -> Iterator[FaultServer]:
     with server:
         yield server
+
+
+class MemoryKeyring(KeyringBackend):
+    """An OS-keyring stand-in held in memory (no keyring daemon exists on the test machine)."""
+
+    priority = 10  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.secrets.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@contextmanager
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """Make a fresh :class:`MemoryKeyring` the active keyring for the duration."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
