@@ -1,0 +1,200 @@
+"""Build genba's default offline MoE from the dense SmolLM2-135M-Instruct ("MoEfication").
+
+Recipe, per transformer block, on calibration text run through the dense model:
+
+1. the most important FFN neurons become an always-on shared expert, the rest
+   are split into ``n_expert`` equal co-activation groups (:mod:`grouping`);
+2. a linear router is fitted by least squares to each expert's output norm and
+   scaled so qwen2moe's softmax is uniform (:mod:`router`);
+3. down projections are scaled so the MoE output is the sum of the selected
+   groups: with N = E the model *is* the dense model.
+
+The hidden states that feed layer ``l+1`` always come from the dense layer
+``l`` (teacher forcing), so one pass over the layers suffices and memory holds
+one dequantized layer at a time. Same source, recipe and calibration text →
+byte-identical file on a given machine (no randomness beyond a fixed seed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.default_model.dense import DenseModel, LayerWeights
+from engine.default_model.grouping import group_neurons
+from engine.default_model.router import fit_router
+from engine.default_model.source import SOURCE, ensure_source_gguf
+from engine.default_model.writer import ModelCard, MoELayer, write_moe_gguf
+from engine.errors import ModelStoreError
+from engine.paths import Paths
+
+F32 = npt.NDArray[np.float32]
+Progress = Callable[[str, float], None]
+
+SHEXP_GATE_SPREAD = 1e-4
+"""Largest |x . w| of the shared-expert gate on calibration tokens: sigmoid within 2.5e-5 of 0.5."""
+
+
+@dataclass(frozen=True)
+class BuildRecipe:
+    """Every choice that shapes the default model's bytes (it is stored in the GGUF)."""
+
+    n_expert: int = 8
+    n_shared: int = 256
+    expert_used_count: int = 6
+    calibration_tokens: int = 4096  # the shipped text has ~4,000: 15 sequences of 256
+    seq_len: int = 256
+    seed: int = 20261127
+    kmeans_iters: int = 20
+    router_ridge: float = 1e-2
+    version: int = 1
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+DEFAULT_RECIPE = BuildRecipe()
+
+
+def asset_text(name: str) -> str:
+    """Text of a shipped asset: packaged copy first, then the source tree's ``assets/``."""
+    packaged = resources.files("engine.default_model").joinpath("assets", name)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2] / "assets" / name
+    try:
+        return repo.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ModelStoreError(
+            f"The asset {name} is missing from this genba installation. Reinstall genba."
+        ) from exc
+
+
+def calibration_batches(tokens: list[int], recipe: BuildRecipe) -> npt.NDArray[np.int64]:
+    """Cut calibration tokens into ``(batch, seq_len)`` sequences."""
+    usable = min(len(tokens), recipe.calibration_tokens) // recipe.seq_len * recipe.seq_len
+    if usable == 0:
+        raise ModelStoreError("The calibration text is too short to build the default model.")
+    return np.asarray(tokens[:usable], dtype=np.int64).reshape(-1, recipe.seq_len)
+
+
+def shexp_gate(x: F32) -> F32:
+    """A shared-expert gate vector whose dot product with every FFN input is tiny but nonzero.
+
+    llama.cpp computes the gate's sigmoid as silu(s)/s, which is NaN at s = 0, so
+    the gate reads one hidden channel that stays far from zero on every
+    calibration token (transformers keep a few such "massive" channels).
+    """
+    mags = np.abs(x)
+    steadiness = mags.min(axis=0) / np.maximum(mags.max(axis=0), 1e-30)
+    channel = int(np.argmax(steadiness))
+    eps = 2.0 ** np.floor(np.log2(SHEXP_GATE_SPREAD / float(mags[:, channel].max())))
+    gate = np.zeros(x.shape[1], dtype=np.float32)
+    gate[channel] = np.float32(eps)
+    return gate
+
+
+def convert_layer(w: LayerWeights, x: F32, recipe: BuildRecipe, seed: int) -> MoELayer:
+    """MoEfy one block from its dense weights and calibration FFN inputs ``x`` (tokens, embd)."""
+    acts = DenseModel.activations(w, x)
+    grouping = group_neurons(
+        acts, w.down, n_expert=recipe.n_expert, n_shared=recipe.n_shared,
+        seed=seed, iters=recipe.kmeans_iters,
+    )  # fmt: skip
+    scores = np.stack(
+        [np.linalg.norm(acts[:, idx] @ w.down[:, idx].T, axis=1) for idx in grouping.experts],
+        axis=1,
+    ).astype(np.float32)
+    router = fit_router(x, scores, ridge=recipe.router_ridge)
+    down_exps = np.stack([w.down[:, idx] for idx in grouping.experts]) * np.float32(recipe.n_expert)
+    return MoELayer(
+        grouping=grouping,
+        router=router.weight,
+        shexp_gate=shexp_gate(x),
+        down_exps=down_exps.astype(np.float32),
+        down_shexp=(w.down[:, grouping.shared] * np.float32(2.0)).astype(np.float32),
+    )
+
+
+def _card(recipe: BuildRecipe, source_sha256: str) -> ModelCard:
+    return ModelCard(
+        name=f"genba SmolLM2-135M-Instruct MoE ({recipe.n_expert} experts, MoEfied)",
+        description=(
+            "SmolLM2-135M-Instruct converted to a sparse Mixture-of-Experts by neuron grouping "
+            "(MoEfication) and least-squares routers, without training. A demonstration "
+            "default: with all experts it equals the dense model; fewer experts trade quality "
+            "for a little speed."
+        ),
+        license=SOURCE.license,
+        source=SOURCE.origin,
+        source_sha256=source_sha256,
+        recipe=asdict(recipe),
+        expert_used_count=recipe.expert_used_count,
+    )
+
+
+def build_default_model(
+    source: Path,
+    out: Path,
+    tokens: list[int],
+    recipe: BuildRecipe = DEFAULT_RECIPE,
+    progress: Progress | None = None,
+) -> Path:
+    """Convert the dense ``source`` GGUF to the MoE GGUF at ``out`` using calibration ``tokens``."""
+    report = progress or (lambda _stage, _fraction: None)
+    src = DenseModel(source)
+    batches = calibration_batches(tokens, recipe)
+    h = src.embed(batches)
+    layers: list[MoELayer] = []
+    n_layer = src.hparams.n_layer
+    for il in range(n_layer):
+        report("converting layers", il / n_layer)
+        w = src.layer(il)
+        h = h + src.attention(w, h)
+        x = src.ffn_input(w, h).reshape(-1, src.hparams.n_embd)
+        layers.append(convert_layer(w, x, recipe, seed=recipe.seed + il))
+        # Teacher forcing: the next layer sees the dense model's hidden states.
+        h = h + (DenseModel.activations(w, x) @ w.down.T).reshape(h.shape)
+    report("converting layers", 1.0)
+    report("writing model", 0.0)
+    write_moe_gguf(out, src, layers, _card(recipe, SOURCE.gguf_sha256))
+    report("writing model", 1.0)
+    return out
+
+
+def recipe_json(recipe: BuildRecipe = DEFAULT_RECIPE) -> str:
+    """The recipe as stored in the GGUF's ``genba.build.recipe`` key."""
+    return json.dumps(asdict(recipe), sort_keys=True)
+
+
+def ensure_default_model(
+    paths: Paths, progress: Progress | None = None, *, allow_download: bool = True
+) -> Path:
+    """Return the default MoE model's path, building it first if it is not there yet.
+
+    The build fetches the dense source once (``allow_download`` permitting),
+    converts it (about a minute on two cores) and writes the file atomically,
+    under a file lock so two genba processes never build it at the same time.
+    """
+    from filelock import FileLock
+
+    from engine.llama_adapter import tokenize_with_vocab
+
+    target = paths.default_model_path
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target.with_name(target.name + ".lock"))):
+        if target.is_file():  # another process finished it while we waited
+            return target
+        source = ensure_source_gguf(
+            paths.cache_dir / "default-model", progress, allow_download=allow_download
+        )
+        text = asset_text("calibration.txt")
+        tokens = tokenize_with_vocab(source, text, special=True)
+        build_default_model(source, target, tokens, DEFAULT_RECIPE, progress)
+    return target
