@@ -348,9 +348,12 @@ def _memory_rule(
         return context, min(max_tokens, context - prompt), (
             f"low memory: {_size(max(budget, 0))} usable → context {context} tokens"
         )
-    need = model.memory_needed(smallest) + policy.reserve_bytes
+    smallest = min(local_max, _round_up(smallest))
+    need = model.memory_needed(smallest)
     have = machine.available_bytes + machine.resident_bytes
     note = f"low memory: {_size(have)} free, model needs {_size(need)}"
+    if policy.reserve_bytes:
+        note += f" + {_size(policy.reserve_bytes)} reserved"
     if policy.remote_available:
         raise _NotLocalError(note)
     return smallest, min(max_tokens, smallest - prompt), (
