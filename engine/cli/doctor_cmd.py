@@ -1,0 +1,282 @@
+"""``genba doctor [--json]``: what this PC offers, what the model needs, what a query would do.
+
+Prints the machine snapshot (memory, CPU load, battery, measured decode speed
+with ``--measure``), the model's needs at each N (weight bytes read per token
+and memory at the context genba would load), the network, remote-fallback and
+keyring state, and the decision a typical query would get right now. It reads
+the model's header only (no weights) unless ``--measure`` is given, and never
+connects to the remote server. Exit code 0, or 1 when no usable model exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from engine import credentials
+from engine.cli.common import load_context, print_json
+from engine.decision import (
+    PREFERRED_CONTEXT,
+    DecisionPolicy,
+    MachineState,
+    ModelNeeds,
+    QueryNeeds,
+    decide,
+)
+from engine.errors import GenbaError
+from engine.events import FinalEvent
+from engine.local_model import LocalModel, LocalRequest
+from engine.machine import DecodeSpeedTracker, snapshot
+from engine.model_info import ModelInfo, inspect_model
+from engine.network import NetworkConfig, remote_status
+from engine.service import policy_for, resolve_model_path
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+MEASURE_TOKENS = 48
+
+
+def register(subparsers: Any) -> None:
+    """Add ``genba doctor``."""
+    p = subparsers.add_parser(
+        "doctor",
+        help="show resources, the model's needs at each N, and what a query would do now",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--model", type=Path, help="GGUF file to check instead of the configured one")
+    p.add_argument("--prompt-tokens", type=int, default=200, help="typical prompt length")
+    p.add_argument("--max-tokens", type=int, default=512, help="typical answer length")
+    p.add_argument("--measure", action="store_true",
+                   help=f"load the model and time {MEASURE_TOKENS} tokens of decoding first")
+    p.add_argument("--threads", type=int, help="CPU threads for llama.cpp (with --measure)")
+    p.set_defaults(func=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """``genba doctor``."""
+    paths, settings = load_context(args.model)
+    report: dict[str, Any] = {}
+    tracker = DecodeSpeedTracker()
+    info: ModelInfo | None = None
+    try:
+        info = inspect_model(resolve_model_path(paths, settings, args.model))
+    except GenbaError as exc:
+        report["model_error"] = str(exc)
+    if info is not None and args.measure:
+        report["measure_error"] = _measure(info, settings, tracker, args.threads)
+    machine = snapshot(tracker)
+    report["machine"] = _machine(machine)
+    network = NetworkConfig.from_settings(settings)
+    report["remote"] = _remote(settings, network)
+    report["keyring"] = _keyring(settings.get_str("fallback.url"))
+    if info is not None:
+        policy, _ = policy_for(settings, info)
+        needs = ModelNeeds.from_info(info)
+        report["model"] = _model(info, needs, policy)
+        report["policy"] = _policy(policy)
+        query = QueryNeeds(args.prompt_tokens, args.max_tokens)
+        decision = decide(query, policy, needs, machine)
+        report["typical_query"] = {
+            "prompt_tokens": args.prompt_tokens,
+            "max_tokens": args.max_tokens,
+            "route": decision.route,
+            "experts": decision.experts,
+            "context": decision.context,
+            "answer_tokens": decision.max_tokens,
+            "reason": decision.reason,
+        }
+    report["ok"] = info is not None
+    if args.json:
+        print_json(report)
+    else:
+        _print_text(report)
+    return EXIT_OK if info is not None else EXIT_PROBLEMS
+
+
+_MEASURE_PROMPTS = (
+    "Describe a torque wrench in two sentences.",
+    "List the steps to calibrate a caliper.",
+    "Explain why bolts are tightened in a star pattern.",
+)
+
+
+def _measure(
+    info: ModelInfo, settings: Any, tracker: DecodeSpeedTracker, threads: int | None
+) -> str | None:
+    """Decode a few answers at the mode's N so the speed rule has a real number."""
+    policy, _ = policy_for(settings, info)
+    experts = policy.mode_experts()
+    local = LocalModel(info, n_threads=threads)
+    try:
+        # A very short answer says little about speed (the tracker ignores it): try again.
+        for prompt in _MEASURE_PROMPTS:
+            request = LocalRequest(
+                messages=[{"role": "user", "content": prompt}], experts=experts,
+                max_tokens=MEASURE_TOKENS, n_ctx=min(512, info.context_length or 512),
+            )
+            for event in local.stream(request):
+                if isinstance(event, FinalEvent) and event.tokens_per_s:
+                    tracker.record_speed(experts, event.tokens_per_s, event.generated_tokens)
+            if tracker.recent() is not None:
+                return None
+    except GenbaError as exc:
+        return str(exc)
+    finally:
+        local.close()
+    return "every trial answer was too short to time"
+
+
+def _machine(m: MachineState) -> dict[str, Any]:
+    return {
+        "available_bytes": m.available_bytes,
+        "total_bytes": m.total_bytes,
+        "cpu_load_per_core": round(m.cpu_load, 3),
+        "cpu_count": psutil.cpu_count() or 1,
+        "on_battery": m.on_battery,
+        "battery_percent": m.battery_percent,
+        "decode_tokens_per_s": m.decode_tokens_per_s,
+        "decode_experts": m.decode_experts,
+    }
+
+
+def _model(info: ModelInfo, needs: ModelNeeds, policy: DecisionPolicy) -> dict[str, Any]:
+    context = _load_context(needs, policy)
+    return {
+        "path": str(info.path),
+        "name": info.name,
+        "file_bytes": info.file_bytes,
+        "expert_count": info.expert_count,
+        "expert_used_count": info.expert_used_count,
+        "context_length": info.context_length,
+        "kv_bytes_per_token": needs.kv_bytes_per_token,
+        "compute_bytes_estimate": needs.compute_bytes,
+        "load_context": context,
+        "by_experts": [
+            {
+                "experts": n,
+                "bytes_per_token": needs.bytes_per_token.get(n, 0),
+                "memory_bytes": needs.memory_needed(context),
+            }
+            for n in range(1, info.expert_count + 1)
+        ],
+    }
+
+
+def _load_context(needs: ModelNeeds, policy: DecisionPolicy) -> int:
+    cap = policy.max_context_tokens or needs.context_length
+    return min(needs.context_length, cap, PREFERRED_CONTEXT)
+
+
+def _policy(p: DecisionPolicy) -> dict[str, Any]:
+    return {
+        "experts_min": p.experts_min,
+        "experts_max": p.experts_max,
+        "experts_default": p.experts_default,
+        "mode": p.mode,
+        "mode_experts": p.mode_experts(),
+        "adaptive": p.adaptive,
+        "reserve_bytes": p.reserve_bytes,
+        "max_context_tokens": p.max_context_tokens,
+        "min_tokens_per_s": p.min_tokens_per_s,
+        "on_battery": p.on_battery,
+    }
+
+
+def _remote(settings: Any, network: NetworkConfig) -> dict[str, Any]:
+    available, why_not = remote_status(settings, network)
+    return {
+        "enabled": settings.get_bool("fallback.enabled"),
+        "url": settings.get_str("fallback.url"),
+        "model": settings.get_str("fallback.model"),
+        "available": available,
+        "unavailable_why": why_not,
+        "offline": network.offline,
+        "offline_why": network.offline_why,
+        "proxy": network.proxy or "system settings",
+        "timeout_s": settings.get_float("fallback.timeout_s"),
+        "ca_bundle": settings.get_str("fallback.ca_bundle"),
+    }
+
+
+def _keyring(url: str) -> dict[str, Any]:
+    status = credentials.keyring_status()
+    return {
+        "usable": status.usable,
+        "backend": status.backend,
+        "message": status.message,
+        "token_stored": bool(url) and credentials.get_token(url) is not None,
+    }
+
+
+# ------------------------------------------------------------------------ text
+def _size(n: float) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{int(n)} B"
+
+
+def _print_text(r: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    m = r["machine"]
+    out("Machine\n")
+    out(f"  memory     {_size(m['available_bytes'])} available of {_size(m['total_bytes'])}\n")
+    out(f"  CPU        load {m['cpu_load_per_core']:.2f} per core, {m['cpu_count']} cores\n")
+    power = "no battery" if m["battery_percent"] is None else (
+        f"{'on battery' if m['on_battery'] else 'plugged in'}, {m['battery_percent']:.0f} %")
+    out(f"  power      {power}\n")
+    speed = (f"{m['decode_tokens_per_s']:.1f} tokens/s at N={m['decode_experts']}"
+             if m["decode_tokens_per_s"] else "not measured (add --measure)")
+    out(f"  decoding   {speed}\n")
+    if "model" in r:
+        _print_model(r["model"], r["policy"])
+    else:
+        out(f"\nModel\n  {r['model_error']}\n")
+    if r.get("measure_error"):
+        out(f"  measuring failed: {r['measure_error']}\n")
+    _print_remote(r["remote"], r["keyring"])
+    if "typical_query" in r:
+        q = r["typical_query"]
+        out(f"\nA typical query now ({q['prompt_tokens']}-token prompt, "
+            f"{q['max_tokens']}-token answer)\n")
+        where = q["route"]
+        if where == "local":
+            where += f", N={q['experts']}, context {q['context']} tokens"
+        out(f"  → {where}\n  {q['reason']}\n")
+
+
+def _print_model(mo: dict[str, Any], p: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out(f"\nModel      {mo['name']} ({mo['path']}, {_size(mo['file_bytes'])})\n")
+    out(f"  experts    {mo['expert_count']}, {mo['expert_used_count']} active by default; "
+        f"policy {p['experts_min']}..{p['experts_max']}, {p['mode']} mode → "
+        f"N={p['mode_experts']}\n")
+    out(f"  context    {mo['context_length']} tokens trained; KV cache "
+        f"{_size(mo['kv_bytes_per_token'])} per token; compute buffers "
+        f"~{_size(mo['compute_bytes_estimate'])} (estimate)\n")
+    out(f"  reserve    {_size(p['reserve_bytes'])} kept free; minimum speed "
+        f"{p['min_tokens_per_s']:g} tokens/s; on battery: {p['on_battery']}\n")
+    out("  (llama.cpp keeps every expert resident: N changes the bytes read per token,\n"
+        "   so the speed, not the memory)\n")
+    out(f"  {'N':>3}  {'read per token':>15}  memory at {mo['load_context']}-token context\n")
+    for row in mo["by_experts"]:
+        out(f"  {row['experts']:>3}  {_size(row['bytes_per_token']):>15}  "
+            f"{_size(row['memory_bytes'])}\n")
+
+
+def _print_remote(rm: dict[str, Any], kr: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nRemote\n")
+    state = "on" if rm["enabled"] else "off"
+    out(f"  fallback   {state}; server {rm['url'] or '(none)'}"
+        f"{'; model ' + rm['model'] if rm['model'] else ''}\n")
+    out(f"  usable     {'yes' if rm['available'] else 'no: ' + rm['unavailable_why']}\n")
+    network = f"offline ({rm['offline_why']})" if rm["offline"] else "online"
+    out(f"  network    {network}; proxy: {rm['proxy']}; timeout {rm['timeout_s']:g} s\n")
+    token = "stored" if kr["token_stored"] else "none"
+    out(f"  keyring    {kr['backend']}: {kr['message']}; token {token}\n")

@@ -1,0 +1,100 @@
+"""``genba doctor``: the machine, the model's needs at each N, and a typical query's route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.paths import Paths
+from engine.settings import save_user_setting
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_doctor_json_reports_machine_model_and_decision(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path
+) -> None:
+    code, out, _ = _run(capsys, "doctor", "--json", "--model", str(tiny_moe_path))
+    assert code == 0
+    report = json.loads(out)
+    assert report["ok"] is True
+    machine = report["machine"]
+    assert 0 < machine["available_bytes"] <= machine["total_bytes"]
+    assert machine["cpu_count"] >= 1
+    model = report["model"]
+    assert model["expert_count"] == 8
+    rows = model["by_experts"]
+    assert [r["experts"] for r in rows] == list(range(1, 9))
+    per_token = [r["bytes_per_token"] for r in rows]
+    assert per_token == sorted(per_token) and per_token[0] < per_token[-1]
+    assert all(r["memory_bytes"] > model["file_bytes"] for r in rows)
+    assert model["kv_bytes_per_token"] == 512
+    query = report["typical_query"]
+    assert query["route"] == "local"
+    assert query["experts"] == 2
+    assert query["reason"] == "N=2 by balanced mode; resources fine → local"
+    assert report["remote"]["available"] is False
+    assert report["remote"]["unavailable_why"] == "remote fallback is off"
+    assert "usable" in report["keyring"]
+
+
+def test_doctor_shows_a_query_going_remote_under_a_large_reserve(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path
+) -> None:
+    paths = Paths.default()  # the test's isolated GENBA_HOME
+    save_user_setting(paths, "fallback.enabled", True)
+    save_user_setting(paths, "fallback.url", "https://llm.example.com/v1")
+    save_user_setting(paths, "resources.reserve_ram_mb", 1_048_576)
+    code, out, _ = _run(capsys, "doctor", "--json", "--model", str(tiny_moe_path))
+    assert code == 0
+    report = json.loads(out)
+    assert report["remote"]["available"] is True
+    query = report["typical_query"]
+    assert query["route"] == "remote"
+    assert query["reason"].startswith("low memory:")
+    assert "reserved → remote" in query["reason"]
+
+
+def test_doctor_offline_and_long_prompt(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENBA_OFFLINE", "1")
+    save_user_setting(Paths.default(), "fallback.enabled", True)
+    save_user_setting(Paths.default(), "fallback.url", "https://llm.example.com/v1")
+    code, out, _ = _run(capsys, "doctor", "--json", "--model", str(tiny_moe_path),
+                        "--prompt-tokens", "5000")
+    assert code == 0
+    report = json.loads(out)
+    assert report["remote"]["offline"] is True
+    assert report["typical_query"]["route"] == "refuse"
+    assert "GENBA_OFFLINE" in report["typical_query"]["reason"]
+
+
+def test_doctor_text_has_every_section(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path
+) -> None:
+    code, out, _ = _run(capsys, "doctor", "--model", str(tiny_moe_path), "--measure")
+    assert code == 0
+    for heading in ("Machine", "Model", "Remote", "A typical query now"):
+        assert f"\n{heading}" in f"\n{out}"
+    assert "tokens/s at N=2" in out  # --measure timed real decoding
+    assert "→ local, N=" in out
+
+
+def test_doctor_without_a_model_says_so_and_exits_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "doctor", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["ok"] is False
+    assert "No model is installed" in report["model_error"]
+    assert "typical_query" not in report
+    assert report["machine"]["available_bytes"] > 0
