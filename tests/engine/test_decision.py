@@ -384,3 +384,33 @@ def test_needs_from_an_inspected_model(tiny_moe_path: Path) -> None:
     assert needs.kv_bytes_per_token == 4 * 2 * 16 * 2 * 2
     assert needs.bytes_per_token[8] > needs.bytes_per_token[1]
     assert needs.memory_needed(512) == needs.weights_bytes + 512 * 512 + needs.compute_bytes
+
+
+# -------------------------------------------------------------------- machine inputs
+def test_speed_tracker_uses_the_median_at_the_latest_n() -> None:
+    from engine.machine import DecodeSpeedTracker
+
+    t = DecodeSpeedTracker(samples_per_n=3)
+    assert t.recent() is None
+    t.record(4, generated_tokens=4, decode_seconds=1.0)  # too short to count
+    assert t.recent() is None
+    for tps in (10.0, 2.0, 11.0, 12.0):  # the ring keeps the last three
+        t.record(4, generated_tokens=int(tps * 10), decode_seconds=10.0)
+    recent = t.recent()
+    assert recent is not None and (recent.experts, recent.tokens_per_s) == (4, 11.0)
+    t.record_speed(2, tokens_per_s=5.0, generated_tokens=50)
+    recent = t.recent()
+    assert recent is not None and (recent.experts, recent.tokens_per_s) == (2, 5.0)
+    t.clear()
+    assert t.recent() is None
+
+
+def test_snapshot_reads_this_machine() -> None:
+    from engine.machine import DecodeSpeedTracker, snapshot
+
+    t = DecodeSpeedTracker()
+    t.record(3, generated_tokens=30, decode_seconds=3.0)
+    m = snapshot(t, resident_bytes=123)
+    assert 0 < m.available_bytes <= m.total_bytes
+    assert m.cpu_load >= 0
+    assert (m.decode_experts, m.decode_tokens_per_s, m.resident_bytes) == (3, 10.0, 123)

@@ -315,3 +315,23 @@ def test_token_is_sent_but_never_written_to_logs_or_files(
         for file in root.rglob("*"):
             if file.is_file():
                 assert token.encode() not in file.read_bytes(), file
+
+
+# ------------------------------------------------------------ speed feeds the next decision
+def test_measured_speed_feeds_the_next_decision(engine_for: Any) -> None:
+    engine = engine_for(settings_with(resources__min_tokens_per_s=5.0, experts__mode="thorough"))
+    first = final_of(answer(engine, max_tokens=24))
+    assert first.experts == 8
+    recent = engine.speeds.recent()
+    if first.generated_tokens >= 8:  # short answers are not timed
+        assert recent is not None and recent.experts == 8
+    # A slow PC: 2 tokens/s at N=8 recorded as if from real answers.
+    engine.speeds.clear()
+    engine.speeds.record(8, generated_tokens=20, decode_seconds=10.0)
+    slow = final_of(answer(engine, max_tokens=8))
+    assert slow.route == "local"
+    assert slow.experts is not None and slow.experts < 8
+    assert "slow: 2.0 tokens/s < 5 tokens/s" in slow.reason
+    # The tiny model is really fast at the lower N: N climbs back, one step per answer.
+    after = final_of(answer(engine, max_tokens=16))
+    assert after.experts in (slow.experts, slow.experts + 1)
