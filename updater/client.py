@@ -209,6 +209,7 @@ class UpdateClient:
                 return CheckResult(result.current, latest)
             ref = self._prepare(session, list(result.steps))
             self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
+            install.drop_partial_downloads(self.config.models_dir)
             if switch:
                 install.switch_to(self.config.pointer, ref, self._checkpoint)
                 self._save_state(skip_sha256=None)

@@ -128,6 +128,12 @@ def verify_current(pointer_file: Path) -> ModelRef | None:
     return None
 
 
+def drop_partial_downloads(models_dir: Path) -> None:
+    """Delete kept partial downloads once the update they belonged to is built."""
+    for part in models_dir.glob(f"{PART_PREFIX}*"):
+        part.unlink(missing_ok=True)
+
+
 def recover(models_dir: Path, *other_dirs: Path) -> list[Path]:
     """Remove temp files of interrupted runs (call while holding the update lock)."""
     removed = remove_stale_temps(models_dir)

@@ -147,15 +147,18 @@ class TrustSession:
             if have > info.length:
                 dest.unlink()
                 have = 0
-            if have < info.length:
-                self._download_into(url, dest, have, info.length, progress)
-            with dest.open("rb") as fh:
+            while True:
+                if have < info.length:
+                    self._download_into(url, dest, have, info.length, progress)
                 try:
-                    info.verify_length_and_hashes(fh)
+                    with dest.open("rb") as fh:
+                        info.verify_length_and_hashes(fh)
+                    return info
                 except tuf_exc.LengthOrHashMismatchError:
                     dest.unlink()
-                    raise
-        return info
+                    if not have:
+                        raise
+                    have = 0  # the kept partial file was bad: one fresh attempt
 
     def _download_into(
         self, url: str, dest: Path, have: int, length: int, progress: Progress | None

@@ -7,6 +7,7 @@ stolen timestamp key.
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_mix_and_match_snapshot(
     _assert_untouched(config, models)
 
 
-@pytest.mark.parametrize("what", ["timestamp", "diff"])
+@pytest.mark.parametrize("what", ["timestamp", "diff", "model"])
 def test_endless_data_attack(
     config: UpdateConfig,
     repo: PublisherRepository,
@@ -92,12 +93,21 @@ def test_endless_data_attack(
 ) -> None:
     if what == "timestamp":
         path = "/metadata/timestamp.json"
+    elif what == "model":  # the resumable full download has its own bound
+        local = repo.target_file(repo.load("targets").signed.targets["models/2/new.gguf"])
+        path = "/targets/models/2/" + local.name
+        shutil.copyfile(models["donor"], config.models_dir / "base-1.gguf")  # no diff fits
     else:
         info = repo.load("targets").signed.targets["diffs/1..2.gdiff"]
         path = "/targets/diffs/" + info.hashes["sha256"] + ".1..2.gdiff"
     server.overrides[path] = RepoServer.ENDLESS
     with pytest.raises(TrustError, match="endless-data"):
         UpdateClient(config).apply()
+    if what == "model":
+        shutil.copyfile(models["base"], config.models_dir / "base-1.gguf")
+        for part in config.models_dir.glob(".genba-part-*"):
+            assert part.stat().st_size <= models["new"].stat().st_size
+            part.unlink()
     _assert_untouched(config, models)
 
 

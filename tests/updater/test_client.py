@@ -119,3 +119,24 @@ def test_rollback_refuses_damaged_previous(config: UpdateConfig) -> None:
     with pytest.raises(ContentError, match="damaged"):
         UpdateClient(config).rollback()
     assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("partial", ["good", "bad"])
+def test_full_download_resumes_partial_file(
+    config: UpdateConfig, models: dict[str, Path], server: RepoServer, partial: str
+) -> None:
+    # a fresh PC without any model: the only path is the full download
+    config.pointer.unlink()
+    (config.models_dir / "base-1.gguf").unlink()
+    new = models["new"].read_bytes()
+    half = new[: len(new) // 2] if partial == "good" else bytes(len(new) // 2)
+    part = config.models_dir / f".genba-part-{sha256_file(models['new'])[:16]}.gguf"
+    part.write_bytes(half)
+    UpdateClient(config).apply()
+    pointer = read_pointer(config.pointer)
+    assert pointer is not None and pointer.current.version == "2" and pointer.previous is None
+    assert (config.models_dir / pointer.current.path).read_bytes() == new
+    assert [r.split()[-1] for r in server.ranges] == [f"bytes={len(half)}-"]
+    model_gets = [p for p in server.requests if p.startswith("/targets/models/")]
+    assert len(model_gets) == (1 if partial == "good" else 2)  # a bad partial restarts once
+    assert not part.exists()

@@ -86,6 +86,7 @@ class RepoServer:
         self.root = root
         self.overrides: dict[str, object] = {}
         self.requests: list[str] = []
+        self.ranges: list[str] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -109,6 +110,8 @@ class RepoServer:
                 assert isinstance(body, bytes)
                 start = 0
                 rng = self.headers.get("Range")
+                if rng:
+                    server.ranges.append(f"{self.path} {rng}")
                 if rng and rng.startswith("bytes="):
                     start = int(rng[6:].split("-")[0])
                     self.send_response(206)
