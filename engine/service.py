@@ -171,6 +171,7 @@ class Engine:
         """Decide route, N and context for ``messages`` now, without answering.
 
         ``remote_failed``: the remote server just failed this query; plan it locally.
+        Call it between answers or from the answering thread (it shares the tokenizer).
         """
         settings = self._settings()
         policy, network = policy_for(settings, self.model_info, remote_failed=remote_failed)

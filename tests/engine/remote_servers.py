@@ -149,6 +149,16 @@ class FaultServer:
                 self._send(b"data: {this is not json\n\n")
                 self._send(b"data: [DONE]\n\n")
 
+            def mode_flood(self) -> None:
+                self._sse_head()
+                self._send(chunk("big"))
+                line = b": " + b"x" * 65_536 + b"\n"
+                try:
+                    for _ in range(200):  # 13 MB, more than any answer
+                        self._send(line)
+                except OSError:
+                    return
+
             def mode_not_openai(self) -> None:
                 self._sse_head()
                 self._send(b'data: {"hello": "world"}\n\n')

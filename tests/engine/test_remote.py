@@ -142,9 +142,10 @@ def fails_with(kind: type[RemoteError], *words: str, kept: str = "") -> FaultChe
         ("cut", True, fails_with(RemoteProtocolError, "broke mid-answer", kept="Hello wor")),
         ("garbage", False, fails_with(RemoteProtocolError, "not JSON", kept="Hello")),
         ("not_openai", False, fails_with(RemoteProtocolError, "without 'choices'")),
+        ("flood", False, fails_with(RemoteProtocolError, "more than 8 MB", kept="big")),
     ],
     ids=["hang", "hang-mid-answer", "trickle", "500", "cut-close", "cut-chunked", "garbage",
-         "not-openai"],
+         "not-openai", "flood"],
 )
 def test_fault_ends_within_deadline_with_the_right_error(
     mode: str, http11: bool, check: FaultCheck
