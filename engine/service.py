@@ -61,6 +61,9 @@ log = logging.getLogger(__name__)
 
 Messages = Sequence[Mapping[str, str]]
 
+LOCAL_RETRY_S = 60.0
+"""After the local model fails to load, answer elsewhere for this long before trying again."""
+
 
 def resolve_model_path(
     paths: Paths, settings: Settings | None = None, explicit: Path | None = None
@@ -130,7 +133,8 @@ class Engine:
         )
         self._busy = threading.Lock()
         self._vocab: LlamaModel | None = None
-        self._local_broken: str | None = None
+        self._local_broken: tuple[str, float] | None = None
+        """Why the local model failed to load, and until when not to try it again."""
         self._state = DecisionState()
         self.speeds = DecodeSpeedTracker()
 
@@ -197,7 +201,10 @@ class Engine:
     def _needs(self) -> ModelNeeds:
         info = self.model_info
         if self._local_broken is not None:
-            return ModelNeeds.missing(self._local_broken)
+            why, until = self._local_broken
+            if time.monotonic() < until:
+                return ModelNeeds.missing(why)
+            self._local_broken = None  # it may have been a passing shortage: try again
         if self._local.resident_experts is None and not info.path.exists():
             return ModelNeeds.missing(f"{info.path.name} is missing")
         return ModelNeeds.from_info(info)
@@ -312,7 +319,7 @@ class _Run:
                 else:
                     yield event
         except (ModelLoadError, ModelFileError) as exc:
-            engine._local_broken = str(exc)
+            engine._local_broken = (str(exc), time.monotonic() + LOCAL_RETRY_S)
             engine._local.close()
             yield from self._local_failed(exc, decision, plan, prefix)
 

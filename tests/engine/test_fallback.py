@@ -335,3 +335,27 @@ def test_measured_speed_feeds_the_next_decision(engine_for: Any) -> None:
     # The tiny model is really fast at the lower N: N climbs back, one step per answer.
     after = final_of(answer(engine, max_tokens=16))
     assert after.experts in (slow.experts, slow.experts + 1)
+
+
+def test_local_load_failure_goes_remote_with_a_notice(
+    engine_for: Any, tiny_moe_path: Path, tmp_path: Path
+) -> None:
+    model = tmp_path / "model.gguf"
+    shutil.copy(tiny_moe_path, model)
+    with FaultServer("ok") as server:
+        engine = engine_for(remote_policy(server.url), model=model)
+        assert final_of(answer(engine, max_tokens=4, experts=2)).route == "local"
+        # Replaced under us by a damaged copy (a new file, so the mapped one stays valid).
+        damaged = tmp_path / "damaged.gguf"
+        damaged.write_bytes(model.read_bytes()[: model.stat().st_size // 2])
+        damaged.replace(model)
+        events = answer(engine, max_tokens=8, experts=3)  # a new N needs a reload
+        final = final_of(events)
+        assert kinds(events)[0] == "local_failed"
+        assert final.route == "remote"
+        assert final.reason.startswith("local model failed → remote")
+        # Until the retry time passes, the next question goes straight to the server.
+        again = final_of(answer(engine, max_tokens=8))
+        assert again.route == "remote"
+        assert again.reason.startswith("local model unavailable:")
+        assert len(server.seen.requests) == 2
