@@ -113,8 +113,9 @@ def _refresh(args: argparse.Namespace, repo: PublisherRepository) -> str:
 
 
 def _rotate(args: argparse.Namespace, repo: PublisherRepository) -> str:
-    keyid = repo.rotate_key(args.role)
-    return f"New {args.role} key {keyid[:12]}; new root and metadata signed."
+    keyids = repo.rotate_key(args.role)
+    short = ", ".join(k[:12] for k in keyids)
+    return f"New {args.role} key(s) {short}; new root and metadata signed."
 
 
 def _bundle(args: argparse.Namespace, repo: PublisherRepository) -> str:

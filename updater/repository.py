@@ -221,8 +221,8 @@ class PublisherRepository:
         expires: datetime = self.load(Snapshot.type).signed.expires
         return expires - datetime.now(UTC) < timedelta(days=self.expiry.snapshot_days / 2)
 
-    def rotate_key(self, role: str) -> str:
-        """Replace every key of ``role`` by a new one; returns the new key id.
+    def rotate_key(self, role: str) -> list[str]:
+        """Replace every key of ``role`` by a new one (same count); returns the new key ids.
 
         The new root version is signed by the old *and* the new root keys, so clients
         that trust the old root accept it. After rotating timestamp or snapshot keys,
@@ -235,22 +235,23 @@ class PublisherRepository:
         md: Metadata[Root] = self.load(Root.type)
         old_root_signers = self.signers(Root.type)
         old_ids = list(md.signed.roles[role].keyids)
-        new = self._new_key(role)
+        new: list[Signer] = [self._new_key(role) for _ in range(max(len(old_ids), 1))]
         for keyid in old_ids:
             md.signed.revoke_key(keyid, role)
             self._forget_key(role, keyid)
-        md.signed.add_key(new.public_key, role)
+        for signer in new:
+            md.signed.add_key(signer.public_key, role)
         md.signed.version += 1
         md.signed.expires = _expires(self.expiry.root_days)
-        signers = old_root_signers + ([new] if role == Root.type else [])
-        self._write_root(md, signers)
+        # the old root keys vouch for the new root; the new ones must sign it too
+        self._write_root(md, old_root_signers + (new if role == Root.type else []))
         if role == Targets.type:
             targets = self.load(Targets.type).signed
             targets.version += 1
             self._publish_targets(targets)
         else:
             self.refresh(new_snapshot=True)
-        return str(new.public_key.keyid)
+        return [str(signer.public_key.keyid) for signer in new]
 
     # -- adding content ---------------------------------------------------------------------
     def _add_target(

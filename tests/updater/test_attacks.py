@@ -20,7 +20,7 @@ from updater.client import UpdateClient
 from updater.config import UpdateConfig
 from updater.errors import NetworkError, TrustError
 from updater.files import sha256_file
-from updater.pointer import read_pointer
+from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
 from updater.repository import PublisherRepository
 
 
@@ -167,3 +167,40 @@ def test_server_down_is_a_network_error(
     with pytest.raises(NetworkError, match="retry later"):
         UpdateClient(config).check()
     _assert_untouched(config, models)
+
+
+def test_root_threshold_and_root_key_rotation(models: dict[str, Path], tmp_path: Path) -> None:
+    repo = PublisherRepository.create(tmp_path / "repo", root_keys=2, root_threshold=2)
+    repo.add_version(models["base"], "1")
+    server = RepoServer(repo.root / "published")
+    try:
+        store = tmp_path / "store"
+        store.mkdir()
+        shutil.copyfile(models["base"], store / "base-1.gguf")
+        write_pointer(
+            store / "current.json",
+            Pointer(ModelRef("base-1.gguf", sha256_file(models["base"]), "1")),
+        )
+        config = UpdateConfig(
+            repository_url=server.url,
+            trusted_root=repo.metadata_dir / "1.root.json",
+            models_dir=store,
+            update_dir=tmp_path / "upd",
+            pointer=store / "current.json",
+        )
+        UpdateClient(config).check()
+        # the publisher replaces both root keys: root v2 is signed by old and new keys
+        repo.rotate_key("root")
+        repo.add_version(models["new"], "2", diff_from=["1"])
+        UpdateClient(config).apply()
+        assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
+        # a root v3 with only one of the two required signatures is refused
+        forged = repo.load("root")
+        forged.signed.version += 1
+        server.overrides["/metadata/3.root.json"] = _resign(forged, repo.signers("root")[:1])
+        with pytest.raises(TrustError, match="UnsignedMetadataError"):
+            UpdateClient(config).check()
+        assert (config.metadata_dir / "root_history" / "2.root.json").is_file()
+        assert not (config.metadata_dir / "root_history" / "3.root.json").exists()
+    finally:
+        server.close()

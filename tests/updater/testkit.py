@@ -5,7 +5,10 @@ Shared by the updater tests and by their subprocess helpers.
 
 from __future__ import annotations
 
+import datetime
 import http.server
+import ipaddress
+import ssl
 import struct
 import threading
 from pathlib import Path
@@ -82,8 +85,9 @@ class RepoServer:
 
     ENDLESS = object()
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, tls: tuple[Path, Path] | None = None) -> None:
         self.root = root
+        self.proxied: list[str] = []
         self.overrides: dict[str, object] = {}
         self.requests: list[str] = []
         self.ranges: list[str] = []
@@ -91,6 +95,9 @@ class RepoServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                if self.path.startswith("http://"):  # absolute URI: we are the proxy
+                    server.proxied.append(self.path)
+                    self.path = "/" + self.path.split("/", 3)[3]
                 server.requests.append(self.path)
                 body = server.overrides.get(self.path)
                 if body is RepoServer.ENDLESS:
@@ -127,7 +134,13 @@ class RepoServer:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
@@ -138,3 +151,40 @@ class RepoServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+
+def self_signed_cert(folder: Path) -> tuple[Path, Path]:
+    """A throw-away certificate for 127.0.0.1; returns (cert.pem, key.pem)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "genba test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
