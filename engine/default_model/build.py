@@ -20,12 +20,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from engine.assets import asset_text
 from engine.default_model.dense import DenseModel, LayerWeights
 from engine.default_model.grouping import group_neurons
 from engine.default_model.router import fit_router
@@ -60,20 +60,6 @@ class BuildRecipe:
 DEFAULT_RECIPE = BuildRecipe()
 
 
-def asset_text(name: str) -> str:
-    """Text of a shipped asset: packaged copy first, then the source tree's ``assets/``."""
-    packaged = resources.files("engine.default_model").joinpath("assets", name)
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    repo = Path(__file__).resolve().parents[2] / "assets" / name
-    try:
-        return repo.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ModelStoreError(
-            f"The asset {name} is missing from this genba installation. Reinstall genba."
-        ) from exc
-
-
 def calibration_batches(tokens: list[int], recipe: BuildRecipe) -> npt.NDArray[np.int64]:
     """Cut calibration tokens into ``(batch, seq_len)`` sequences."""
     usable = min(len(tokens), recipe.calibration_tokens) // recipe.seq_len * recipe.seq_len
@@ -98,9 +84,10 @@ def shexp_gate(x: F32) -> F32:
     return gate
 
 
-def convert_layer(w: LayerWeights, x: F32, recipe: BuildRecipe, seed: int) -> MoELayer:
-    """MoEfy one block from its dense weights and calibration FFN inputs ``x`` (tokens, embd)."""
-    acts = DenseModel.activations(w, x)
+def convert_layer(
+    w: LayerWeights, x: F32, acts: F32, recipe: BuildRecipe, seed: int
+) -> MoELayer:
+    """MoEfy one block from its dense weights, calibration FFN inputs ``x`` and activations."""
     grouping = group_neurons(
         acts, w.down, n_expert=recipe.n_expert, n_shared=recipe.n_shared,
         seed=seed, iters=recipe.kmeans_iters,
@@ -156,9 +143,10 @@ def build_default_model(
         w = src.layer(il)
         h = h + src.attention(w, h)
         x = src.ffn_input(w, h).reshape(-1, src.hparams.n_embd)
-        layers.append(convert_layer(w, x, recipe, seed=recipe.seed + il))
+        acts = DenseModel.activations(w, x)
+        layers.append(convert_layer(w, x, acts, recipe, seed=recipe.seed + il))
         # Teacher forcing: the next layer sees the dense model's hidden states.
-        h = h + (DenseModel.activations(w, x) @ w.down.T).reshape(h.shape)
+        h = h + (acts @ w.down.T).reshape(h.shape)
     report("converting layers", 1.0)
     report("writing model", 0.0)
     write_moe_gguf(out, src, layers, _card(recipe, SOURCE.gguf_sha256))
@@ -172,7 +160,11 @@ def recipe_json(recipe: BuildRecipe = DEFAULT_RECIPE) -> str:
 
 
 def ensure_default_model(
-    paths: Paths, progress: Progress | None = None, *, allow_download: bool = True
+    paths: Paths,
+    progress: Progress | None = None,
+    *,
+    allow_download: bool = True,
+    recipe: BuildRecipe = DEFAULT_RECIPE,
 ) -> Path:
     """Return the default MoE model's path, building it first if it is not there yet.
 
@@ -196,5 +188,5 @@ def ensure_default_model(
         )
         text = asset_text("calibration.txt")
         tokens = tokenize_with_vocab(source, text, special=True)
-        build_default_model(source, target, tokens, DEFAULT_RECIPE, progress)
+        build_default_model(source, target, tokens, recipe, progress)
     return target

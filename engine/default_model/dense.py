@@ -173,15 +173,19 @@ class DenseModel:
         k = self._rope((x @ w.wk.T).reshape(b, s, hp.n_head_kv, d), pos)
         v = (x @ w.wv.T).reshape(b, s, hp.n_head_kv, d)
         group = hp.n_head // hp.n_head_kv
-        k = np.repeat(k, group, axis=2)
-        v = np.repeat(v, group, axis=2)
-        scores = np.einsum("bqhd,bkhd->bhqk", q, k) / np.float32(np.sqrt(d))
+        # (batch, head, seq, dim) so that the products below are batched matmuls.
+        qh = q.transpose(0, 2, 1, 3)
+        kh = np.repeat(k, group, axis=2).transpose(0, 2, 3, 1)
+        vh = np.repeat(v, group, axis=2).transpose(0, 2, 1, 3)
+        scores = (qh @ kh) * np.float32(1.0 / np.sqrt(d))
         mask = np.triu(np.ones((s, s), dtype=bool), k=1)
-        scores = np.where(mask, np.float32(-np.inf), scores)
-        scores = scores - scores.max(axis=-1, keepdims=True)
-        probs = np.exp(scores)
+        scores[..., mask] = -np.inf
+        scores -= scores.max(axis=-1, keepdims=True)
+        # Clamp before exp: denormal results would make the products below crawl.
+        probs = np.exp(np.maximum(scores, np.float32(-80.0)))
+        probs[..., mask] = 0.0
         probs /= probs.sum(axis=-1, keepdims=True)
-        out = np.einsum("bhqk,bkhd->bqhd", probs, v).reshape(b, s, hp.n_embd)
+        out = (probs @ vh).transpose(0, 2, 1, 3).reshape(b, s, hp.n_embd)
         result: F32 = (out @ w.wo.T).astype(np.float32)
         return result
 

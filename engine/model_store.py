@@ -1,0 +1,303 @@
+"""The model store: which GGUF files genba has, and how new ones get in (pull, import).
+
+Files live flat in ``Paths.models_dir``; each one genba put there has a small
+record beside it (``<file>.genba.json``: sha256 and origin) so listing never
+re-hashes gigabytes. Every way in follows the same rules:
+
+* nothing reaches the store unverified: a pull is checked against the
+  catalogue's pinned sha256 (huggingface-hub checks no content hash), and every
+  file must pass :func:`engine.model_info.inspect_model` (a GGUF MoE this
+  llama.cpp knows) before it is moved in;
+* downloads are bounded (the Hub's announced size must match the catalogue
+  before a byte is fetched), need free disk first, and resume: the partial file
+  stays in ``models/.partial/`` until the next attempt;
+* files appear atomically (temp file in the same folder, fsync, ``os.replace``).
+
+The network goes through huggingface-hub only; tests point ``endpoint`` at a
+loopback server that imitates the Hub's file endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.catalogue import CatalogueEntry
+from engine.errors import BadInputError, DownloadError, ModelFileError, ModelStoreError
+from engine.model_info import inspect_model
+from engine.paths import Paths
+
+Progress = Callable[[str, float], None]
+RECORD_SUFFIX = ".genba.json"
+_CHUNK = 4 << 20
+_SIZE_SLACK = 1.10  # an unpinned entry's size is an estimate; refuse anything much larger
+
+
+@dataclass(frozen=True)
+class StoredModel:
+    """A model file in the store and what genba knows about it."""
+
+    path: Path
+    size: int
+    origin: str
+    sha256: str | None
+    architecture: str | None
+    expert_count: int | None
+    expert_used_count: int | None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly view."""
+        return {
+            "name": self.path.name,
+            "path": str(self.path),
+            "size": self.size,
+            "origin": self.origin,
+            "sha256": self.sha256,
+            "architecture": self.architecture,
+            "expert_count": self.expert_count,
+            "expert_used_count": self.expert_used_count,
+            "problem": self.problem,
+        }
+
+
+def _record_path(model: Path) -> Path:
+    return model.with_name(model.name + RECORD_SUFFIX)
+
+
+def _read_record(model: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_record_path(model).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def write_record(model: Path, sha256: str, origin: str, **extra: str) -> None:
+    """Write the store record beside ``model``."""
+    record = {"sha256": sha256, "origin": origin, **extra}
+    _write_atomic(_record_path(model), json.dumps(record, indent=2, sort_keys=True).encode())
+
+
+def describe(path: Path, default_origin: str = "unknown") -> StoredModel:
+    """Inspect one store file; a broken file is listed with its problem, not raised."""
+    record = _read_record(path)
+    origin = str(record.get("origin", default_origin))
+    sha = record.get("sha256")
+    size = path.stat().st_size
+    try:
+        info = inspect_model(path)
+    except ModelFileError as exc:
+        return StoredModel(path, size, origin, sha, None, None, None, problem=str(exc))
+    return StoredModel(
+        path, size, origin, sha, info.architecture, info.expert_count, info.expert_used_count
+    )
+
+
+def list_models(paths: Paths) -> list[StoredModel]:
+    """Every ``.gguf`` in the store, by name."""
+    if not paths.models_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(paths.models_dir.glob("*.gguf")):
+        origin = "default" if path == paths.default_model_path else "unknown"
+        found.append(describe(path, origin))
+    return found
+
+
+def sha256_of(path: Path, progress: Progress | None = None, stage: str = "checking") -> str:
+    """Hex sha256 of ``path``, reporting progress."""
+    total = max(path.stat().st_size, 1)
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(stage, done / total)
+    return digest.hexdigest()
+
+
+def _require_free_space(folder: Path, needed: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise ModelStoreError(
+            f"Not enough free disk space in {folder}: {needed / 1e9:.1f} GB needed, "
+            f"{free / 1e9:.1f} GB free. Free some space and try again."
+        )
+
+
+def _validate_and_install(staged: Path, target: Path) -> None:
+    """Inspect ``staged`` and move it to ``target``; delete it if it is not a usable MoE."""
+    try:
+        inspect_model(staged)
+    except ModelFileError:
+        staged.unlink(missing_ok=True)
+        raise
+    staged.replace(target)
+
+
+# -- import ---------------------------------------------------------------------
+def import_model(paths: Paths, source: Path, progress: Progress | None = None) -> StoredModel:
+    """Copy a GGUF MoE from disk or USB into the store after validating it."""
+    inspect_model(source)  # refuse before copying gigabytes
+    target = paths.models_dir / source.name
+    if target.exists():
+        raise BadInputError(
+            f"The store already has a model called {source.name}. Rename the file or "
+            f"remove {target} first."
+        )
+    size = source.stat().st_size
+    _require_free_space(paths.models_dir, size)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{source.name}.", suffix=".part", dir=paths.models_dir)
+    tmp = Path(tmp_name)
+    digest = hashlib.sha256()
+    try:
+        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
+            done = 0
+            while chunk := src.read(_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress("copying", done / max(size, 1))
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.chmod(0o644)
+        _validate_and_install(tmp, target)
+    except OSError as exc:
+        raise ModelStoreError(f"Could not copy {source} into {paths.models_dir} ({exc}).") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    write_record(target, digest.hexdigest(), "import", imported_from=str(source))
+    return describe(target)
+
+
+# -- pull -----------------------------------------------------------------------
+def _tqdm_reporter(progress: Progress | None) -> Any:
+    """A tqdm class that forwards huggingface-hub's byte counts to ``progress`` silently."""
+    from tqdm.std import tqdm  # type: ignore[import-untyped]
+
+    class _Reporter(tqdm):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["disable"] = False
+            kwargs["file"] = io.StringIO()
+            super().__init__(*args, **kwargs)
+
+        def update(self, n: float | None = 1) -> bool | None:
+            shown: bool | None = super().update(n)
+            if progress is not None and self.total:
+                progress("downloading", min(1.0, float(self.n) / float(self.total)))
+            return shown
+
+    return _Reporter
+
+
+def _remote_size(entry: CatalogueEntry, endpoint: str | None) -> tuple[int, str | None]:
+    import huggingface_hub as hf
+    from huggingface_hub.errors import HfHubHTTPError
+
+    url = hf.hf_hub_url(entry.repo, entry.filename, revision=entry.revision, endpoint=endpoint)
+    try:
+        meta = hf.get_hf_file_metadata(url, token=False, endpoint=endpoint)
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise DownloadError(
+            f"Could not reach {entry.repo} for {entry.filename} ({exc}). Check the network "
+            "connection, or import the file from disk with `genba models import`."
+        ) from exc
+    if meta.size is None:
+        raise DownloadError(f"The Hub did not announce the size of {entry.filename}; not pulling.")
+    return int(meta.size), meta.commit_hash
+
+
+def _check_size(entry: CatalogueEntry, size: int) -> None:
+    limit = entry.size if entry.pinned else int(entry.size * _SIZE_SLACK)
+    if (entry.pinned and size != entry.size) or size > limit:
+        raise DownloadError(
+            f"{entry.filename} on the Hub is {size} bytes, but the catalogue expects "
+            f"{entry.size}. Not downloading; update the catalogue entry if this is intended."
+        )
+
+
+def pull_model(
+    paths: Paths,
+    entry: CatalogueEntry,
+    *,
+    endpoint: str | None = None,
+    allow_unpinned: bool = False,
+    offline: bool = False,
+    progress: Progress | None = None,
+) -> StoredModel:
+    """Download a catalogue model into the store (resumable), verify it, and return it."""
+    if offline:
+        raise DownloadError(
+            "genba is in offline mode, so it cannot download models. Import the file from "
+            "disk with `genba models import PATH`, or ask IT to allow network access."
+        )
+    if not entry.pinned and not allow_unpinned:
+        raise BadInputError(
+            f"The catalogue entry {entry.name} is not pinned to a revision and sha256, so "
+            "genba cannot verify the download. Pin it in the catalogue, or pass "
+            "--allow-unpinned to download it and print its hash."
+        )
+    target = paths.models_dir / entry.filename
+    if target.exists():
+        return describe(target)
+    size, commit = _remote_size(entry, endpoint)
+    _check_size(entry, size)
+    staging = paths.models_dir / ".partial" / entry.name
+    _require_free_space(paths.models_dir, size * 2 if not staging.exists() else size)
+    import huggingface_hub as hf
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        downloaded = hf.hf_hub_download(
+            entry.repo,
+            entry.filename,
+            revision=entry.revision,
+            local_dir=staging,
+            endpoint=endpoint,
+            token=False,
+            tqdm_class=_tqdm_reporter(progress),
+        )
+        local = Path(downloaded)
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise DownloadError(
+            f"Downloading {entry.filename} failed ({exc}). Run the same command again to "
+            "resume where it stopped."
+        ) from exc
+    sha = sha256_of(local, progress, "verifying")
+    if entry.sha256 and sha != entry.sha256:
+        local.unlink(missing_ok=True)
+        raise DownloadError(
+            f"{entry.filename} does not match its pinned sha256 and was deleted. The file on "
+            "the Hub changed or was corrupted in transit; report it to IT."
+        )
+    _validate_and_install(local, target)
+    shutil.rmtree(staging, ignore_errors=True)
+    write_record(
+        target, sha, f"catalogue:{entry.name}", repo=entry.repo, revision=commit or entry.revision
+    )
+    return describe(target)

@@ -1,0 +1,121 @@
+"""The converted default model: loads in stock llama.cpp as a MoE, equals dense at N = E."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import gguf
+import pytest
+
+from engine.assets import asset_text
+from engine.default_model import ensure_default_model
+from engine.default_model.build import build_default_model
+from engine.llama_adapter import LlamaModel, load_dense, tokenize_with_vocab
+from engine.model_info import inspect_model
+from engine.paths import Paths
+from tests.engine.default_model.conftest import SMALL_RECIPE
+
+pytestmark = pytest.mark.slow
+
+N_TOKENS = 192
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def eval_tokens(source_gguf: Path) -> list[int]:
+    return tokenize_with_vocab(source_gguf, asset_text("eval.txt"), special=True)[:N_TOKENS]
+
+
+def _moe_ppl(model: Path, experts: int, tokens: list[int]) -> float:
+    m = LlamaModel.load(
+        model, architecture="qwen2moe", expert_count=8, experts=experts,
+        n_ctx=256, n_threads=2, logits_all=True,
+    )  # fmt: skip
+    try:
+        return m.perplexity(tokens)
+    finally:
+        m.close()
+
+
+def test_all_experts_reproduce_the_dense_model(
+    small_moe: Path, source_gguf: Path, eval_tokens: list[int]
+) -> None:
+    dense = load_dense(source_gguf, n_ctx=256, n_threads=2, logits_all=True)
+    try:
+        dense_ppl = dense.perplexity(eval_tokens)
+    finally:
+        dense.close()
+    moe_ppl = _moe_ppl(small_moe, 8, eval_tokens)
+    assert abs(moe_ppl - dense_ppl) / dense_ppl < 0.01, (moe_ppl, dense_ppl)
+
+
+def test_fewer_experts_really_drop_neurons(small_moe: Path, eval_tokens: list[int]) -> None:
+    full = _moe_ppl(small_moe, 8, eval_tokens)
+    two = _moe_ppl(small_moe, 2, eval_tokens)
+    assert full < two < 1e4  # routing is live, and the output stays finite
+
+
+def test_metadata_describes_a_qwen2moe_with_its_origin(small_moe: Path) -> None:
+    info = inspect_model(small_moe)
+    assert info.architecture == "qwen2moe"
+    assert (info.expert_count, info.expert_used_count) == (8, SMALL_RECIPE.expert_used_count)
+    assert info.moe_layers == info.block_count == 30
+    assert info.expert_used_overridable
+    reader = gguf.GGUFReader(str(small_moe))
+    recipe = json.loads(reader.fields["genba.build.recipe"].contents())
+    assert recipe["calibration_tokens"] == SMALL_RECIPE.calibration_tokens
+    assert reader.fields["general.license"].contents() == "Apache-2.0"
+    assert reader.fields["qwen2moe.expert_shared_feed_forward_length"].contents() == 256
+
+
+def test_chat_answer_is_sensible_with_all_experts(small_moe: Path) -> None:
+    from engine.llama_adapter import Sampling
+
+    m = LlamaModel.load(
+        small_moe, architecture="qwen2moe", expert_count=8, experts=8, n_ctx=512, n_threads=2
+    )
+    try:
+        prompt = m.chat_prompt_tokens(
+            [{"role": "user", "content": "Name three primary colors."}]
+        )
+        text = "".join(t for _, t in m.generate(prompt, max_tokens=40, sampling=Sampling(0.0)))
+    finally:
+        m.close()
+    assert "red" in text.lower() and "blue" in text.lower(), text
+
+
+def test_build_is_deterministic(
+    small_moe: Path, tmp_path: Path, source_gguf: Path, calibration_tokens: list[int]
+) -> None:
+    again = build_default_model(
+        source_gguf, tmp_path / "again.gguf", calibration_tokens, SMALL_RECIPE
+    )
+    assert _sha(again) == _sha(small_moe)
+
+
+def test_ensure_default_model_builds_once_into_the_store(
+    paths: Paths, source_gguf: Path, small_moe: Path
+) -> None:
+    cache = paths.cache_dir / "default-model"
+    cache.mkdir(parents=True)
+    shutil.copy(source_gguf, cache / source_gguf.name)
+    stages: list[tuple[str, float]] = []
+    built = ensure_default_model(
+        paths, lambda s, f: stages.append((s, f)), allow_download=False, recipe=SMALL_RECIPE
+    )
+    assert built == paths.default_model_path
+    assert _sha(built) == _sha(small_moe)
+    assert ("writing model", 1.0) in stages
+    assert [f for s, f in stages if s == "converting layers"] == sorted(
+        f for s, f in stages if s == "converting layers"
+    )
+    stamp = built.stat().st_mtime_ns
+    assert ensure_default_model(paths, allow_download=False) == built
+    assert built.stat().st_mtime_ns == stamp
+    assert not list(paths.models_dir.glob("*.part"))
