@@ -14,6 +14,7 @@ Invariants, whatever moment the process dies at (``kill -9``, power cut, disk fu
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -98,7 +99,9 @@ def _drop_unreferenced(models_dir: Path, pointer: Pointer, refs: list[ModelRef |
     keep = {pointer.current.path, pointer.previous.path if pointer.previous else None}
     for ref in refs:
         if ref is not None and ref.path not in keep:
-            (models_dir / ref.path).unlink(missing_ok=True)
+            # On Windows the engine may still map the file; a leftover is harmless.
+            with contextlib.suppress(OSError):
+                (models_dir / ref.path).unlink(missing_ok=True)
 
 
 def rollback(pointer_file: Path) -> Pointer:
