@@ -1,4 +1,4 @@
-"""A window killed with SIGKILL mid-answer leaves a sound database; the answer shows as interrupted."""
+"""A window killed with SIGKILL mid-answer leaves a sound database; the answer is interrupted."""
 
 from __future__ import annotations
 
