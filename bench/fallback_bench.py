@@ -24,7 +24,7 @@ from engine.settings import defaults
 from engine.tools.tiny_moe import build_tiny_moe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.engine.remote_servers import FaultServer, LlamaServer, free_port  # noqa: E402
+from tests.engine.remote_servers import FaultServer, LlamaServer, free_port
 
 QUESTION = [{"role": "user", "content": "How do I read a torque wrench scale?"}]
 
