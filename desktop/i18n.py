@@ -65,6 +65,14 @@ class Translations:
         self.language = "en"
         self.installed = False
 
+    def clear(self) -> None:
+        """Remove this object's translators (back to the English source texts)."""
+        for translator in self._installed:
+            self._app.removeTranslator(translator)
+        self._installed = []
+        self.language = "en"
+        self.installed = False
+
     def switch(self, lang: str) -> bool:
         """Install ``lang``'s translations (genba's and Qt's own); False if none were found."""
         for translator in self._installed:

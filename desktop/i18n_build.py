@@ -54,8 +54,8 @@ def compile_translations(ts_dir: Path = TS_DIR, out_dir: Path | None = None) -> 
     return written
 
 
-def write_schema_strings() -> None:
-    """Regenerate the module that marks the settings schema's texts for translation."""
+def schema_strings_source() -> str:
+    """The text of :mod:`desktop.schema_strings` for the current settings schema."""
     from engine.settings.schema import SCHEMA
 
     lines = [
@@ -70,17 +70,23 @@ def write_schema_strings() -> None:
     ]
     seen: set[str] = set()
     for spec in SCHEMA.values():
-        for text in (spec.label, spec.description, *spec.choices):
+        for text in (spec.label, spec.description, spec.unit, *spec.choices):
             if text and text not in seen:
                 seen.add(text)
                 lines.append(f"    QT_TRANSLATE_NOOP({'SettingsSchema'!r}, {text!r}),")
     lines += [")", ""]
-    SCHEMA_STRINGS.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
 
 
-def update_sources() -> None:
+def write_schema_strings() -> None:
+    """Regenerate the module that marks the settings schema's texts for translation."""
+    SCHEMA_STRINGS.write_text(schema_strings_source(), encoding="utf-8")
+
+
+def update_sources(ts_dir: Path = TS_DIR, *, write_schema: bool = True) -> None:
     """Refresh the ``.ts`` files from the Python sources (keeps existing translations)."""
-    write_schema_strings()
+    if write_schema:
+        write_schema_strings()
     sources = sorted(str(p) for p in PACKAGE_DIR.glob("*.py") if p.name != "i18n_build.py")
     for lang in LANGUAGES:
         subprocess.run(
@@ -95,9 +101,10 @@ def update_sources() -> None:
                 lang,
                 *sources,
                 "-ts",
-                str(ts_file(lang)),
+                str(ts_file(lang, ts_dir)),
             ],
             check=True,
+            stdout=subprocess.DEVNULL,
         )
 
 

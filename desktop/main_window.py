@@ -576,6 +576,9 @@ class MainWindow(QMainWindow):
             self._recorder = None
         if not self.history.closed:
             self.history.close()
+        # Language and theme are application-wide; hand them back (tests, a second window).
+        self.translations.clear()
+        self.theme.reset()
 
 
 def _title_of(text: str) -> str:

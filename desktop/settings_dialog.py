@@ -240,7 +240,7 @@ class SettingsDialog(QDialog):
         editor = self.editors[key]
         label = schema_text(spec.label) or key
         if spec.unit:
-            label += f" ({spec.unit})"
+            label += f" ({schema_text(spec.unit)})"
         self._labels[key].setText(label)
         editor.setAccessibleName(label)
         self._help[key].setText(schema_text(spec.description))

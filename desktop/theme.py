@@ -48,12 +48,18 @@ class ThemeManager:
 
     def __init__(self, app: QApplication) -> None:
         self._app = app
+        self._original_font = QFont(app.font())
         self._base_font = QFont(app.font())
         self._base_palette = QPalette(app.palette())
         family = cjk_family()
         if family:
             self._base_font.setFamilies([family, *self._base_font.families()])
         self.theme = Theme()
+
+    def reset(self) -> None:
+        """Give the application back the font and palette it had before."""
+        self._app.setFont(self._original_font)
+        self._app.setPalette(self._base_palette)
 
     def apply(self, theme: Theme) -> None:
         """Set the font size and palette for every widget."""

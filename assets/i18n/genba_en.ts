@@ -481,6 +481,10 @@
         <translation>Memory kept free for other programs; genba never plans to use it.</translation>
     </message>
     <message>
+        <source>MB</source>
+        <translation>MB</translation>
+    </message>
+    <message>
         <source>Maximum context</source>
         <translation>Maximum context</translation>
     </message>
@@ -489,12 +493,20 @@
         <translation>Largest context (prompt + answer) genba runs locally. 0: as large as the model and free memory allow.</translation>
     </message>
     <message>
+        <source>tokens</source>
+        <translation>tokens</translation>
+    </message>
+    <message>
         <source>Minimum speed</source>
         <translation>Minimum speed</translation>
     </message>
     <message>
         <source>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</source>
         <translation>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</translation>
+    </message>
+    <message>
+        <source>tokens/s</source>
+        <translation>tokens/s</translation>
     </message>
     <message>
         <source>On battery</source>
@@ -557,6 +569,10 @@
         <translation>Longest wait for the remote server to answer before genba answers locally.</translation>
     </message>
     <message>
+        <source>s</source>
+        <translation>s</translation>
+    </message>
+    <message>
         <source>Remote when local fails</source>
         <translation>Remote when local fails</translation>
     </message>
@@ -613,6 +629,10 @@
         <translation>Hours between update checks.</translation>
     </message>
     <message>
+        <source>h</source>
+        <translation>h</translation>
+    </message>
+    <message>
         <source>Update window</source>
         <translation>Update window</translation>
     </message>
@@ -651,6 +671,10 @@
     <message>
         <source>Delete history entries older than this. 0: keep forever.</source>
         <translation>Delete history entries older than this. 0: keep forever.</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>days</translation>
     </message>
     <message>
         <source>Allow export</source>
@@ -695,6 +719,10 @@
     <message>
         <source>Text size in percent of the system size.</source>
         <translation>Text size in percent of the system size.</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
     </message>
     <message>
         <source>High contrast</source>

@@ -481,6 +481,10 @@
         <translation>ほかのプログラムのために空けておくメモリ。genba はこの分を使いません。</translation>
     </message>
     <message>
+        <source>MB</source>
+        <translation>MB</translation>
+    </message>
+    <message>
         <source>Maximum context</source>
         <translation>最大コンテキスト</translation>
     </message>
@@ -489,12 +493,20 @@
         <translation>genba がローカルで扱う最大のコンテキスト (質問 + 回答)。0: モデルと空きメモリが許す限り。</translation>
     </message>
     <message>
+        <source>tokens</source>
+        <translation>トークン</translation>
+    </message>
+    <message>
         <source>Minimum speed</source>
         <translation>最低速度</translation>
     </message>
     <message>
         <source>Below this decoding speed genba uses fewer experts, then the remote server if allowed. 0: never react to speed.</source>
         <translation>生成速度がこれを下回ると、エキスパート数を減らし、許可されていればリモートサーバーを使います。0: 速度では判断しません。</translation>
+    </message>
+    <message>
+        <source>tokens/s</source>
+        <translation>トークン/秒</translation>
     </message>
     <message>
         <source>On battery</source>
@@ -557,6 +569,10 @@
         <translation>ローカルで回答する前に、リモートサーバーの回答を待つ最長時間。</translation>
     </message>
     <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
         <source>Remote when local fails</source>
         <translation>ローカル失敗時はリモート</translation>
     </message>
@@ -613,6 +629,10 @@
         <translation>更新を確認する間隔 (時間)。</translation>
     </message>
     <message>
+        <source>h</source>
+        <translation>時間</translation>
+    </message>
+    <message>
         <source>Update window</source>
         <translation>更新の時間帯</translation>
     </message>
@@ -651,6 +671,10 @@
     <message>
         <source>Delete history entries older than this. 0: keep forever.</source>
         <translation>これより古い履歴を削除します。0: 無期限に保存。</translation>
+    </message>
+    <message>
+        <source>days</source>
+        <translation>日</translation>
     </message>
     <message>
         <source>Allow export</source>
@@ -695,6 +719,10 @@
     <message>
         <source>Text size in percent of the system size.</source>
         <translation>システムの文字サイズに対する割合 (%)。</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
     </message>
     <message>
         <source>High contrast</source>
