@@ -13,11 +13,9 @@ tokens, so the answer ends within one token with ``stop_reason="cancelled"``.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, Protocol
 
 from engine.errors import GenbaError, ModelFileError
@@ -204,21 +202,3 @@ class EngineClient(QObject):
             self.shutdown_requested.emit()
             self.thread.quit()
             self.thread.wait()
-
-
-def copy_model_file(source: Path, models_dir: Path, progress: Callable[[float], None]) -> Path:
-    """Copy a GGUF file into the model store (fallback when no store import exists)."""
-    models_dir.mkdir(parents=True, exist_ok=True)
-    target = models_dir / source.name
-    tmp = target.with_name(f".{target.name}.part")
-    total = max(source.stat().st_size, 1)
-    done = 0
-    with source.open("rb") as src, tmp.open("wb") as dst:
-        while chunk := src.read(8 << 20):
-            dst.write(chunk)
-            done += len(chunk)
-            progress(done / total)
-        dst.flush()
-        os.fsync(dst.fileno())
-    tmp.replace(target)
-    return target

@@ -2,26 +2,22 @@
 
 Each task runs on the engine's worker thread (model work is serialised) and
 reports progress to the first-run page; when it succeeds the engine is loaded
-again. An imported file is copied into the model store by
-``engine.model_store`` when that module offers an import function; otherwise
-by :func:`desktop.engine_worker.copy_model_file`, after which the operator's
-``model.path`` setting names the copy.
+again. An imported file is validated and copied into the model store by
+:func:`engine.model_store.import_model`; the operator's ``model.path`` setting
+then names the copy.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from engine.errors import ModelNotFoundError, ModelStoreError
+from engine.errors import ModelNotFoundError
 from engine.paths import Paths
 from engine.settings import save_user_setting
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog
-
-from desktop.engine_worker import copy_model_file
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -41,44 +37,21 @@ def find_gguf(folder: Path) -> Path:
 
 
 def import_model(paths: Paths, source: Path, progress: Progress) -> Path:
-    """Put ``source`` into the model store and make it the operator's model."""
+    """Put ``source`` into the model store (validated, atomic) and make it the operator's model."""
+    from engine import model_store
+
     if source.is_dir():
         source = find_gguf(source)
-    store = _optional("engine.model_store")
-    importer = getattr(store, "import_model", None) or getattr(store, "import_file", None)
-    if importer is not None:
-        target = Path(importer(paths, source))
-    else:
-        target = copy_model_file(source, paths.models_dir, progress)
-    save_user_setting(paths, "model.path", str(target))
-    return target
+    stored = model_store.import_model(paths, source, lambda _stage, fraction: progress(fraction))
+    save_user_setting(paths, "model.path", str(stored.path))
+    return stored.path
 
 
 def build_default(paths: Paths, progress: Progress) -> Path:
-    """Build the built-in default model (minutes of CPU work)."""
-    module = _optional("engine.default_model")
-    ensure = getattr(module, "ensure_default_model", None)
-    if ensure is None:
-        raise ModelStoreError(
-            "Building the default model is not available in this build. Import a model "
-            "file instead, or run `genba models build-default` in a terminal."
-        )
+    """Build the built-in default model (about a minute of CPU work, plus a download once)."""
+    from engine.default_model import ensure_default_model
 
-    def report(*args: Any) -> None:
-        fractions = [a for a in args if isinstance(a, int | float)]
-        if fractions:
-            progress(float(fractions[-1]))
-
-    return Path(ensure(paths, report))
-
-
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
+    return ensure_default_model(paths, lambda _stage, fraction: progress(fraction))
 
 
 class ModelTasks(QObject):

@@ -1,0 +1,80 @@
+"""Entry points: display detection and the terminal fallback, screenshots, restart with history."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from desktop.app import has_display
+from desktop.screenshot import render_screenshots
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_display_detection() -> None:
+    assert not has_display({}, "linux")
+    assert has_display({"DISPLAY": ":0"}, "linux")
+    assert has_display({"WAYLAND_DISPLAY": "wayland-0"}, "linux")
+    assert has_display({"QT_QPA_PLATFORM": "offscreen"}, "linux")
+    assert has_display({}, "win32") and has_display({}, "darwin")
+
+
+def test_no_display_says_so_and_starts_the_terminal_chat(
+    tmp_path: Path, tiny_moe_path: Path
+) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env.update(GENBA_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop", "--model", str(tiny_moe_path)],
+        env=env,
+        input="",  # the operator presses Ctrl-D right away
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    first_line = result.stderr.splitlines()[0]
+    assert "no display found" in first_line and "terminal chat" in first_line
+    assert "genba chat" in result.stdout + result.stderr  # the chat's own greeting
+    assert "Traceback" not in result.stderr
+    assert result.returncode == 0
+
+
+def test_history_survives_a_restart(qtbot: Any, make_window: Any) -> None:
+    first = make_window()
+    with qtbot.waitSignal(first.answer_completed, timeout=30_000) as blocker:
+        first.send("hello")
+    answer = first.chat.last_answer()
+    first.rename_conversation(first.current_id, "Shift A handover")
+    first.close()  # closes history and joins the worker thread
+    assert not first.client.thread.isRunning()
+
+    second = make_window()
+    assert [c.title for c in second.history.conversations()] == ["Shift A handover"]
+    assert second.sidebar.list.item(0).text() == "Shift A handover"
+    entries = second.chat.entries  # the latest conversation is reopened
+    assert [(e.role, e.status) for e in entries] == [
+        ("user", "complete"),
+        ("assistant", "complete"),
+    ]
+    assert entries[1].text == answer
+    assert entries[1].stats is not None
+    assert entries[1].stats["tokens_per_s"] == blocker.args[0].tokens_per_s
+
+
+def test_screenshot_renders_main_states(qtbot: Any, tmp_path: Path, tiny_moe_path: Path) -> None:
+    written = render_screenshots(tmp_path / "shots", model=tiny_moe_path)
+    names = {p.name for p in written}
+    assert {"first-run.png", "chat-en.png", "chat-ja.png", "settings.png", "policy.png"} <= names
+    for png in written:
+        image = QImage(str(png))
+        assert image.width() > 600 and image.height() > 400
