@@ -59,6 +59,12 @@ class ChatView(QTextBrowser):
         self.entries: list[Entry] = []
         self._frames: list[Any] = []
         self._render_pending = False
+        # One reusable zero-delay timer coalesces renders. (QTimer.singleShot with a Python
+        # callable, once per token, drove None's refcount to zero in PySide6 6.11.)
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.setInterval(0)
+        self._render_timer.timeout.connect(self._render_last)
         self.retranslate()
 
     # -- texts -------------------------------------------------------------
@@ -170,7 +176,7 @@ class ChatView(QTextBrowser):
         self.entries[-1].text += text
         if not self._render_pending:
             self._render_pending = True
-            QTimer.singleShot(0, self._render_last)
+            self._render_timer.start()
 
     def _render_last(self) -> None:
         self._render_pending = False
@@ -193,6 +199,7 @@ class ChatView(QTextBrowser):
         self._render_pending = False
         self._fill(self._frames[-1], entry)
         self._scroll_to_end()
+        self.rendered.emit()
 
     def remove_last(self) -> None:
         """Drop the last message (before regenerating an answer)."""

@@ -52,7 +52,7 @@ EngineFactory = Callable[[], EngineLike]
 class EngineWorker(QObject):
     """Owns the engine on the worker thread. Signals are emitted from that thread."""
 
-    model_loaded = Signal(object)  # ModelInfo | None
+    model_loaded = Signal(object)  # ModelInfo (or "" when the engine has none)
     model_missing = Signal(str)  # the ModelFileError message
     model_failed = Signal(str)
     token_received = Signal(str)
@@ -79,7 +79,7 @@ class EngineWorker(QObject):
         except GenbaError as exc:
             self.model_failed.emit(str(exc))
             return
-        self.model_loaded.emit(getattr(self._engine, "model_info", None))
+        self.model_loaded.emit(getattr(self._engine, "model_info", None) or "")
 
     @Slot(object, object, int, object)
     def on_answer_requested(

@@ -61,7 +61,9 @@ _STATUS_OF_STOP = {"stop": "complete", "length": "complete", "cancelled": "cance
 class MainWindow(QMainWindow):
     """The whole desktop app in one window."""
 
-    answer_completed = Signal(object)  # FinalEvent, after history and view are updated
+    # FinalEvent, or the error message when the engine failed; emitted after history and view
+    # are updated. (Never None: emitting None through Signal(object) has crashed PySide6.)
+    answer_completed = Signal(object)
 
     def __init__(
         self,
@@ -508,7 +510,7 @@ class MainWindow(QMainWindow):
         self._notices.append(message)
         self._end_answer(text, "failed", None)
         self.show_error(message)
-        self.answer_completed.emit(None)
+        self.answer_completed.emit(message)
 
     def _end_answer(self, text: str, status: str, stats: dict[str, Any] | None) -> None:
         self._flush_timer.stop()

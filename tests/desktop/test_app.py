@@ -78,3 +78,24 @@ def test_screenshot_renders_main_states(qtbot: Any, tmp_path: Path, tiny_moe_pat
     for png in written:
         image = QImage(str(png))
         assert image.width() > 600 and image.height() > 400
+
+
+def test_qt_binding_keeps_reference_counts_when_emitting() -> None:
+    """PySide6 6.12.0 dropped a reference to True on every emit and crashed mid-answer.
+
+    pyproject excludes that release; this fails loudly if such a build is installed.
+    """
+    from PySide6.QtCore import QObject, Signal
+
+    class Emitter(QObject):
+        happened = Signal(str)
+
+    emitter = Emitter()
+    received: list[str] = []
+    emitter.happened.connect(received.append)
+    before = (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None))
+    for _ in range(200):
+        emitter.happened.emit("token")
+    after = (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None))
+    assert len(received) == 200
+    assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
