@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.updater.testkit import RepoServer
+from tests.updater.testkit import FakeHub, RepoServer
 from updater import cli, publish_cli
 from updater.config import UpdateConfig
 from updater.files import sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
+from updater.repository import PublisherRepository
 
 
 def _genba_update(argv: list[str], config: UpdateConfig, **settings: object) -> int:
@@ -110,3 +112,27 @@ def test_offline_and_unreachable(config: UpdateConfig, capsys: pytest.CaptureFix
     config2 = UpdateConfig(**{**config.__dict__, "repository_url": "http://127.0.0.1:9/"})
     assert _genba_update(["check"], config2) == 1
     assert "Could not download" in capsys.readouterr().err
+
+
+def test_upload_to_hub_then_update_from_resolve_urls(
+    repo: PublisherRepository, config: UpdateConfig, tmp_path: Path, models: dict[str, Path]
+) -> None:
+    hub = FakeHub(tmp_path / "hub")
+    try:
+        code = publish_cli.main(
+            ["upload", str(repo.root), "acme/genba-models", "--endpoint", hub.url]
+        )
+    finally:
+        hub.close()
+    assert code == 0
+    assert [c.split("/api/")[1].split("/")[0] for c in hub.calls] == ["repos", "models", "models"]
+    # clients read the repo through the Hub's static /resolve/<revision>/ URLs
+    static = RepoServer(tmp_path / "hub")
+    try:
+        url = f"{static.url}acme/genba-models/resolve/main/"
+        _genba_update(["apply"], replace(config, repository_url=url))
+    finally:
+        static.close()
+    pointer = read_pointer(config.pointer)
+    assert pointer is not None and pointer.current.version == "2"
+    assert (config.models_dir / pointer.current.path).read_bytes() == models["new"].read_bytes()

@@ -5,9 +5,11 @@ Shared by the updater tests and by their subprocess helpers.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import http.server
 import ipaddress
+import json
 import ssl
 import struct
 import threading
@@ -188,3 +190,81 @@ def self_signed_cert(folder: Path) -> tuple[Path, Path]:
         )
     )
     return cert_file, key_file
+
+
+class FakeHub:
+    """Just enough of the Hugging Face Hub HTTP API for ``HfApi.upload_folder``, on 127.0.0.1.
+
+    It answers ``uploadMode: regular`` for every file (so the commit carries the bytes
+    inline; the real Hub would ask for LFS/Xet uploads of large files, which this fake
+    does not cover) and stores committed files where the Hub would serve them:
+    ``<store>/<repo_id>/resolve/<revision>/<path>``.
+    """
+
+    def __init__(self, store: Path) -> None:
+        self.store = store
+        self.calls: list[str] = []
+        hub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _send(self, obj: object, code: int = 200) -> None:
+                body = json.dumps(obj).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                hub.calls.append(f"POST {self.path}")
+                if self.path == "/api/repos/create":
+                    req = json.loads(raw)
+                    org = f"{req['organization']}/" if req.get("organization") else ""
+                    self._send({"url": f"{hub.url}/{org}{req['name']}"})
+                elif "/preupload/" in self.path:
+                    files = json.loads(raw)["files"]
+                    self._send(
+                        {
+                            "files": [
+                                {"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
+                                for f in files
+                            ]
+                        }
+                    )
+                elif "/commit/" in self.path:
+                    _, repo_and_rev = self.path.split("/api/models/", 1)
+                    repo_id, revision = repo_and_rev.split("/commit/")
+                    for line in raw.decode().splitlines():
+                        item = json.loads(line)
+                        if item["key"] == "file":
+                            value = item["value"]
+                            dest = hub.store / repo_id / "resolve" / revision / value["path"]
+                            dest.parent.mkdir(parents=True, exist_ok=True)
+                            dest.write_bytes(base64.b64decode(value["content"]))
+                    self._send(
+                        {
+                            "commitUrl": f"{hub.url}/{repo_id}/commit/{'1' * 40}",
+                            "commitOid": "1" * 40,
+                            "pullRequestUrl": None,
+                        }
+                    )
+                else:
+                    self._send({"error": "not faked"}, 404)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop serving and close the socket."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
