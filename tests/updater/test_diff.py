@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.updater.testkit import CHANGED
+from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
+from tests.updater.testkit import CHANGED, derive_model
 from updater.diff import apply_diff, build_diff, read_index
 from updater.errors import BaseMismatchError, ContentError
 from updater.layout import read_layout
@@ -77,3 +80,30 @@ def test_manifest_pinpoints_damaged_expert(models: dict[str, Path], tmp_path: Pa
     raw[offset + 10] ^= 1
     damaged.write_bytes(bytes(raw))
     assert compare_file(damaged, manifest) == ["blk.3.ffn_gate_exps.weight#6"]
+
+
+def test_apply_memory_does_not_grow_with_model_size(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    spec = TinyMoESpec(n_embd=256, n_ff=512, n_expert=16, n_head=8, n_head_kv=4)
+    big = build_tiny_moe(tmp_path / "big.gguf", spec)
+    donor = build_tiny_moe(tmp_path / "big-donor.gguf", replace(spec, seed=3))
+    big_new = derive_model(big, donor, tmp_path / "big-new.gguf", CHANGED)
+    assert big.stat().st_size > 28 * 2**20
+
+    def peak(base: Path, target: Path) -> int:
+        diff = _diff(tmp_path, base, target)
+        tracemalloc.start()
+        try:
+            with (tmp_path / "out.gguf").open("wb") as out:
+                apply_diff(base, diff, out)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small_peak = peak(models["base"], models["new"])
+    big_peak = peak(big, big_new)
+    assert (tmp_path / "out.gguf").read_bytes() == big_new.read_bytes()
+    # a fixed working set (1 MiB buffers, zstd window, GGUF header), not the model
+    assert big_peak < 16 * 2**20
+    assert big_peak - small_peak < 2 * 2**20
