@@ -65,6 +65,12 @@ class ChatView(QTextBrowser):
         self._render_timer.setSingleShot(True)
         self._render_timer.setInterval(0)
         self._render_timer.timeout.connect(self._render_last)
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(0)
+        self._scroll_timer.timeout.connect(
+            lambda: self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
+        )
         self.retranslate()
 
     # -- texts -------------------------------------------------------------
@@ -221,3 +227,5 @@ class ChatView(QTextBrowser):
     def _scroll_to_end(self) -> None:
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
+        # The document lays out lazily; scroll again once the new height is known.
+        self._scroll_timer.start()

@@ -23,10 +23,10 @@ class InputBox(QPlainTextEdit):
         self.retranslate()
 
     def _fit_height(self) -> None:
-        # Room for three lines (more scroll); derived from the font so 200 % text fits.
+        # Room for four lines (more scroll), derived from the font so 200 % text fits;
+        # the conversation above gets all the remaining height.
         line = self.fontMetrics().lineSpacing()
-        self.setMinimumHeight(line * 3 + 12)
-        self.setMaximumHeight(line * 6 + 12)
+        self.setFixedHeight(line * 4 + 2 * self.frameWidth() + 8)
 
     def retranslate(self) -> None:
         """Re-read translated texts."""

@@ -55,6 +55,9 @@ from desktop.update_status import UpdateStatus
 FLUSH_INTERVAL_MS = 500
 """The answer is committed at least this often while streaming (the promise is 1 s)."""
 
+_QUIET_NOTICES = frozenset({"reload"})
+"""Notice kinds kept with the answer only (not flashed above the input box)."""
+
 _STATUS_OF_STOP = {"stop": "complete", "length": "complete", "cancelled": "cancelled"}
 
 
@@ -484,8 +487,9 @@ class MainWindow(QMainWindow):
     def on_notice_received(self, kind: str, message: str) -> None:
         """The engine has something to say during the answer."""
         self._notices.append(message)
-        self.notice.setText(message)
-        self.notice.setVisible(True)
+        if kind not in _QUIET_NOTICES:
+            self.notice.setText(message)
+            self.notice.setVisible(True)
 
     def on_flush_tick(self) -> None:
         """Commit the streaming answer even when tokens are slow."""

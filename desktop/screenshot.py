@@ -46,8 +46,12 @@ def _wait(app: QApplication, done: Callable[[], bool], timeout: float = 120.0) -
 
 def _save(widget: QWidget, out: Path, name: str) -> Path:
     app = QApplication.instance()
-    assert app is not None
-    app.processEvents()
+    assert isinstance(app, QApplication)
+    # Language and font changes arrive as posted events, then re-layouts: let both settle.
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
     path = out / f"{name}.png"
     widget.grab().save(str(path))
     return path
@@ -96,7 +100,7 @@ def _chat_shots(app: QApplication, paths: Paths, model: Path, out: Path) -> list
     from desktop.settings_dialog import SettingsDialog
 
     written = []
-    window = MainWindow(paths, model_path=model, updates=False, max_tokens=48)
+    window = MainWindow(paths, model_path=model, updates=False, max_tokens=80)
     window.resize(1100, 720)
     window.show()
     _wait(app, lambda: window._model_ready)
@@ -107,7 +111,7 @@ def _chat_shots(app: QApplication, paths: Paths, model: Path, out: Path) -> list
     window.open_conversation(cid)
     finished: list[object] = []
     window.answer_completed.connect(finished.append)
-    window.send("Summarise the steps in one line.")
+    window.send("What is a torque wrench used for?")
     _wait(app, lambda: bool(finished))
     written.append(_save(window, out, "chat-en"))
     window.save_setting("ui.language", "ja")

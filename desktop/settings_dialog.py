@@ -94,9 +94,13 @@ class SettingsDialog(QDialog):
         self._pages["Remote server"].addRow(self.token_label, self.token_edit)
         self._pages["Remote server"].addRow(self.token_help)
         self.policy_table = QTableWidget(0, 3)
-        self.policy_table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
+        header = self.policy_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(1, self.fontMetrics().horizontalAdvance("M") * 14)
+        self.policy_table.verticalHeader().setVisible(False)
+        self.policy_table.setWordWrap(False)
         self.policy_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.problems_label = QLabel()
         self.problems = QListWidget()
