@@ -26,7 +26,14 @@ import filelock
 
 from updater import install
 from updater.config import UpdateConfig
-from updater.errors import BadInputError, BaseMismatchError, LockedError, OfflineError
+from updater.errors import (
+    BadInputError,
+    BaseMismatchError,
+    LockedError,
+    NetworkError,
+    OfflineError,
+    UpdateError,
+)
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
 from updater.release import RELEASE_PATH, Release, Step, VersionEntry, plan_path
@@ -198,8 +205,17 @@ class UpdateClient:
         ``auto`` (the scheduler) skips a version the operator rolled back from.
         """
         with self._locked():
-            session = self._session(bundle)
-            result, _ = self._check(session)
+            try:
+                session = self._session(bundle)
+                result, _ = self._check(session)
+            except NetworkError:
+                # offline now, but a model verified earlier may be waiting: switching needs
+                # no network (it was checked against signed metadata when it was built)
+                staged = self._staged() if switch and bundle is None else None
+                if staged is None:
+                    raise
+                self._switch(staged)
+                return CheckResult(current=staged, latest=None)
             latest = result.latest
             if not result.available or latest is None:
                 self._emit("up-to-date", "The model is up to date")
@@ -211,10 +227,29 @@ class UpdateClient:
             self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
             install.drop_partial_downloads(self.config.models_dir)
             if switch:
-                install.switch_to(self.config.pointer, ref, self._checkpoint)
-                self._save_state(skip_sha256=None)
-                self._emit("applied", f"Switched to version {ref.version}", version=ref.version)
+                self._switch(ref)
+            else:
+                self._save_state(staged=ref.to_json())
         return result
+
+    def _switch(self, ref: ModelRef) -> None:
+        install.switch_to(self.config.pointer, ref, self._checkpoint)
+        self._save_state(skip_sha256=None, staged=None)
+        self._emit("applied", f"Switched to version {ref.version}", version=ref.version)
+
+    def _staged(self) -> ModelRef | None:
+        """The model built by an earlier ``apply(switch=False)``, if its file still verifies."""
+        raw = self._state().get("staged")
+        if raw is None:
+            return None
+        try:
+            ref = ModelRef.from_json(raw)
+        except UpdateError:
+            return None
+        path = self.config.models_dir / ref.path
+        if path.is_file() and sha256_file(path) == ref.sha256:
+            return ref
+        return None
 
     def _prepare(self, session: TrustSession, steps: list[Step]) -> ModelRef:
         models = self.config.models_dir

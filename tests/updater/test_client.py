@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tests.updater.testkit import RepoServer
 from updater.client import UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
-from updater.errors import ContentError, LockedError, NothingToDoError
+from updater.errors import ContentError, LockedError, NothingToDoError, OfflineError
 from updater.files import sha256_file
 from updater.pointer import read_pointer
 from updater.repository import PublisherRepository
@@ -140,3 +141,14 @@ def test_full_download_resumes_partial_file(
     model_gets = [p for p in server.requests if p.startswith("/targets/models/")]
     assert len(model_gets) == (1 if partial == "good" else 2)  # a bad partial restarts once
     assert not part.exists()
+
+
+def test_staged_model_switches_while_offline(config: UpdateConfig, server: RepoServer) -> None:
+    UpdateClient(config).apply(switch=False)  # built and verified, not switched
+    assert read_pointer(config.pointer).current.version == "1"  # type: ignore[union-attr]
+    UpdateClient(replace(config, offline=True)).apply()
+    pointer = read_pointer(config.pointer)
+    assert pointer is not None and pointer.current.version == "2"
+    assert sha256_file(config.models_dir / pointer.current.path) == pointer.current.sha256
+    with pytest.raises(OfflineError):  # nothing staged any more: offline is an error again
+        UpdateClient(replace(config, offline=True)).apply()
