@@ -15,6 +15,10 @@ thread (one queued signal). States: ``idle``, ``checking``, ``downloading`` (wit
 retried before the next interval), ``offline`` (network unreachable or offline mode:
 silent, retried with exponential backoff from 5 minutes up to the interval).
 
+To switch to a ``ready`` model (the operator pressed "Update now"), call
+``UpdateClient(config).apply()`` off the GUI thread: the file is already built and
+verified, so this only moves the pointer, and it works offline too.
+
 Policy: nothing happens outside ``updates.window`` ("22:00-05:00", may cross midnight;
 empty = any time); ``updates.enabled`` false means the thread only idles.
 """
