@@ -2,12 +2,16 @@
 
 ``genba update`` receives ``args.genba_settings`` (dotted keys) and ``args.genba_paths``
 from the engine's CLI; :meth:`UpdateConfig.from_settings` turns them into this object,
-with defaults for anything missing, so the updater never reads settings files or
-environment variables itself.
+with defaults for anything missing, so the updater never reads settings files itself.
+The one environment variable it honours is ``GENBA_OFFLINE`` (same meaning as in
+``engine/paths.py``), read here and nowhere else in the updater: the settings layer
+reports the *policy* value of ``network.offline``, and an updater started by the GUI or
+the CLI must not miss the environment's offline switch.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +21,7 @@ from updater.pointer import POINTER_NAME
 
 #: Where a source checkout or an installed app keeps the built-in trusted root.
 _ASSET_ROOT = Path("assets") / "tuf" / "root.json"
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 def builtin_trusted_root() -> Path:
@@ -67,9 +72,14 @@ class UpdateConfig:
 
     @classmethod
     def from_settings(
-        cls, settings: Mapping[str, object], paths: Mapping[str, str]
+        cls,
+        settings: Mapping[str, object],
+        paths: Mapping[str, str],
+        environ: Mapping[str, str] | None = None,
     ) -> UpdateConfig:
         """Build from genba's effective settings and paths (missing keys get defaults)."""
+        env = os.environ if environ is None else environ
+        env_offline = env.get("GENBA_OFFLINE", "").strip().lower() in _TRUE_WORDS
         data_dir = Path(paths.get("data_dir") or Path.home() / ".genba")
         models_dir = Path(paths.get("models_dir") or data_dir / "models")
         root = str(settings.get("updates.trusted_root") or "")
@@ -80,7 +90,7 @@ class UpdateConfig:
             update_dir=Path(paths.get("update_dir") or data_dir / "updates"),
             pointer=Path(paths.get("current_model_pointer") or models_dir / POINTER_NAME),
             enabled=bool(settings.get("updates.enabled", True)),
-            offline=bool(settings.get("network.offline", False)),
+            offline=bool(settings.get("network.offline", False)) or env_offline,
             proxy=str(settings.get("network.proxy") or ""),
             ca_bundle=str(settings.get("fallback.ca_bundle") or ""),
             check_interval_h=float(str(settings.get("updates.check_interval_h", 24))),

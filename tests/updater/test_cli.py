@@ -136,3 +136,12 @@ def test_upload_to_hub_then_update_from_resolve_urls(
     pointer = read_pointer(config.pointer)
     assert pointer is not None and pointer.current.version == "2"
     assert (config.models_dir / pointer.current.path).read_bytes() == models["new"].read_bytes()
+
+
+def test_config_defaults_and_env_offline(tmp_path: Path) -> None:
+    cfg = UpdateConfig.from_settings({}, {"data_dir": str(tmp_path)}, environ={})
+    assert cfg.models_dir == tmp_path / "models" and cfg.pointer.name == "current.json"
+    assert cfg.trusted_root.parts[-3:] == ("assets", "tuf", "root.json")
+    assert not cfg.offline and cfg.auto_apply and cfg.check_interval_h == 24
+    offline = UpdateConfig.from_settings({}, {}, environ={"GENBA_OFFLINE": "1"})
+    assert offline.offline
