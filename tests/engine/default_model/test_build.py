@@ -34,7 +34,7 @@ def eval_tokens(source_gguf: Path) -> list[int]:
 
 def _moe_ppl(model: Path, experts: int, tokens: list[int]) -> float:
     m = LlamaModel.load(
-        model, architecture="qwen2moe", expert_count=8, experts=experts,
+        model, architecture="qwen2moe", expert_count=SMALL_RECIPE.n_expert, experts=experts,
         n_ctx=256, n_threads=2, logits_all=True,
     )  # fmt: skip
     try:
@@ -51,12 +51,12 @@ def test_all_experts_reproduce_the_dense_model(
         dense_ppl = dense.perplexity(eval_tokens)
     finally:
         dense.close()
-    moe_ppl = _moe_ppl(small_moe, 8, eval_tokens)
+    moe_ppl = _moe_ppl(small_moe, SMALL_RECIPE.n_expert, eval_tokens)
     assert abs(moe_ppl - dense_ppl) / dense_ppl < 0.01, (moe_ppl, dense_ppl)
 
 
 def test_fewer_experts_really_drop_neurons(small_moe: Path, eval_tokens: list[int]) -> None:
-    full = _moe_ppl(small_moe, 8, eval_tokens)
+    full = _moe_ppl(small_moe, SMALL_RECIPE.n_expert, eval_tokens)
     two = _moe_ppl(small_moe, 2, eval_tokens)
     assert full < two < 1e4  # routing is live, and the output stays finite
 
@@ -64,21 +64,24 @@ def test_fewer_experts_really_drop_neurons(small_moe: Path, eval_tokens: list[in
 def test_metadata_describes_a_qwen2moe_with_its_origin(small_moe: Path) -> None:
     info = inspect_model(small_moe)
     assert info.architecture == "qwen2moe"
-    assert (info.expert_count, info.expert_used_count) == (8, SMALL_RECIPE.expert_used_count)
+    assert info.expert_count == SMALL_RECIPE.n_expert
+    assert info.expert_used_count == SMALL_RECIPE.expert_used_count
     assert info.moe_layers == info.block_count == 30
     assert info.expert_used_overridable
     reader = gguf.GGUFReader(str(small_moe))
     recipe = json.loads(reader.fields["genba.build.recipe"].contents())
     assert recipe["calibration_tokens"] == SMALL_RECIPE.calibration_tokens
     assert reader.fields["general.license"].contents() == "Apache-2.0"
-    assert reader.fields["qwen2moe.expert_shared_feed_forward_length"].contents() == 256
+    shared = reader.fields["qwen2moe.expert_shared_feed_forward_length"].contents()
+    assert shared == SMALL_RECIPE.n_shared
 
 
 def test_chat_answer_is_sensible_with_all_experts(small_moe: Path) -> None:
     from engine.llama_adapter import Sampling
 
+    n = SMALL_RECIPE.n_expert
     m = LlamaModel.load(
-        small_moe, architecture="qwen2moe", expert_count=8, experts=8, n_ctx=512, n_threads=2
+        small_moe, architecture="qwen2moe", expert_count=n, experts=n, n_ctx=512, n_threads=2
     )
     try:
         prompt = m.chat_prompt_tokens(
