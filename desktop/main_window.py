@@ -98,11 +98,12 @@ class MainWindow(QMainWindow):
         self._recorder: AnswerRecorder | None = None
         self._notices: list[str] = []
         self._model_ready = False
+        self.updates = UpdateStatus(self, paths, start=updates)
         self._build()
         self._connect()
-        self.updates = UpdateStatus(self, paths, start=updates)
         self.updates.changed.connect(self.status.set_update_text)
         self.apply_settings(self.settings)
+        self.updates.start(self.settings)
         self.refresh_conversations()
         latest = self.history.conversations()
         if latest:
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         """Re-read every text this class owns (child widgets retranslate themselves)."""
         self.actions_.retranslate()  # actions are not widgets: they get no LanguageChange
+        self.updates.retranslate()
         self.setWindowTitle(self.tr("genba — shop-floor assistant"))
         self.send_button.setText(self.tr("Send"))
         self.send_button.setAccessibleName(self.tr("Send"))

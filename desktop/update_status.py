@@ -1,18 +1,18 @@
-"""Shows the updater's background state in the status bar, when the updater offers one.
+"""Runs the updater's background scheduler and shows its state in the status area.
 
-A small adapter: ``updater.scheduler`` runs its own thread and reports state
-events; this object turns each into a signal on the GUI thread. If the module
-(or a scheduler class in it) is missing, the adapter stays silent and the
-window works as before. The window never imports anything else of the updater.
+The updater's thread reports :class:`updater.scheduler.SchedulerEvent`; this
+object hands each one to the GUI thread through one queued signal and turns it
+into a translated line ("Downloading update 40 %", "New model ready..."). The
+window imports nothing else of the updater, and if the updater cannot start
+(for example a broken trusted root) the window keeps working without the line.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
-from engine.paths import Paths
+from engine.paths import Paths, offline_forced_by_env
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -22,38 +22,76 @@ class UpdateStatus(QObject):
     """Emits :attr:`changed` with a one-line description of the update state."""
 
     changed = Signal(str)
+    _state_received = Signal(object)  # crosses from the updater's thread to the GUI thread
 
     def __init__(self, parent: QObject | None, paths: Paths, *, start: bool = True) -> None:
         super().__init__(parent)
+        self._paths = paths
         self._scheduler: Any = None
-        if start:
-            self._scheduler = _start_scheduler(paths, self.on_state)
+        self._last: Any = None
+        self._state_received.connect(self.on_state_received)
+        self._start = start
 
-    def on_state(self, state: Any) -> None:
-        """Called from the updater's thread; the signal crosses to the GUI thread."""
-        text = getattr(state, "message", None) or getattr(state, "text", None) or str(state)
-        self.changed.emit(str(text))
+    def start(self, settings: Any) -> None:
+        """Start the scheduler with the effective settings (no-op when disabled)."""
+        if not self._start or self._scheduler is not None:
+            return
+        try:
+            from updater.config import UpdateConfig
+            from updater.scheduler import UpdateScheduler
+
+            values = settings.as_dict()
+            if offline_forced_by_env():
+                values["network.offline"] = True
+            p = self._paths
+            config = UpdateConfig.from_settings(
+                values,
+                {
+                    "data_dir": str(p.data_dir),
+                    "models_dir": str(p.models_dir),
+                    "update_dir": str(p.update_dir),
+                    "current_model_pointer": str(p.current_model_pointer),
+                },
+            )
+            self._scheduler = UpdateScheduler(config, on_event=self._state_received.emit)
+            self._scheduler.start()
+        except Exception as exc:  # an optional status line must never stop the window
+            log.warning("update status unavailable: %s", exc)
+            self._scheduler = None
+
+    def on_state_received(self, event: Any) -> None:
+        """Show a scheduler event (runs on the GUI thread)."""
+        self._last = event
+        self.changed.emit(self.describe(event))
+
+    def describe(self, event: Any) -> str:
+        """The status-bar text for a scheduler event ("" hides the field)."""
+        state = getattr(event, "state", "")
+        total = getattr(event, "total", 0)
+        if state == "downloading" and total:
+            pct = 100 * getattr(event, "done", 0) // total
+            return self.tr("Downloading model update: {pct} %").format(pct=pct)
+        version = getattr(event, "version", None) or ""
+        texts = {
+            "checking": self.tr("Checking for model updates…"),
+            "downloading": self.tr("Downloading model update…"),
+            "ready": self.tr("Model update {version} ready (apply: genba update apply)").format(
+                version=version
+            ),
+            "applied": self.tr("New model ready; it is used from the next answer"),
+            "failed": self.tr("Model update failed: {why}").format(
+                why=getattr(event, "message", "")
+            ),
+        }
+        return texts.get(state, "")  # idle and offline (retried quietly) show nothing
+
+    def retranslate(self) -> None:
+        """Re-describe the last state in the new language (the window calls this)."""
+        if self._last is not None:
+            self.changed.emit(self.describe(self._last))
 
     def stop(self) -> None:
         """Stop the scheduler's thread (safe to call twice)."""
         scheduler, self._scheduler = self._scheduler, None
-        stop = getattr(scheduler, "stop", None)
-        if stop is not None:
-            stop()
-
-
-def _start_scheduler(paths: Paths, listener: Any) -> Any:
-    try:
-        module = importlib.import_module("updater.scheduler")
-    except ModuleNotFoundError:
-        return None
-    cls = getattr(module, "UpdateScheduler", None) or getattr(module, "Scheduler", None)
-    if cls is None:
-        return None
-    try:
-        scheduler = cls(paths=paths, on_state=listener)
-        scheduler.start()
-    except Exception as exc:  # an optional status line must never stop the window
-        log.warning("update status unavailable: %s", exc)
-        return None
-    return scheduler
+        if scheduler is not None:
+            scheduler.stop(timeout=10)

@@ -829,6 +829,33 @@
     </message>
 </context>
 <context>
+    <name>UpdateStatus</name>
+    <message>
+        <source>Checking for model updates…</source>
+        <translation>Checking for model updates…</translation>
+    </message>
+    <message>
+        <source>Downloading model update: {pct} %</source>
+        <translation>Downloading model update: {pct} %</translation>
+    </message>
+    <message>
+        <source>Downloading model update…</source>
+        <translation>Downloading model update…</translation>
+    </message>
+    <message>
+        <source>Model update {version} ready (apply: genba update apply)</source>
+        <translation>Model update {version} ready (apply: genba update apply)</translation>
+    </message>
+    <message>
+        <source>New model ready; it is used from the next answer</source>
+        <translation>New model ready; it is used from the next answer</translation>
+    </message>
+    <message>
+        <source>Model update failed: {why}</source>
+        <translation>Model update failed: {why}</translation>
+    </message>
+</context>
+<context>
     <name>WindowActions</name>
     <message>
         <source>&amp;File</source>

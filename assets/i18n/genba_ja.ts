@@ -829,6 +829,33 @@
     </message>
 </context>
 <context>
+    <name>UpdateStatus</name>
+    <message>
+        <source>Checking for model updates…</source>
+        <translation>モデルの更新を確認しています…</translation>
+    </message>
+    <message>
+        <source>Downloading model update: {pct} %</source>
+        <translation>モデルの更新をダウンロード中: {pct} %</translation>
+    </message>
+    <message>
+        <source>Downloading model update…</source>
+        <translation>モデルの更新をダウンロード中…</translation>
+    </message>
+    <message>
+        <source>Model update {version} ready (apply: genba update apply)</source>
+        <translation>モデルの更新 {version} の準備ができました (適用: genba update apply)</translation>
+    </message>
+    <message>
+        <source>New model ready; it is used from the next answer</source>
+        <translation>新しいモデルの準備ができました。次の回答から使われます</translation>
+    </message>
+    <message>
+        <source>Model update failed: {why}</source>
+        <translation>モデルの更新に失敗しました: {why}</translation>
+    </message>
+</context>
+<context>
     <name>WindowActions</name>
     <message>
         <source>&amp;File</source>

@@ -99,3 +99,29 @@ def test_qt_binding_keeps_reference_counts_when_emitting() -> None:
     after = (sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None))
     assert len(received) == 200
     assert all(abs(a - b) < 50 for a, b in zip(after, before, strict=True)), (before, after)
+
+
+def test_update_state_reaches_the_status_area(qtbot: Any, app_paths: Any) -> None:
+    from desktop.update_status import UpdateStatus
+    from engine.settings import load_settings
+    from updater.scheduler import SchedulerEvent
+
+    status = UpdateStatus(None, app_paths)
+    status.start(load_settings(app_paths))  # real scheduler thread; first check is a minute away
+    try:
+        with qtbot.waitSignal(status.changed) as blocker:
+            # Delivered like the scheduler does it: from another thread, queued to this one.
+            import threading
+
+            t = threading.Thread(
+                target=status._state_received.emit,
+                args=(SchedulerEvent("downloading", done=40, total=100),),
+            )
+            t.start()
+            t.join()
+        assert blocker.args == ["Downloading model update: 40 %"]
+        assert status.describe(SchedulerEvent("applied")).startswith("New model ready")
+        assert status.describe(SchedulerEvent("idle")) == ""
+    finally:
+        status.stop()
+    assert status._scheduler is None
