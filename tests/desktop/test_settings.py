@@ -138,3 +138,15 @@ def test_token_goes_to_the_keyring_and_never_to_a_file(
         assert load_settings(app_paths).get_str("fallback.url") == "https://llm.example.com/v1"
     finally:
         keyring.set_keyring(previous)
+
+
+def test_policy_turns_off_history_and_export(
+    qtbot: Any, make_window: Any, app_paths: Paths
+) -> None:
+    _policy(app_paths, "[history]\nenabled = false\nexport_allowed = false\n")
+    window = make_window()
+    assert not window.actions_.export.isEnabled()
+    with qtbot.waitSignal(window.answer_completed, timeout=30_000):
+        window.send("hello")
+    assert len(window.history.messages(window.current_id)) == 2  # works for this session
+    assert not app_paths.history_db.exists()  # but nothing is kept on disk
