@@ -10,6 +10,7 @@ imports them. Exit codes: 0 ok, 1 failure or problems found, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -43,8 +44,11 @@ def _register_plugins(subparsers: Any) -> None:
     for ep in entry_points(group="genba.commands"):
         try:
             register: Callable[[Any], None] = ep.load()
-        except ImportError:
-            continue  # the package is not installed in this build
+        except (ImportError, AttributeError) as exc:
+            # Not installed in this build, or a stale entry point from an older
+            # install: the other commands must keep working.
+            logging.getLogger(__name__).warning("skipping genba command %s: %s", ep.name, exc)
+            continue
         register(subparsers)
 
 
