@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self._answer_conversation: int | None = None
         self._recorder: AnswerRecorder | None = None
         self._notices: list[str] = []
+        self._delete_after_answer: int | None = None
         self._model_ready = False
         self.updates = UpdateStatus(self, paths, start=updates)
         self._build()
@@ -377,8 +378,10 @@ class MainWindow(QMainWindow):
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation (stopping its answer first)."""
         if conversation_id == self._answer_conversation:
+            # The recorder still writes to it: stop, and delete once the answer has ended.
+            self._delete_after_answer = conversation_id
             self.stop()
-            return  # deleted when the answer has ended would race the recorder; ask again
+            return
         self.history.delete_conversation(conversation_id)
         if conversation_id == self.current_id:
             self.new_chat()
@@ -534,6 +537,9 @@ class MainWindow(QMainWindow):
         self._recorder = None
         self._answer_conversation = None
         self._set_busy(False)
+        pending, self._delete_after_answer = self._delete_after_answer, None
+        if pending is not None:
+            self.delete_conversation(pending)
         self.refresh_conversations()
 
     # -- state -------------------------------------------------------------------

@@ -143,3 +143,17 @@ def test_conversations_rename_search_delete(qtbot: Any, make_window: Any) -> Non
     window.sidebar.search.setText("")
     window.delete_conversation(cid)
     assert window.history.conversations() == [] and window.chat.entries == []
+
+
+def test_deleting_the_answering_conversation_stops_then_deletes(
+    qtbot: Any, make_window: Any, gate: Any
+) -> None:
+    window = make_window(max_tokens=2000)
+    window.client.worker.token_received.connect(gate.on_token, Qt.ConnectionType.DirectConnection)
+    window.send(LONG_PROMPT)
+    qtbot.waitUntil(lambda: window.chat.entries[-1].text != "", timeout=30_000)
+    with qtbot.waitSignal(window.answer_completed, timeout=30_000):
+        window.delete_conversation(window.current_id)
+        gate.open()
+    assert window.history.conversations() == []
+    assert window.current_id is None and window.chat.entries == []
