@@ -264,7 +264,13 @@ def pull_model(
         )
     target = paths.models_dir / entry.filename
     if target.exists():
-        return describe(target)
+        existing = describe(target)
+        if entry.sha256 and existing.sha256 != entry.sha256:
+            raise BadInputError(
+                f"The store already has a different {entry.filename}. Remove {target} "
+                "first if you want the catalogue's version."
+            )
+        return existing
     size, commit = _remote_size(entry, endpoint)
     _check_size(entry, size)
     staging = paths.models_dir / ".partial" / entry.name

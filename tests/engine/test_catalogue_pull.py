@@ -55,6 +55,11 @@ def test_pull_verifies_and_records_the_model(
     assert ("downloading", 1.0) in seen and ("verifying", 1.0) in seen
     assert [m.path.name for m in list_models(paths)] == [FILE]
     assert not (paths.models_dir / ".partial" / "tiny").exists()
+    gets = len(_gets(hub[1]))
+    assert pull_model(paths, entry, endpoint=hub[0]).path == model.path  # already there
+    assert len(_gets(hub[1])) == gets
+    with pytest.raises(BadInputError, match="already has a different"):
+        pull_model(paths, replace(entry, sha256="1" * 64), endpoint=hub[0])
 
 
 def test_a_cut_download_resumes_on_the_next_pull(
