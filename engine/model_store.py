@@ -73,7 +73,8 @@ def _record_path(model: Path) -> Path:
     return model.with_name(model.name + RECORD_SUFFIX)
 
 
-def _read_record(model: Path) -> dict[str, Any]:
+def read_record(model: Path) -> dict[str, Any]:
+    """The store record beside ``model`` (empty when there is none or it is unreadable)."""
     try:
         data = json.loads(_record_path(model).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -101,7 +102,7 @@ def write_record(model: Path, sha256: str, origin: str, **extra: str) -> None:
 
 def describe(path: Path, default_origin: str = "unknown") -> StoredModel:
     """Inspect one store file; a broken file is listed with its problem, not raised."""
-    record = _read_record(path)
+    record = read_record(path)
     origin = str(record.get("origin", default_origin))
     sha = record.get("sha256")
     size = path.stat().st_size

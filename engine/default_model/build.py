@@ -162,6 +162,20 @@ def recipe_json(recipe: BuildRecipe = DEFAULT_RECIPE) -> str:
     return json.dumps(asdict(recipe), sort_keys=True)
 
 
+def _is_current(target: Path, recipe: BuildRecipe) -> bool:
+    """True when ``target`` exists and was not built by an older recipe.
+
+    A file without genba's record (copied in by IT, say) is trusted as is; one
+    whose record names another recipe is rebuilt.
+    """
+    from engine.model_store import read_record
+
+    if not target.is_file():
+        return False
+    built_with = read_record(target).get("recipe")
+    return built_with is None or built_with == recipe_json(recipe)
+
+
 def ensure_default_model(
     paths: Paths,
     progress: Progress | None = None,
@@ -174,17 +188,19 @@ def ensure_default_model(
     The build fetches the dense source once (``allow_download`` permitting),
     converts it (about a minute on two cores) and writes the file atomically,
     under a file lock so two genba processes never build it at the same time.
+    A default model built by an older recipe is rebuilt in place.
     """
     from filelock import FileLock
 
     from engine.llama_adapter import tokenize_with_vocab
+    from engine.model_store import sha256_of, write_record
 
     target = paths.default_model_path
-    if target.is_file():
+    if _is_current(target, recipe):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target.with_name(target.name + ".lock"))):
-        if target.is_file():  # another process finished it while we waited
+        if _is_current(target, recipe):  # another process finished it while we waited
             return target
         source = ensure_source_gguf(
             paths.cache_dir / "default-model", progress, allow_download=allow_download
@@ -192,4 +208,5 @@ def ensure_default_model(
         text = asset_text("calibration.txt")
         tokens = tokenize_with_vocab(source, text, special=True)
         build_default_model(source, target, tokens, recipe, progress)
+        write_record(target, sha256_of(target), "default", recipe=recipe_json(recipe))
     return target

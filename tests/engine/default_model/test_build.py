@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import gguf
@@ -15,6 +16,7 @@ from engine.default_model import ensure_default_model
 from engine.default_model.build import build_default_model
 from engine.llama_adapter import LlamaModel, load_dense, tokenize_with_vocab
 from engine.model_info import inspect_model
+from engine.model_store import list_models
 from engine.paths import Paths
 from tests.engine.default_model.conftest import SMALL_RECIPE
 
@@ -119,6 +121,12 @@ def test_ensure_default_model_builds_once_into_the_store(
         f for s, f in stages if s == "converting layers"
     )
     stamp = built.stat().st_mtime_ns
-    assert ensure_default_model(paths, allow_download=False) == built
-    assert built.stat().st_mtime_ns == stamp
+    again = ensure_default_model(paths, allow_download=False, recipe=SMALL_RECIPE)
+    assert again == built and built.stat().st_mtime_ns == stamp
     assert not list(paths.models_dir.glob("*.part"))
+    stored = list_models(paths)
+    assert [(m.origin, m.sha256) for m in stored] == [("default", _sha(built))]
+    # A newer recipe replaces a default built by an older one.
+    newer = replace(SMALL_RECIPE, expert_used_count=SMALL_RECIPE.expert_used_count - 1)
+    ensure_default_model(paths, allow_download=False, recipe=newer)
+    assert inspect_model(built).expert_used_count == newer.expert_used_count
