@@ -21,7 +21,7 @@ class WindowActions(QObject):
         super().__init__(window)
         self.window = window
 
-        def make(shortcuts: list[QKeySequence | str]) -> QAction:
+        def make(shortcuts: list[QKeySequence | QKeySequence.StandardKey | str]) -> QAction:
             action = QAction(window)
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
             window.addAction(action)  # shortcuts work even with the menu bar hidden

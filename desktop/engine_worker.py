@@ -107,7 +107,9 @@ class EngineWorker(QObject):
             self.answer_failed.emit(str(exc))
 
     @Slot(object, str)
-    def on_task_requested(self, task: Callable[[Callable[[float], None]], None], what: str) -> None:
+    def on_task_requested(
+        self, task: Callable[[Callable[[float], None]], object], what: str
+    ) -> None:
         """Run a model-store task (import, default-model build) here, serialised with answers."""
         last = [0.0]
 
@@ -154,10 +156,10 @@ class EngineClient(QObject):
 
     def __init__(self, factory: EngineFactory, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.thread = QThread()
-        self.thread.setObjectName("genba-engine")
+        self.engine_thread = QThread()
+        self.engine_thread.setObjectName("genba-engine")
         self.worker = EngineWorker(factory)
-        self.worker.moveToThread(self.thread)
+        self.worker.moveToThread(self.engine_thread)
         self.load_requested.connect(self.worker.on_load_requested)
         self.answer_requested.connect(self.worker.on_answer_requested)
         self.task_requested.connect(self.worker.on_task_requested)
@@ -167,7 +169,7 @@ class EngineClient(QObject):
         self.worker.answer_failed.connect(self._on_answer_done)
         self._cancel: threading.Event | None = None
         self.busy = False
-        self.thread.start()
+        self.engine_thread.start()
 
     def load(self) -> None:
         """Ask the worker to (re)load the engine."""
@@ -179,7 +181,7 @@ class EngineClient(QObject):
         self.busy = True
         self.answer_requested.emit(messages, experts, max_tokens, self._cancel)
 
-    def run_task(self, what: str, task: Callable[[Callable[[float], None]], None]) -> None:
+    def run_task(self, what: str, task: Callable[[Callable[[float], None]], object]) -> None:
         """Run ``task(progress)`` on the worker thread (file import, model build)."""
         self.task_requested.emit(task, what)
 
@@ -198,7 +200,7 @@ class EngineClient(QObject):
     def shutdown(self) -> None:
         """Cancel any answer, free the model on its thread, and join the thread."""
         self.stop()
-        if self.thread.isRunning():
+        if self.engine_thread.isRunning():
             self.shutdown_requested.emit()
-            self.thread.quit()
-            self.thread.wait()
+            self.engine_thread.quit()
+            self.engine_thread.wait()

@@ -44,7 +44,7 @@ from desktop.conversation_list import ConversationList
 from desktop.engine_worker import EngineClient, EngineFactory
 from desktop.export import export_conversation
 from desktop.first_run import FirstRunPage
-from desktop.history import AnswerRecorder, History, final_stats
+from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
 from desktop.i18n import Translations, resolve_language
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
@@ -58,7 +58,11 @@ FLUSH_INTERVAL_MS = 500
 _QUIET_NOTICES = frozenset({"reload"})
 """Notice kinds kept with the answer only (not flashed above the input box)."""
 
-_STATUS_OF_STOP = {"stop": "complete", "length": "complete", "cancelled": "cancelled"}
+_STATUS_OF_STOP: dict[str, MessageStatus] = {
+    "stop": "complete",
+    "length": "complete",
+    "cancelled": "cancelled",
+}
 
 
 class MainWindow(QMainWindow):
@@ -521,7 +525,7 @@ class MainWindow(QMainWindow):
         self.show_error(message)
         self.answer_completed.emit(message)
 
-    def _end_answer(self, text: str, status: str, stats: dict[str, Any] | None) -> None:
+    def _end_answer(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
         self._flush_timer.stop()
         if self._recorder is not None:
             notices = [{"kind": "notice", "message": n} for n in self._notices]
@@ -530,7 +534,7 @@ class MainWindow(QMainWindow):
                 text,
                 status,
                 stats,
-                notices,  # type: ignore[arg-type]
+                notices,
             )
         if self.current_id == self._answer_conversation:
             self.chat.finish_answer(text, status, stats, list(self._notices))

@@ -54,7 +54,7 @@ def make_window(qtbot: Any, app_paths: Paths, tiny_moe_path: Path) -> Iterator[C
     yield make
     for window in windows:
         window.shutdown()
-        assert not window.client.thread.isRunning()
+        assert not window.client.engine_thread.isRunning()
 
 
 class Gate:

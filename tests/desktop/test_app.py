@@ -56,7 +56,7 @@ def test_history_survives_a_restart(qtbot: Any, make_window: Any) -> None:
     answer = first.chat.last_answer()
     first.rename_conversation(first.current_id, "Shift A handover")
     first.close()  # closes history and joins the worker thread
-    assert not first.client.thread.isRunning()
+    assert not first.client.engine_thread.isRunning()
 
     second = make_window()
     assert [c.title for c in second.history.conversations()] == ["Shift A handover"]
