@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 import tomllib
@@ -54,6 +55,14 @@ def load_questions() -> list[tuple[str, list[str]]]:
     """(question, keywords) pairs from the shipped question set."""
     data = tomllib.loads(asset_text("questions.toml"))
     return [(q["q"], [k.lower() for k in q["any"]]) for q in data["question"]]
+
+
+def is_correct(answer: str, keywords: list[str]) -> bool:
+    """True when a keyword appears as a whole word, plurals allowed ("8" does not match "80")."""
+    text = answer.lower()
+    return any(
+        re.search(r"(?<![\w.])" + re.escape(k) + r"(?:e?s)?(?!\w)", text) for k in keywords
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,7 @@ def measure(
     try:
         for question, keywords in questions:
             text, ttft, rest_s, n = _answer(m, question, args.max_tokens)
-            ok = any(k in text.lower() for k in keywords)
+            ok = is_correct(text, keywords)
             correct += ok
             ttfts.append(ttft)
             decode_s += rest_s
