@@ -102,6 +102,7 @@ class MainWindow(QMainWindow):
         self._recorder: AnswerRecorder | None = None
         self._notices: list[str] = []
         self._delete_after_answer: int | None = None
+        self._closed = False
         self._model_ready = False
         self.updates = UpdateStatus(self, paths, start=updates)
         self._build()
@@ -330,6 +331,8 @@ class MainWindow(QMainWindow):
 
     def on_model_loaded(self, info: Any) -> None:
         """The engine is ready: show the chat."""
+        if self._closed:
+            return  # queued before the worker stopped
         self._model_ready = True
         self.status.set_model(getattr(info, "name", None) or _file_name(info), info)
         self.pages.setCurrentWidget(self.chat_page)
@@ -339,6 +342,8 @@ class MainWindow(QMainWindow):
 
     def on_model_missing(self, message: str) -> None:
         """No usable model: explain and offer import or build."""
+        if self._closed:
+            return  # queued before the worker stopped
         self._model_ready = False
         self.status.set_model(None)
         self.first_run.set_problem(message)
@@ -487,6 +492,8 @@ class MainWindow(QMainWindow):
     # -- engine events -----------------------------------------------------------
     def on_token_received(self, text: str) -> None:
         """A token arrived: record it and show it."""
+        if self._closed:
+            return  # queued before the worker stopped
         if self._recorder is None:
             return
         self._recorder.append(text)
@@ -495,6 +502,8 @@ class MainWindow(QMainWindow):
 
     def on_notice_received(self, kind: str, message: str) -> None:
         """The engine has something to say during the answer."""
+        if self._closed:
+            return  # queued before the worker stopped
         self._notices.append(message)
         if kind not in _QUIET_NOTICES:
             self.notice.setText(message)
@@ -507,6 +516,8 @@ class MainWindow(QMainWindow):
 
     def on_answer_finished(self, final: FinalEvent) -> None:
         """Store the final text and stats, update the view and the status bar."""
+        if self._closed:
+            return  # queued before the worker stopped
         status = _STATUS_OF_STOP.get(final.stop_reason, "failed")
         text = self._recorder.text if self._recorder else final.text
         if final.text and len(final.text) >= len(text):
@@ -519,6 +530,8 @@ class MainWindow(QMainWindow):
 
     def on_answer_failed(self, message: str) -> None:
         """The engine raised an error: keep what arrived, mark it failed, say why."""
+        if self._closed:
+            return  # queued before the worker stopped
         text = self._recorder.text if self._recorder else ""
         self._notices.append(message)
         self._end_answer(text, "failed", None)
@@ -582,6 +595,9 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Everything :meth:`closeEvent` does; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
         self._flush_timer.stop()
         self._settings_timer.stop()
         self.updates.stop()

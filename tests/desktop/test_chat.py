@@ -157,3 +157,29 @@ def test_deleting_the_answering_conversation_stops_then_deletes(
         gate.open()
     assert window.history.conversations() == []
     assert window.current_id is None and window.chat.entries == []
+
+
+def test_closing_mid_answer_joins_the_thread_and_keeps_the_partial_answer(
+    qtbot: Any, make_window: Any, gate: Any
+) -> None:
+    import threading
+
+    window = make_window(max_tokens=2000)
+    window.client.worker.token_received.connect(gate.on_token, Qt.ConnectionType.DirectConnection)
+    window.send(LONG_PROMPT)
+    qtbot.waitUntil(lambda: window.chat.entries[-1].text != "", timeout=30_000)
+    cid = window.current_id
+    # close() blocks the GUI thread joining the worker; release the worker from elsewhere.
+    threading.Timer(0.05, gate.open).start()
+    window.close()
+    assert not window.client.engine_thread.isRunning()
+    assert window.history.closed
+    from desktop.history import History
+
+    reopened = History(window.paths.history_db)
+    try:
+        answer = reopened.messages(cid)[-1]
+        assert answer.role == "assistant" and answer.status == "interrupted"
+        assert answer.content  # the tokens that had arrived are kept
+    finally:
+        reopened.close()
