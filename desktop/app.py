@@ -42,11 +42,13 @@ def run_window(paths: Paths, model: Path | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from desktop.main_window import MainWindow
+    from desktop.theme import app_icon
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("genba")
     app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
     window = MainWindow(paths, model_path=model)
     window.resize(1100, 760)
     window.show()

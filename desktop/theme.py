@@ -8,9 +8,11 @@ fallback for kana/kanji is platform-dependent and may render tofu boxes.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 CJK_FAMILIES = (
@@ -35,6 +37,18 @@ class Theme:
 
     font_scale: int = 100
     high_contrast: bool = False
+
+
+def app_icon() -> QIcon:
+    """The genba icon (``assets/icons``), empty when the assets are not shipped."""
+    frozen = getattr(sys, "_MEIPASS", None)  # PyInstaller puts assets beside the code
+    base = Path(frozen) if frozen else Path(__file__).resolve().parent.parent
+    icon = QIcon()
+    for size in (16, 32, 48, 256):
+        png = base / "assets" / "icons" / f"genba-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    return icon
 
 
 def cjk_family() -> str | None:

@@ -125,3 +125,11 @@ def test_update_state_reaches_the_status_area(qtbot: Any, app_paths: Any) -> Non
     finally:
         status.stop()
     assert status._scheduler is None
+
+
+def test_app_icon_is_found(qtbot: Any) -> None:
+    from desktop.theme import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert {s.width() for s in icon.availableSizes()} >= {16, 32, 48, 256}
