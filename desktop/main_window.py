@@ -20,11 +20,12 @@ from typing import Any
 from engine.errors import SettingsError
 from engine.events import FinalEvent
 from engine.paths import Paths, offline_forced_by_env
-from engine.settings import Settings, SettingsWatcher, save_user_setting
+from engine.settings import SCHEMA, Settings, SettingsWatcher, save_user_setting
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -48,6 +49,7 @@ from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
 from desktop.i18n import Translations, resolve_language
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
+from desktop.settings_dialog import schema_text
 from desktop.status_panel import StatusPanel
 from desktop.theme import Theme, ThemeManager
 from desktop.update_status import UpdateStatus
@@ -137,10 +139,17 @@ class MainWindow(QMainWindow):
         self.stop_button = QPushButton()
         self.regenerate_button = QPushButton()
         self.copy_button = QPushButton()
+        self.mode_label = QLabel()
+        self.mode_box = QComboBox()
+        for choice in SCHEMA["experts.mode"].choices:
+            self.mode_box.addItem(choice, choice)
+        self.mode_label.setBuddy(self.mode_box)
         buttons = QHBoxLayout()
         for b in (self.regenerate_button, self.copy_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.mode_label)
+        buttons.addWidget(self.mode_box)
         for b in (self.stop_button, self.send_button):
             buttons.addWidget(b)
         chat_page = QWidget()
@@ -187,6 +196,7 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(self.stop)
         self.regenerate_button.clicked.connect(self.regenerate)
         self.copy_button.clicked.connect(self.copy_answer)
+        self.mode_box.activated.connect(self.on_mode_chosen)
         self.sidebar.conversation_selected.connect(self.open_conversation)
         self.sidebar.new_requested.connect(self.new_chat)
         self.sidebar.rename_requested.connect(self._ask_rename)
@@ -247,6 +257,11 @@ class MainWindow(QMainWindow):
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setAccessibleName(self.tr("Copy answer"))
         self.copy_button.setToolTip(self.tr("Copy the last answer (Ctrl+Shift+C)"))
+        self.mode_label.setText(schema_text(SCHEMA["experts.mode"].label) + ":")
+        self.mode_box.setAccessibleName(schema_text(SCHEMA["experts.mode"].label))
+        for i, choice in enumerate(SCHEMA["experts.mode"].choices):
+            self.mode_box.setItemText(i, schema_text(choice))
+        self._show_mode_lock()
         self.loading.setText(self.tr("Loading the model…"))
         self.loading.setAccessibleName(self.tr("Loading the model…"))
         self.notice.setAccessibleName(self.tr("Notice"))
@@ -271,6 +286,8 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(not settings.is_locked(key))
         self.actions_.export.setEnabled(settings.get_bool("history.export_allowed"))
+        self.mode_box.setCurrentIndex(self.mode_box.findData(settings.get_str("experts.mode")))
+        self._show_mode_lock()
         offline = settings.get_bool("network.offline") or offline_forced_by_env()
         url = settings.get_str("fallback.url")
         if offline:
@@ -289,6 +306,25 @@ class MainWindow(QMainWindow):
             self.show_error(str(exc))
             return False
         return True
+
+    def _show_mode_lock(self) -> None:
+        settings = getattr(self, "settings", None)
+        if settings is None or not hasattr(self, "mode_box"):
+            return
+        if settings.is_locked("experts.mode"):
+            why = self.tr("Set by your administrator")
+        elif not settings.get_bool("experts.user_can_choose"):
+            why = self.tr("Your administrator has fixed the answer mode")
+        else:
+            why = ""
+        self.mode_box.setEnabled(not why)
+        self.mode_box.setToolTip(why or schema_text(SCHEMA["experts.mode"].description))
+
+    def on_mode_chosen(self, index: int) -> None:
+        """The operator picked fast / balanced / thorough: used from the next answer."""
+        mode = self.mode_box.itemData(index)
+        if mode and mode != self.settings.get_str("experts.mode"):
+            self.save_setting("experts.mode", mode)
 
     def _step_font(self, delta: int) -> None:
         scale = max(100, min(200, self.settings.get_int("ui.font_scale") + delta))

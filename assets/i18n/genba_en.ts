@@ -220,6 +220,14 @@
         <translation>No remote server is configured</translation>
     </message>
     <message>
+        <source>Set by your administrator</source>
+        <translation>Set by your administrator</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>Your administrator has fixed the answer mode</translation>
+    </message>
+    <message>
         <source>Rename conversation</source>
         <translation>Rename conversation</translation>
     </message>

@@ -220,6 +220,14 @@
         <translation>リモートサーバーは設定されていません</translation>
     </message>
     <message>
+        <source>Set by your administrator</source>
+        <translation>管理者によって設定されています</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>回答モードは管理者によって固定されています</translation>
+    </message>
+    <message>
         <source>Rename conversation</source>
         <translation>会話の名前を変更</translation>
     </message>

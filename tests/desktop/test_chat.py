@@ -183,3 +183,29 @@ def test_closing_mid_answer_joins_the_thread_and_keeps_the_partial_answer(
         assert answer.content  # the tokens that had arrived are kept
     finally:
         reopened.close()
+
+
+def test_answer_mode_chooser_changes_the_experts_used(
+    qtbot: Any, make_window: Any, app_paths: Any
+) -> None:
+    from engine.settings import load_settings
+
+    window = make_window()
+    finals = {}
+    for mode in ("fast", "thorough"):
+        index = window.mode_box.findData(mode)
+        window.mode_box.setCurrentIndex(index)
+        window.mode_box.activated.emit(index)  # as when the operator picks it
+        assert load_settings(app_paths).get_str("experts.mode") == mode
+        finals[mode] = _answer(qtbot, window, lambda: window.send("hello"))
+    assert finals["fast"].experts < finals["thorough"].experts
+    assert "fast" in finals["fast"].reason and "thorough" in finals["thorough"].reason
+
+
+def test_answer_mode_chooser_locked_by_policy(qtbot: Any, make_window: Any, app_paths: Any) -> None:
+    app_paths.policy_dir.mkdir(parents=True)
+    app_paths.policy_file.write_text('[experts]\nmode = "fast"\n', encoding="utf-8")
+    window = make_window()
+    assert not window.mode_box.isEnabled()
+    assert window.mode_box.toolTip() == "Set by your administrator"
+    assert window.mode_box.currentData() == "fast"
