@@ -81,7 +81,12 @@ class ChatView(QTextBrowser):
         self.set_entries(self.entries)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.LanguageChange, QEvent.Type.PaletteChange):
+        # Frames and the small stats line take sizes and colours at render time: redo them.
+        if event.type() in (
+            QEvent.Type.LanguageChange,
+            QEvent.Type.PaletteChange,
+            QEvent.Type.FontChange,
+        ):
             self.retranslate()
         super().changeEvent(event)
 
