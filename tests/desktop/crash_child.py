@@ -1,6 +1,6 @@
 """Run by test_crash.py in a subprocess: the real window streams a long answer until killed.
 
-The engine is the real one on the tiny model; each event is handed on 10 ms
+The engine is the real one on the tiny model; each event is handed on 20 ms
 late so the answer lasts seconds and the parent can kill the process mid-answer.
 Usage: python crash_child.py APP_ROOT MODEL_PATH
 """
@@ -35,7 +35,7 @@ class SlowEngine:
 
     def stream(self, messages: Any, **kw: Any) -> Iterator[Any]:
         for event in self._engine.stream(messages, **kw):
-            time.sleep(0.01)
+            time.sleep(0.02)
             yield event
 
     def close(self) -> None:
