@@ -6,8 +6,8 @@ calls; it holds no model logic. Order of work for one question:
 1. the user message is committed to history, then an empty ``streaming``
    answer row is created;
 2. the question goes to the worker thread; each token signal appends to the
-   view and to the :class:`~desktop.history.AnswerRecorder` (committed at least
-   every second, also by a timer when tokens are slow);
+   view and to :class:`~desktop.answer_flow.AnswerFlow`, which commits it at
+   least every second (also by a timer when tokens are slow);
 3. the final event stores text, status and the engine's stats, and updates the
    status bar.
 """
@@ -40,12 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.actions import WindowActions
+from desktop.answer_flow import AnswerFlow
 from desktop.chat_view import ChatView, Entry
 from desktop.conversation_list import ConversationList
 from desktop.engine_worker import EngineClient, EngineFactory
 from desktop.export import export_conversation
 from desktop.first_run import FirstRunPage
-from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
+from desktop.history import History
 from desktop.i18n import Translations, resolve_language
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
@@ -54,17 +55,8 @@ from desktop.status_panel import StatusPanel
 from desktop.theme import Theme, ThemeManager
 from desktop.update_status import UpdateStatus
 
-FLUSH_INTERVAL_MS = 500
-"""The answer is committed at least this often while streaming (the promise is 1 s)."""
-
 _QUIET_NOTICES = frozenset({"reload"})
 """Notice kinds kept with the answer only (not flashed above the input box)."""
-
-_STATUS_OF_STOP: dict[str, MessageStatus] = {
-    "stop": "complete",
-    "length": "complete",
-    "cancelled": "cancelled",
-}
 
 
 class MainWindow(QMainWindow):
@@ -100,9 +92,7 @@ class MainWindow(QMainWindow):
         self.client = EngineClient(engine_factory or self._make_engine, self)
         self.tasks = ModelTasks(self, paths)
         self.current_id: int | None = None
-        self._answer_conversation: int | None = None
-        self._recorder: AnswerRecorder | None = None
-        self._notices: list[str] = []
+        self.answer = AnswerFlow(self.history, self)
         self._delete_after_answer: int | None = None
         self._closed = False
         self._model_ready = False
@@ -226,9 +216,6 @@ class MainWindow(QMainWindow):
         a.english.triggered.connect(lambda: self.save_setting("ui.language", "en"))
         a.shortcuts_help.triggered.connect(self._show_shortcuts)
         a.about.triggered.connect(self._show_about)
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
-        self._flush_timer.timeout.connect(self.on_flush_tick)
         self._settings_timer = QTimer(self)
         self._settings_timer.setInterval(2000)
         self._settings_timer.timeout.connect(self.on_settings_tick)
@@ -408,8 +395,8 @@ class MainWindow(QMainWindow):
             Entry(m.role, m.content, m.status, m.stats, [n["message"] for n in m.notices])
             for m in self.history.messages(conversation_id)
         ]
-        if self._recorder is not None and conversation_id == self._answer_conversation:
-            entries[-1].text = self._recorder.text  # newer than the last commit
+        if self.answer.active and conversation_id == self.answer.conversation_id:
+            entries[-1].text = self.answer.text  # newer than the last commit
         self.chat.set_entries(entries)
         self.refresh_conversations()
         self._set_busy(self.client.busy)
@@ -422,7 +409,7 @@ class MainWindow(QMainWindow):
 
     def delete_conversation(self, conversation_id: int) -> None:
         """Delete a conversation (stopping its answer first)."""
-        if conversation_id == self._answer_conversation:
+        if self.answer.active and conversation_id == self.answer.conversation_id:
             # The recorder still writes to it: stop, and delete once the answer has ended.
             self._delete_after_answer = conversation_id
             self.stop()
@@ -504,14 +491,9 @@ class MainWindow(QMainWindow):
             for m in self.history.messages(self.current_id)
             if m.role == "user" or (m.content and m.status != "failed")
         ]
-        self._answer_conversation = self.current_id
-        self._recorder = AnswerRecorder(
-            self.history, self.history.start_answer(self.current_id), interval=0.5
-        )
-        self._notices = []
+        self.answer.begin(self.current_id)
         self.notice.setVisible(False)
         self.chat.begin_answer()
-        self._flush_timer.start()
         self.client.ask(prompt, experts=None, max_tokens=self.max_tokens)
         self._set_busy(True)
 
@@ -528,67 +510,47 @@ class MainWindow(QMainWindow):
     # -- engine events -----------------------------------------------------------
     def on_token_received(self, text: str) -> None:
         """A token arrived: record it and show it."""
-        if self._closed:
+        if self._closed or not self.answer.active:
             return  # queued before the worker stopped
-        if self._recorder is None:
-            return
-        self._recorder.append(text)
-        if self.current_id == self._answer_conversation:
+        self.answer.add_token(text)
+        if self.current_id == self.answer.conversation_id:
             self.chat.append_token(text)
 
     def on_notice_received(self, kind: str, message: str) -> None:
         """The engine has something to say during the answer."""
         if self._closed:
             return  # queued before the worker stopped
-        self._notices.append(message)
+        self.answer.add_notice(message)
         if kind not in _QUIET_NOTICES:
             self.notice.setText(message)
             self.notice.setVisible(True)
-
-    def on_flush_tick(self) -> None:
-        """Commit the streaming answer even when tokens are slow."""
-        if self._recorder is not None:
-            self._recorder.flush()
 
     def on_answer_finished(self, final: FinalEvent) -> None:
         """Store the final text and stats, update the view and the status bar."""
         if self._closed:
             return  # queued before the worker stopped
-        status = _STATUS_OF_STOP.get(final.stop_reason, "failed")
-        text = self._recorder.text if self._recorder else final.text
-        if final.text and len(final.text) >= len(text):
-            text = final.text
-        if final.error:
-            self._notices.append(final.error)
-        self._end_answer(text, status, final_stats(final))
+        shown = self.current_id == self.answer.conversation_id
+        text, status, stats = self.answer.finish(final)
+        if shown:
+            self.chat.finish_answer(text, status, stats, list(self.answer.notices))
         self.status.set_final(final)
+        self._after_answer()
         self.answer_completed.emit(final)
 
     def on_answer_failed(self, message: str) -> None:
         """The engine raised an error: keep what arrived, mark it failed, say why."""
         if self._closed:
             return  # queued before the worker stopped
-        text = self._recorder.text if self._recorder else ""
-        self._notices.append(message)
-        self._end_answer(text, "failed", None)
+        shown = self.current_id == self.answer.conversation_id
+        text = self.answer.fail(message)
+        if shown:
+            self.chat.finish_answer(text, "failed", None, list(self.answer.notices))
         self.show_error(message)
+        self._after_answer()
         self.answer_completed.emit(message)
 
-    def _end_answer(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
-        self._flush_timer.stop()
-        if self._recorder is not None:
-            notices = [{"kind": "notice", "message": n} for n in self._notices]
-            self.history.finish_answer(
-                self._recorder.message_id,
-                text,
-                status,
-                stats,
-                notices,
-            )
-        if self.current_id == self._answer_conversation:
-            self.chat.finish_answer(text, status, stats, list(self._notices))
-        self._recorder = None
-        self._answer_conversation = None
+    def _after_answer(self) -> None:
+        self.answer.conversation_id = None
         self._set_busy(False)
         pending, self._delete_after_answer = self._delete_after_answer, None
         if pending is not None:
@@ -634,16 +596,11 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._flush_timer.stop()
+        self.answer.stop_timer()
         self._settings_timer.stop()
         self.updates.stop()
         self.client.shutdown()
-        if self._recorder is not None:
-            # The worker has ended; record the partial answer as interrupted.
-            self.history.finish_answer(
-                self._recorder.message_id, self._recorder.text, "interrupted"
-            )
-            self._recorder = None
+        self.answer.interrupt()  # the worker has ended: keep a partial answer as interrupted
         if not self.history.closed:
             self.history.close()
         # Language and theme are application-wide; hand them back (tests, a second window).

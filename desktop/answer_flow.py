@@ -1,0 +1,115 @@
+"""The history side of one answer: what is committed when, from first token to final stats.
+
+Invariants (the crash-safety promise of the window):
+
+* :meth:`AnswerFlow.begin` runs after the user message is committed and
+  creates the answer row (``streaming``) before the engine is asked;
+* the text is committed as tokens arrive, at least every ``interval`` seconds,
+  and also by a timer, so a slow stream is still saved;
+* exactly one of :meth:`finish`, :meth:`fail` or :meth:`interrupt` ends the
+  answer and stores its text, status and the engine's stats.
+
+The window owns the widgets; this object owns the recorder and the timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.events import FinalEvent
+from PySide6.QtCore import QObject, QTimer
+
+from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
+
+FLUSH_INTERVAL_MS = 500
+"""The answer is committed at least this often while streaming (the promise is 1 s)."""
+
+_STATUS_OF_STOP: dict[str, MessageStatus] = {
+    "stop": "complete",
+    "length": "complete",
+    "cancelled": "cancelled",
+}
+
+
+class AnswerFlow(QObject):
+    """Records the answer being generated; at most one at a time."""
+
+    def __init__(self, history: History, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.conversation_id: int | None = None
+        self.notices: list[str] = []
+        self._recorder: AnswerRecorder | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(FLUSH_INTERVAL_MS)
+        self._timer.timeout.connect(self.on_flush_tick)
+
+    @property
+    def active(self) -> bool:
+        """True between :meth:`begin` and the end of the answer."""
+        return self._recorder is not None
+
+    @property
+    def text(self) -> str:
+        """The answer so far (newer than the last commit)."""
+        return self._recorder.text if self._recorder else ""
+
+    def begin(self, conversation_id: int) -> None:
+        """Create the ``streaming`` answer row and start the commit timer."""
+        self.conversation_id = conversation_id
+        self.notices = []
+        self._recorder = AnswerRecorder(
+            self.history,
+            self.history.start_answer(conversation_id),
+            interval=FLUSH_INTERVAL_MS / 1000,
+        )
+        self._timer.start()
+
+    def add_token(self, text: str) -> None:
+        """Append a token (committed when the interval has passed)."""
+        if self._recorder is not None:
+            self._recorder.append(text)
+
+    def add_notice(self, message: str) -> None:
+        """Keep an engine notice with the answer."""
+        self.notices.append(message)
+
+    def on_flush_tick(self) -> None:
+        """Commit even when tokens are slow."""
+        if self._recorder is not None:
+            self._recorder.flush()
+
+    def finish(self, final: FinalEvent) -> tuple[str, MessageStatus, dict[str, Any]]:
+        """Store the final text, status and stats; returns them for the view."""
+        status = _STATUS_OF_STOP.get(final.stop_reason, "failed")
+        text = self.text
+        if final.text and len(final.text) >= len(text):
+            text = final.text
+        if final.error:
+            self.notices.append(final.error)
+        stats = final_stats(final)
+        self._end(text, status, stats)
+        return text, status, stats
+
+    def fail(self, message: str) -> str:
+        """The engine raised: keep what arrived, mark it failed; returns the text."""
+        text = self.text
+        self.notices.append(message)
+        self._end(text, "failed", None)
+        return text
+
+    def interrupt(self) -> None:
+        """The window is closing under a running answer: keep it as interrupted."""
+        if self._recorder is not None:
+            self._end(self._recorder.text, "interrupted", None)
+
+    def _end(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
+        self._timer.stop()
+        if self._recorder is not None:
+            notices = [{"kind": "notice", "message": n} for n in self.notices]
+            self.history.finish_answer(self._recorder.message_id, text, status, stats, notices)
+        self._recorder = None
+
+    def stop_timer(self) -> None:
+        """Stop committing by timer (before the history is closed)."""
+        self._timer.stop()
