@@ -2,8 +2,8 @@
 
 Everything happens under a throw-away genba folder, so the operator's history
 and settings are never touched. The chat screenshots show a seeded example
-conversation (labelled as such in its title) followed by one answer generated
-live by the real engine on the given model (``--model``, else the installed
+conversation (labelled as such in its title) and one answer generated live by
+the real engine on the given model (``--model``, else the installed
 default), so the status bar shows the engine's own numbers. Without any model
 only the first-run screen and the settings dialog can be rendered.
 """
@@ -108,14 +108,18 @@ def _chat_shots(app: QApplication, paths: Paths, model: Path, out: Path) -> list
     window.history.add_user_message(cid, EXAMPLE_QUESTION)
     answer = window.history.start_answer(cid)
     window.history.finish_answer(answer, EXAMPLE_ANSWER, "complete", EXAMPLE_STATS)
-    window.open_conversation(cid)
+    window.new_chat()  # the live question gets its own short conversation
     finished: list[object] = []
     window.answer_completed.connect(finished.append)
     window.send("What is a torque wrench used for?")
     _wait(app, lambda: bool(finished))
-    written.append(_save(window, out, "chat-en"))
+    written.append(_save(window, out, "main"))
+    live = window.current_id
     window.save_setting("ui.language", "ja")
+    window.open_conversation(cid)
     written.append(_save(window, out, "chat-ja"))
+    assert live is not None
+    window.open_conversation(live)
     dialog = SettingsDialog(window.settings, window)
     dialog.resize(760, 640)
     dialog.show()

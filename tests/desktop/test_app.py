@@ -74,7 +74,7 @@ def test_history_survives_a_restart(qtbot: Any, make_window: Any) -> None:
 def test_screenshot_renders_main_states(qtbot: Any, tmp_path: Path, tiny_moe_path: Path) -> None:
     written = render_screenshots(tmp_path / "shots", model=tiny_moe_path)
     names = {p.name for p in written}
-    assert {"first-run.png", "chat-en.png", "chat-ja.png", "settings.png", "policy.png"} <= names
+    assert {"first-run.png", "main.png", "chat-ja.png", "settings.png", "policy.png"} <= names
     for png in written:
         image = QImage(str(png))
         assert image.width() > 600 and image.height() > 400
