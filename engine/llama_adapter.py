@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import ctypes
+import logging
 import math
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +34,40 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
+
+_native_log = logging.getLogger("engine.llama_cpp")
+# ggml_log_level (ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5) -> ours.
+# llama-cpp-python's own table predates DEBUG=1 and is off by one. llama.cpp's
+# INFO lines describe every tensor at load time, so they only show at DEBUG;
+# CONT continues the previous line at its level.
+_NATIVE_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
+_native_state: dict[str, Any] = {"callback": None, "level": logging.DEBUG}
+
+
+def _llama_cpp() -> Any:
+    """Import llama_cpp lazily and route llama.cpp's log lines into our log file.
+
+    llama-cpp-python prints llama.cpp's messages on stderr, where they corrupt
+    the CLI's output and get lost in the GUI; genba's rotating log is where
+    IT looks.
+    """
+    import llama_cpp
+
+    if _native_state["callback"] is None:
+
+        def forward(level: int, text: bytes, _user_data: Any) -> None:
+            try:
+                if level != 5:
+                    _native_state["level"] = _NATIVE_LEVELS.get(level, logging.DEBUG)
+                line = text.decode("utf-8", errors="replace").rstrip()
+                if line:
+                    _native_log.log(_native_state["level"], "%s", line)
+            except Exception:  # never let an exception cross into C
+                return
+
+        _native_state["callback"] = llama_cpp.llama_log_callback(forward)
+        llama_cpp.llama_log_set(_native_state["callback"], ctypes.c_void_p(0))
+    return llama_cpp
 
 _GGML_MAX_DIMS = 4
 _GGML_MAX_SRC = 10
@@ -166,7 +201,7 @@ class LlamaModel:
         """Load ``path`` with ``experts`` active experts per MoE layer."""
         validate_experts(experts, expert_count)
         try:
-            import llama_cpp
+            llama_cpp = _llama_cpp()
         except ImportError as exc:  # pragma: no cover - packaging problem
             raise ModelLoadError(
                 "llama-cpp-python is not installed. Reinstall genba (`make setup`)."
@@ -230,7 +265,7 @@ class LlamaModel:
 
     def is_end_of_generation(self, token: int) -> bool:
         """True for end-of-turn tokens (EOS, EOT...)."""
-        import llama_cpp
+        llama_cpp = _llama_cpp()
 
         return bool(llama_cpp.llama_vocab_is_eog(self._llama._model.vocab, token))
 
@@ -314,7 +349,7 @@ class LlamaModel:
         return self._recorder.take() if self._recorder is not None else []
 
     def _swap_context(self, recorder: RoutingRecorder | None) -> None:
-        import llama_cpp
+        llama_cpp = _llama_cpp()
         from llama_cpp import _internals
 
         params = self._llama.context_params
@@ -356,8 +391,7 @@ def tokenize_with_vocab(
     Used by the default-model converter, whose dense source is not a MoE.
     """
     try:
-        import llama_cpp
-
+        llama_cpp = _llama_cpp()
         llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
     except (ImportError, ValueError, RuntimeError, OSError) as exc:
         raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc
@@ -375,7 +409,7 @@ def load_dense(
     The returned model reports ``experts == 0``; everything else works as for a MoE.
     """
     try:
-        import llama_cpp
+        llama_cpp = _llama_cpp()
 
         llama = llama_cpp.Llama(
             model_path=str(path),
@@ -400,8 +434,7 @@ def load_vocab_only(path: Path) -> LlamaModel:
     ``tokenize``/``chat_prompt_tokens`` work on the result.
     """
     try:
-        import llama_cpp
-
+        llama_cpp = _llama_cpp()
         llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, n_ctx=8, verbose=False)
     except (ImportError, ValueError, RuntimeError, OSError) as exc:
         raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc

@@ -10,7 +10,9 @@ imports them. Exit codes: 0 ok, 1 failure or problems found, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
@@ -106,3 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("genba: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`genba ask ... | head`): not an error of ours.
+        # Point stdout at devnull so the interpreter's final flush stays quiet.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
