@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml
 # Builds the default MoE model on first use, then opens the window (or the
 # terminal chat when there is no display).
 run: setup
+	$(BIN)/genba models build-default
 	$(BIN)/python -m desktop
 
 lint: setup
