@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from PySide6.QtWidgets import QApplication
 
 from desktop.settings_dialog import SettingsDialog
 from engine import credentials
 from engine.paths import Paths
 from engine.settings import SCHEMA, load_settings
+from tests.engine.remote_servers import memory_keyring
 
 
 def _policy(paths: Paths, text: str) -> None:
@@ -95,32 +94,10 @@ def test_saving_settings_applies_them_at_run_time(
     window.save_setting("ui.high_contrast", False)
 
 
-class MemoryKeyring(KeyringBackend):
-    """A keyring that lives in this process only (stands in for the OS keyring)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.secrets.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.secrets[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.secrets.pop((service, username), None)
-
-
 def test_token_goes_to_the_keyring_and_never_to_a_file(
     qtbot: Any, make_window: Any, app_paths: Paths, tmp_path: Path
 ) -> None:
-    ring = MemoryKeyring()
-    previous = keyring.get_keyring()
-    keyring.set_keyring(ring)
-    try:
+    with memory_keyring():
         window = make_window()
         token = "tok-7f3a9c1e-secret-0042"
         dialog = SettingsDialog(window.settings, window)
@@ -136,8 +113,6 @@ def test_token_goes_to_the_keyring_and_never_to_a_file(
         ]
         assert leaked == []
         assert load_settings(app_paths).get_str("fallback.url") == "https://llm.example.com/v1"
-    finally:
-        keyring.set_keyring(previous)
 
 
 def test_policy_turns_off_history_and_export(
