@@ -158,7 +158,8 @@ def write_plot(rows: list[Row], out: Path) -> bool:
     for ax in (ax1, ax2, ax3):
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.suptitle("genba default model: SmolLM2-135M-Instruct MoEfied, 8 experts")
+    experts = max(r.experts for r in moe)
+    fig.suptitle(f"genba default model: SmolLM2-135M-Instruct MoEfied, {experts} experts")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     return True

@@ -50,12 +50,15 @@ class BuildRecipe:
     # 32 experts makes llama.cpp 0.3.36 abort while building its graph.
     n_expert: int = 16
     n_shared: int = 512
-    expert_used_count: int = 10
+    # Smallest N with question accuracy >= dense and perplexity within 40 % of it
+    # (docs/default-model.md, bench/eval_default_model.py).
+    expert_used_count: int = 11
     calibration_tokens: int = 4096  # the shipped text has ~4,000: 15 sequences of 256
     seq_len: int = 256
     seed: int = 20261127
     kmeans_iters: int = 20
     router_ridge: float = 1e-2
+    down_type: str = "Q8_0"  # re-quantization type of the regrouped down projections
     version: int = 1
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -124,6 +127,7 @@ def _card(recipe: BuildRecipe, source_sha256: str) -> ModelCard:
         source_sha256=source_sha256,
         recipe=asdict(recipe),
         expert_used_count=recipe.expert_used_count,
+        down_type=recipe.down_type,
     )
 
 

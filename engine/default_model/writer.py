@@ -63,6 +63,7 @@ class ModelCard:
     source_sha256: str
     recipe: dict[str, Any]
     expert_used_count: int
+    down_type: str = "Q8_0"
 
 
 def _raw(src: DenseModel, name: str) -> tuple[npt.NDArray[np.uint8], gguf.GGMLQuantizationType]:
@@ -77,8 +78,10 @@ def _add_raw(w: gguf.GGUFWriter, name: str, data: Any, qtype: gguf.GGMLQuantizat
         w.add_tensor(name, np.ascontiguousarray(data), raw_dtype=qtype)
 
 
-def _add_q8(w: gguf.GGUFWriter, name: str, data: F32) -> None:
-    w.add_tensor(name, gguf.quants.quantize(np.ascontiguousarray(data), _Q8), raw_dtype=_Q8)
+def _add_quantized(
+    w: gguf.GGUFWriter, name: str, data: F32, qtype: gguf.GGMLQuantizationType
+) -> None:
+    w.add_tensor(name, gguf.quants.quantize(np.ascontiguousarray(data), qtype), raw_dtype=qtype)
 
 
 def _copy_tokenizer(w: gguf.GGUFWriter, src: DenseModel) -> None:
@@ -118,7 +121,9 @@ def _add_hparams(
     _copy_tokenizer(w, src)
 
 
-def _add_block(w: gguf.GGUFWriter, src: DenseModel, il: int, layer: MoELayer) -> None:
+def _add_block(
+    w: gguf.GGUFWriter, src: DenseModel, il: int, layer: MoELayer, card: ModelCard
+) -> None:
     hp = src.hparams
     blk = f"blk.{il}"
     for name in ("attn_norm", "ffn_norm"):
@@ -135,8 +140,9 @@ def _add_block(w: gguf.GGUFWriter, src: DenseModel, il: int, layer: MoELayer) ->
         rows, rtype = _raw(src, f"{blk}.ffn_{part}.weight")
         _add_raw(w, f"{blk}.ffn_{part}_exps.weight", rows[g.experts], rtype)
         _add_raw(w, f"{blk}.ffn_{part}_shexp.weight", rows[g.shared], rtype)
-    _add_q8(w, f"{blk}.ffn_down_exps.weight", layer.down_exps)
-    _add_q8(w, f"{blk}.ffn_down_shexp.weight", layer.down_shexp)
+    qtype = gguf.GGMLQuantizationType[card.down_type]
+    _add_quantized(w, f"{blk}.ffn_down_exps.weight", layer.down_exps, qtype)
+    _add_quantized(w, f"{blk}.ffn_down_shexp.weight", layer.down_shexp, qtype)
     w.add_tensor(f"{blk}.ffn_gate_inp_shexp.weight", layer.shexp_gate.astype(np.float32))
 
 
@@ -154,7 +160,7 @@ def write_moe_gguf(path: Path, src: DenseModel, layers: list[MoELayer], card: Mo
         # Tied embeddings in SmolLM2; qwen2moe insists on its own output matrix.
         _add_raw(w, "output.weight", *_raw(src, "token_embd.weight"))
         for il, layer in enumerate(layers):
-            _add_block(w, src, il, layer)
+            _add_block(w, src, il, layer, card)
         w.write_header_to_file()
         w.write_kv_data_to_file()
         w.write_tensors_to_file()
