@@ -20,9 +20,13 @@ SMALL_RECIPE = BuildRecipe(calibration_tokens=768, kmeans_iters=6)
 
 
 @pytest.fixture(scope="session")
-def source_gguf(request: pytest.FixtureRequest) -> Path:
+def source_gguf(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The verified dense SmolLM2-135M-Instruct GGUF (downloaded once, then cached)."""
-    cache = Path(request.config.cache.mkdir("genba-smollm2-source"))
+    cache_plugin = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    if cache_plugin is not None:
+        cache = Path(cache_plugin.mkdir("genba-smollm2-source"))
+    else:
+        cache = tmp_path_factory.mktemp("smollm2-source")
     return ensure_source_gguf(cache)
 
 
