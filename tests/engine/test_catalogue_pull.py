@@ -179,3 +179,18 @@ def test_cli_pull_import_and_list(
     names = {m["name"]: m["origin"] for m in listing["installed"]}
     assert names == {granite[1]: "catalogue:granite-3.1-1b-a400m", "other-moe.gguf": "import"}
     assert any(e["name"] == "qwen3-30b-a3b" for e in listing["catalogue"])
+
+
+def test_cli_pull_respects_offline_mode(
+    isolated_home: Path,
+    hub: tuple[str, HubState],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GENBA_OFFLINE", "1")
+    code = main(
+        ["models", "pull", "granite-3.1-1b-a400m", "--endpoint", hub[0], "--allow-unpinned"]
+    )
+    assert code == 1
+    assert "offline" in capsys.readouterr().err
+    assert hub[1].requests == []
