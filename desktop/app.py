@@ -43,7 +43,9 @@ def run_window(paths: Paths, model: Path | None) -> int:
 
     from desktop.main_window import MainWindow
     from desktop.theme import app_icon
+    from engine.logging_setup import configure_logging
 
+    configure_logging(paths)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("genba")

@@ -21,6 +21,7 @@ _SECRET_PATTERNS = (
 )
 _MAX_BYTES = 2 * 1024 * 1024
 _BACKUPS = 5
+_MARK = "_genba_log_file"
 
 
 def _mask(match: re.Match[str]) -> str:
@@ -48,22 +49,28 @@ class RedactingFilter(logging.Filter):
 
 
 def configure_logging(paths: Paths, level: int = logging.INFO) -> logging.Handler:
-    """Send genba's logs to ``paths.log_file`` (rotating); return the handler."""
+    """Send genba's logs to ``paths.log_file`` (rotating); return the handler.
+
+    Idempotent: genba keeps exactly one log file handler on the root logger,
+    replacing (and closing) one that points elsewhere.
+    """
+    root = logging.getLogger()
+    target = str(paths.log_file.resolve())
+    for existing in list(root.handlers):
+        if getattr(existing, _MARK, False):
+            if getattr(existing, "baseFilename", None) == target:
+                return existing
+            root.removeHandler(existing)
+            existing.close()
     paths.log_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
-        paths.log_file, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+        target, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
     )
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
     )
     handler.addFilter(RedactingFilter())
-    root = logging.getLogger()
-    for existing in root.handlers:
-        if isinstance(existing, logging.handlers.RotatingFileHandler) and (
-            existing.baseFilename == handler.baseFilename
-        ):
-            handler.close()
-            return existing
+    setattr(handler, _MARK, True)
     root.addHandler(handler)
     root.setLevel(level)
     return handler

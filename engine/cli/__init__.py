@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_file() -> None:
+    """Send logs to the rotating file, so library warnings never land in command output."""
+    from engine.logging_setup import configure_logging
+    from engine.paths import Paths
+
+    try:
+        configure_logging(Paths.default())
+    except OSError as exc:  # a read-only profile must not stop the command
+        print(f"genba: cannot write the log file ({exc}); continuing without it", file=sys.stderr)
+
+
 def _attach_context(args: argparse.Namespace) -> None:
     """Give plugin commands (which may not import engine) the paths and settings as plain data."""
     from engine.paths import Paths
@@ -95,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
+    _log_to_file()
     try:
         if func.__module__.split(".")[0] != "engine":
             _attach_context(args)
