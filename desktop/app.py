@@ -39,11 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_window(paths: Paths, model: Path | None) -> int:
     """Open the window and run the Qt event loop."""
+    from engine.logging_setup import configure_logging
     from PySide6.QtWidgets import QApplication
 
     from desktop.main_window import MainWindow
     from desktop.theme import app_icon
-    from engine.logging_setup import configure_logging
 
     configure_logging(paths)
     app = QApplication.instance() or QApplication(sys.argv[:1])
