@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from engine.logging_setup import configure_logging
 from engine.paths import Paths
 
 
@@ -39,13 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_window(paths: Paths, model: Path | None) -> int:
     """Open the window and run the Qt event loop."""
-    from engine.logging_setup import configure_logging
     from PySide6.QtWidgets import QApplication
 
     from desktop.main_window import MainWindow
     from desktop.theme import app_icon
 
-    configure_logging(paths)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("genba")
@@ -61,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
     paths = Paths.default()
+    configure_logging(paths)
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from desktop.screenshot import render_screenshots
