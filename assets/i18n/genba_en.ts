@@ -57,6 +57,37 @@
     </message>
 </context>
 <context>
+    <name>ConversationController</name>
+    <message>
+        <source>Rename conversation</source>
+        <translation>Rename conversation</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>New name:</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>Delete conversation</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>Delete “{title}” and all its messages?</translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>Export conversation</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md);;JSON (*.json)</source>
+        <translation>Markdown (*.md);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not export: {error}</source>
+        <translation>Could not export: {error}</translation>
+    </message>
+</context>
+<context>
     <name>ConversationList</name>
     <message>
         <source>Search conversations</source>
@@ -212,50 +243,6 @@
         <translation>Notice</translation>
     </message>
     <message>
-        <source>Offline mode is on</source>
-        <translation>Offline mode is on</translation>
-    </message>
-    <message>
-        <source>No remote server is configured</source>
-        <translation>No remote server is configured</translation>
-    </message>
-    <message>
-        <source>Set by your administrator</source>
-        <translation>Set by your administrator</translation>
-    </message>
-    <message>
-        <source>Your administrator has fixed the answer mode</source>
-        <translation>Your administrator has fixed the answer mode</translation>
-    </message>
-    <message>
-        <source>Rename conversation</source>
-        <translation>Rename conversation</translation>
-    </message>
-    <message>
-        <source>New name:</source>
-        <translation>New name:</translation>
-    </message>
-    <message>
-        <source>Delete conversation</source>
-        <translation>Delete conversation</translation>
-    </message>
-    <message>
-        <source>Delete “{title}” and all its messages?</source>
-        <translation>Delete “{title}” and all its messages?</translation>
-    </message>
-    <message>
-        <source>Export conversation</source>
-        <translation>Export conversation</translation>
-    </message>
-    <message>
-        <source>Markdown (*.md);;JSON (*.json)</source>
-        <translation>Markdown (*.md);;JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Could not export: {error}</source>
-        <translation>Could not export: {error}</translation>
-    </message>
-    <message>
         <source>Keyboard shortcuts</source>
         <translation>Keyboard shortcuts</translation>
     </message>
@@ -289,6 +276,25 @@
     <message>
         <source>Building the default model…</source>
         <translation>Building the default model…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsController</name>
+    <message>
+        <source>Offline mode is on</source>
+        <translation>Offline mode is on</translation>
+    </message>
+    <message>
+        <source>No remote server is configured</source>
+        <translation>No remote server is configured</translation>
+    </message>
+    <message>
+        <source>Set by your administrator</source>
+        <translation>Set by your administrator</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>Your administrator has fixed the answer mode</translation>
     </message>
 </context>
 <context>

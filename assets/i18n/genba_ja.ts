@@ -57,6 +57,37 @@
     </message>
 </context>
 <context>
+    <name>ConversationController</name>
+    <message>
+        <source>Rename conversation</source>
+        <translation>会話の名前を変更</translation>
+    </message>
+    <message>
+        <source>New name:</source>
+        <translation>新しい名前:</translation>
+    </message>
+    <message>
+        <source>Delete conversation</source>
+        <translation>会話を削除</translation>
+    </message>
+    <message>
+        <source>Delete “{title}” and all its messages?</source>
+        <translation>「{title}」とそのすべてのメッセージを削除しますか?</translation>
+    </message>
+    <message>
+        <source>Export conversation</source>
+        <translation>会話を書き出す</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md);;JSON (*.json)</source>
+        <translation>Markdown (*.md);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not export: {error}</source>
+        <translation>書き出せませんでした: {error}</translation>
+    </message>
+</context>
+<context>
     <name>ConversationList</name>
     <message>
         <source>Search conversations</source>
@@ -212,50 +243,6 @@
         <translation>お知らせ</translation>
     </message>
     <message>
-        <source>Offline mode is on</source>
-        <translation>オフラインモードです</translation>
-    </message>
-    <message>
-        <source>No remote server is configured</source>
-        <translation>リモートサーバーは設定されていません</translation>
-    </message>
-    <message>
-        <source>Set by your administrator</source>
-        <translation>管理者によって設定されています</translation>
-    </message>
-    <message>
-        <source>Your administrator has fixed the answer mode</source>
-        <translation>回答モードは管理者によって固定されています</translation>
-    </message>
-    <message>
-        <source>Rename conversation</source>
-        <translation>会話の名前を変更</translation>
-    </message>
-    <message>
-        <source>New name:</source>
-        <translation>新しい名前:</translation>
-    </message>
-    <message>
-        <source>Delete conversation</source>
-        <translation>会話を削除</translation>
-    </message>
-    <message>
-        <source>Delete “{title}” and all its messages?</source>
-        <translation>「{title}」とそのすべてのメッセージを削除しますか?</translation>
-    </message>
-    <message>
-        <source>Export conversation</source>
-        <translation>会話を書き出す</translation>
-    </message>
-    <message>
-        <source>Markdown (*.md);;JSON (*.json)</source>
-        <translation>Markdown (*.md);;JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Could not export: {error}</source>
-        <translation>書き出せませんでした: {error}</translation>
-    </message>
-    <message>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
@@ -289,6 +276,25 @@
     <message>
         <source>Building the default model…</source>
         <translation>標準モデルを作成しています…</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsController</name>
+    <message>
+        <source>Offline mode is on</source>
+        <translation>オフラインモードです</translation>
+    </message>
+    <message>
+        <source>No remote server is configured</source>
+        <translation>リモートサーバーは設定されていません</translation>
+    </message>
+    <message>
+        <source>Set by your administrator</source>
+        <translation>管理者によって設定されています</translation>
+    </message>
+    <message>
+        <source>Your administrator has fixed the answer mode</source>
+        <translation>回答モードは管理者によって固定されています</translation>
     </message>
 </context>
 <context>

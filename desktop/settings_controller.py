@@ -1,0 +1,155 @@
+"""The window's settings: apply effective settings, save the operator's changes, follow policy.
+
+Effective settings (policy over user over defaults) reach the window here:
+language, text size, high contrast, answer mode, export permission, the
+network line of the status bar, and the engine worker. Keys locked by policy
+disable their menu entries and say why. A timer polls the settings watcher so
+policy or settings files edited outside the app are applied while it runs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import SettingsError
+from engine.paths import offline_forced_by_env
+from engine.settings import SCHEMA, Settings, save_user_setting
+from PySide6.QtCore import QObject, QTimer
+
+from desktop.i18n import resolve_language
+from desktop.settings_dialog import schema_text
+from desktop.theme import Theme
+
+if TYPE_CHECKING:
+    from desktop.main_window import MainWindow
+
+WATCH_INTERVAL_MS = 2000
+"""How often settings and policy files are checked for outside changes."""
+
+
+class SettingsController(QObject):
+    """Applies and saves the settings of one window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        a = window.actions_
+        window.mode_box.activated.connect(self.on_mode_chosen)
+        a.settings.triggered.connect(self.open_settings)
+        a.larger_text.triggered.connect(lambda: self.step_font(+25))
+        a.smaller_text.triggered.connect(lambda: self.step_font(-25))
+        a.high_contrast.triggered.connect(
+            lambda on: self.save_setting("ui.high_contrast", bool(on))
+        )
+        a.japanese.triggered.connect(lambda: self.save_setting("ui.language", "ja"))
+        a.english.triggered.connect(lambda: self.save_setting("ui.language", "en"))
+        self._timer = QTimer(self)
+        self._timer.setInterval(WATCH_INTERVAL_MS)
+        self._timer.timeout.connect(self.on_settings_tick)
+        self._timer.start()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Apply new effective settings: language, text size, contrast, network, export."""
+        w = self.window
+        w.settings = settings
+        self._apply_look(settings)
+        w.actions_.export.setEnabled(settings.get_bool("history.export_allowed"))
+        w.mode_box.setCurrentIndex(w.mode_box.findData(settings.get_str("experts.mode")))
+        self.show_mode_lock()
+        self._apply_network(settings)
+        w.client.update_settings(settings)
+
+    def _apply_look(self, settings: Settings) -> None:
+        w, a = self.window, self.window.actions_
+        lang = resolve_language(settings.get_str("ui.language"))
+        if lang != w.translations.language or not w.translations.installed:
+            w.translations.switch(lang)
+        w.theme.apply(
+            Theme(settings.get_int("ui.font_scale"), settings.get_bool("ui.high_contrast"))
+        )
+        a.high_contrast.setChecked(settings.get_bool("ui.high_contrast"))
+        for key, action in (
+            ("ui.high_contrast", a.high_contrast),
+            ("ui.language", a.japanese),
+            ("ui.language", a.english),
+            ("ui.font_scale", a.larger_text),
+            ("ui.font_scale", a.smaller_text),
+        ):
+            action.setEnabled(not settings.is_locked(key))
+
+    def _apply_network(self, settings: Settings) -> None:
+        status = self.window.status
+        offline = settings.get_bool("network.offline") or offline_forced_by_env()
+        url = settings.get_str("fallback.url")
+        if offline:
+            status.set_network("offline", self.tr("Offline mode is on"))
+        elif settings.get_bool("fallback.enabled") and url:
+            status.set_network("online", url)
+        else:
+            status.set_network("local", self.tr("No remote server is configured"))
+
+    def save_setting(self, key: str, value: object) -> bool:
+        """Save one of the operator's settings and apply the result; False if refused."""
+        try:
+            self.apply_settings(save_user_setting(self.window.paths, key, value))
+        except SettingsError as exc:
+            self.window.show_error(str(exc))
+            return False
+        return True
+
+    def show_mode_lock(self) -> None:
+        """Enable the answer-mode box unless policy fixed the mode, and say why in its tip."""
+        settings, box = self.window.settings, self.window.mode_box
+        if settings.is_locked("experts.mode"):
+            why = self.tr("Set by your administrator")
+        elif not settings.get_bool("experts.user_can_choose"):
+            why = self.tr("Your administrator has fixed the answer mode")
+        else:
+            why = ""
+        box.setEnabled(not why)
+        box.setToolTip(why or schema_text(SCHEMA["experts.mode"].description))
+
+    def on_mode_chosen(self, index: int) -> None:
+        """The operator picked fast / balanced / thorough: used from the next answer."""
+        mode = self.window.mode_box.itemData(index)
+        if mode and mode != self.window.settings.get_str("experts.mode"):
+            self.save_setting("experts.mode", mode)
+
+    def step_font(self, delta: int) -> None:
+        """Make the text larger or smaller by ``delta`` percent (kept within 100–200 %)."""
+        scale = max(100, min(200, self.window.settings.get_int("ui.font_scale") + delta))
+        self.save_setting("ui.font_scale", scale)
+
+    def on_settings_tick(self) -> None:
+        """Pick up policy or settings files changed outside the app."""
+        fresh = self.window.watcher.poll()
+        if fresh is not None and fresh != self.window.settings:
+            self.apply_settings(fresh)
+
+    def open_settings(self) -> None:
+        """Show the settings dialog and save what the operator changed."""
+        from desktop.settings_dialog import SettingsDialog
+        from desktop.token_store import set_token
+
+        dialog = SettingsDialog(self.window.settings, self.window)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        self.apply_dialog(dialog, set_token)
+
+    def apply_dialog(self, dialog: Any, set_token: Any) -> None:
+        """Save the dialog's changes (and token); split out so tests need no modal loop."""
+        from engine.errors import CredentialError
+
+        for key, value in dialog.changes().items():
+            if not self.save_setting(key, value):
+                break
+        token = dialog.new_token()
+        if token:
+            try:
+                set_token(self.window.settings.get_str("fallback.url"), token)
+            except CredentialError as exc:
+                self.window.show_error(str(exc))
+
+    def stop(self) -> None:
+        """Stop watching the settings files (the window is closing)."""
+        self._timer.stop()
