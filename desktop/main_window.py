@@ -11,11 +11,13 @@ screen) and hands the work to controllers it owns; it holds no model logic.
 * :class:`~desktop.settings_controller.SettingsController`: apply and save
   settings (language, text size, contrast, answer mode, policy locks), and
   follow settings files changed outside the app;
+* :class:`~desktop.page_controller.PageController`: the loading, chat and
+  first-run pages, following the engine's model;
 * :class:`~desktop.model_tasks.ModelTasks`: the first-run import and build;
 * :class:`~desktop.update_status.UpdateStatus`: the updater's status line.
 
-The window itself switches pages (loading, chat, first run), keeps the
-buttons' enabled state and their texts, and shuts everything down in order.
+The window itself keeps the buttons' enabled state and their texts, and
+shuts everything down in order.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from desktop.history import History
 from desktop.i18n import Translations
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
+from desktop.page_controller import PageController
 from desktop.settings_controller import SettingsController
 from desktop.settings_dialog import schema_text
 from desktop.status_panel import StatusPanel
@@ -95,10 +98,15 @@ class MainWindow(QMainWindow):
         self.current_id: int | None = None
         self.answer = AnswerFlow(self.history, self)
         self._closed = False
-        self._model_ready = False
         self.updates = UpdateStatus(self, paths, start=updates)
         self._build()
         self._connect()
+        self._start()
+
+    # -- construction ------------------------------------------------------------
+    def _start(self) -> None:
+        """Show the effective settings and the latest conversation, then load the model."""
+        self.set_busy(False)
         self.retranslate()
         self.apply_settings(self.settings)
         self.updates.start(self.settings)
@@ -109,7 +117,6 @@ class MainWindow(QMainWindow):
         self.show_loading()
         self.client.load()
 
-    # -- construction ------------------------------------------------------------
     def _make_engine(self) -> Any:
         """Build the real engine (runs on the worker thread) with the current settings."""
         from engine.service import Engine
@@ -138,7 +145,6 @@ class MainWindow(QMainWindow):
         for page in (self.chat_page, self.loading, self.first_run):
             self.pages.addWidget(page)
         self._build_central()
-        self.set_busy(False)
 
     def _build_buttons(self) -> QHBoxLayout:
         """The row under the input box: regenerate, copy | answer mode, stop, send."""
@@ -182,14 +188,8 @@ class MainWindow(QMainWindow):
         self.conversation_controller = ConversationController(self)
         self.answer_controller = AnswerController(self)
         self.settings_controller = SettingsController(self)
+        self.page_controller = PageController(self)
         a = self.actions_
-        w = self.client.worker
-        w.model_loaded.connect(self.on_model_loaded)
-        w.model_missing.connect(self.on_model_missing)
-        w.model_failed.connect(self.on_model_missing)
-        self.first_run.import_file_requested.connect(self.tasks.ask_import_file)
-        self.first_run.import_folder_requested.connect(self.tasks.ask_import_folder)
-        self.first_run.build_default_requested.connect(self.tasks.build_default)
         a.focus_input.triggered.connect(self.input.setFocus)
         a.search.triggered.connect(self.sidebar.search.setFocus)
         a.quit.triggered.connect(self.close)
@@ -282,38 +282,20 @@ class MainWindow(QMainWindow):
         """Put the last answer on the clipboard."""
         self.answer_controller.copy_answer()
 
-    # -- pages -------------------------------------------------------------------
     def show_loading(self) -> None:
         """Show the loading page while the worker builds the engine."""
-        self.pages.setCurrentWidget(self.loading)
-
-    def on_model_loaded(self, info: Any) -> None:
-        """The engine is ready: show the chat."""
-        if self._closed:
-            return  # queued before the worker stopped
-        self._model_ready = True
-        self.status.set_model(getattr(info, "name", None) or _file_name(info), info)
-        self.pages.setCurrentWidget(self.chat_page)
-        self.first_run.set_busy(False)
-        self.set_busy(False)
-        self.input.setFocus()
-
-    def on_model_missing(self, message: str) -> None:
-        """No usable model: explain and offer import or build."""
-        if self._closed:
-            return  # queued before the worker stopped
-        self._model_ready = False
-        self.status.set_model(None)
-        self.first_run.set_problem(message)
-        self.first_run.set_busy(False)
-        self.pages.setCurrentWidget(self.first_run)
-        self.set_busy(False)
+        self.page_controller.show_loading()
 
     # -- state -------------------------------------------------------------------
     @property
     def model_ready(self) -> bool:
         """True while a model is loaded and questions can be asked."""
-        return self._model_ready
+        return self.page_controller.model_ready
+
+    @property
+    def _model_ready(self) -> bool:
+        # The name tests, bench/gui_latency.py and desktop/screenshot.py wait on.
+        return self.model_ready
 
     @property
     def closed(self) -> bool:
@@ -322,7 +304,7 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         """Enable the buttons and actions that fit: answering (``busy``) or idle."""
-        ready = self._model_ready
+        ready = self.model_ready
         self.send_button.setEnabled(ready and not busy)
         self.actions_.send.setEnabled(ready and not busy)
         self.stop_button.setEnabled(busy)
@@ -370,7 +352,3 @@ class MainWindow(QMainWindow):
         self.translations.clear()
         self.theme.reset()
 
-
-def _file_name(info: Any) -> str | None:
-    path = getattr(info, "path", None)
-    return Path(path).name if path else None
