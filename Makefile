@@ -4,9 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genba-installed
 
-.PHONY: setup run test lint typecheck pytest bench clean
+.PHONY: setup translations run test lint typecheck pytest bench clean
 
-setup: $(STAMP)
+setup: $(STAMP) translations
+
+# Cheap (0.2 s), so always rebuilt: stale .qm files would show old strings.
+translations: $(STAMP)
+	@$(BIN)/python -m desktop.i18n_build >/dev/null
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -15,7 +19,6 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[gui,test]'
-	@if [ -f desktop/i18n_build.py ]; then $(BIN)/python -m desktop.i18n_build; fi
 	@touch $(STAMP)
 
 # Builds the default MoE model on first use, then opens the window (or the
