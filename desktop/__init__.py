@@ -1,6 +1,8 @@
 """genba's desktop app for operators: the only package that imports Qt.
 
-Modules: ``app`` (entry point), ``main_window`` (the window), ``actions``
+Modules: ``app`` (entry point), ``main_window`` (the window: builds widgets and
+owns the controllers ``conversation_controller``, ``answer_controller``,
+``settings_controller`` and ``page_controller``), ``actions``
 (menus and shortcuts), ``engine_worker`` (the engine on a worker thread),
 ``answer_flow`` (what is committed when while an answer streams), ``chat_view``,
 ``conversation_list``, ``input_box``, ``status_panel``, ``flow_layout``,
