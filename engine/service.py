@@ -16,6 +16,11 @@ mid-answer the text that arrived is kept; the engine then answers locally (a
 ``remote_failed`` and a ``fallback`` notice say so) or, when local cannot,
 ends with ``stop_reason="error"``. The final text is always the concatenation
 of the answer's token events.
+
+This module owns the facade: which model is loaded, the decision's hysteresis
+state between answers, and serialising answers. The answer itself runs in
+:mod:`engine.answer_run`; prompt counting and trimming live in
+:mod:`engine.prompt_fit`.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import credentials
+from engine.answer_run import AnswerRun
 from engine.current_model import pointer_stamp, read_current_model
 from engine.decision import (
     Decision,
@@ -38,28 +43,20 @@ from engine.decision import (
     QueryNeeds,
     decide,
 )
-from engine.errors import (
-    GenbaError,
-    ModelFileError,
-    ModelLoadError,
-    ModelNotFoundError,
-    RemoteError,
-)
-from engine.events import Event, FinalEvent, NoticeEvent, Route, TokenEvent
-from engine.llama_adapter import LlamaModel, Sampling, load_vocab_only, validate_experts
-from engine.local_model import LocalModel, LocalRequest
+from engine.errors import GenbaError, ModelFileError, ModelNotFoundError
+from engine.events import Event, FinalEvent
+from engine.llama_adapter import Sampling, validate_experts
+from engine.local_model import LocalModel
 from engine.machine import DecodeSpeedTracker, snapshot
 from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
-from engine.remote import RemoteClient, RemoteConfig, RemoteDelta
+from engine.prompt_fit import Messages, PromptCounter, size_prompt
 
 if TYPE_CHECKING:
     from engine.settings import Settings
 
 log = logging.getLogger(__name__)
-
-Messages = Sequence[Mapping[str, str]]
 
 LOCAL_RETRY_S = 60.0
 """After the local model fails to load, answer elsewhere for this long before trying again."""
@@ -132,7 +129,7 @@ class Engine:
             inspect_model(resolve_model_path(paths, settings, model_path)), n_threads=n_threads
         )
         self._busy = threading.Lock()
-        self._vocab: LlamaModel | None = None
+        self._prompts = PromptCounter(self._local.info.path)
         self._local_broken: tuple[str, float] | None = None
         """Why the local model failed to load, and until when not to try it again."""
         self._state = DecisionState()
@@ -144,24 +141,25 @@ class Engine:
         """Inspection of the model that answers locally."""
         return self._local.info
 
+    @property
+    def local_model(self) -> LocalModel:
+        """The model that answers on this PC (its weights load on first use)."""
+        return self._local
+
     def update_settings(self, settings: Settings) -> None:
         """Apply new effective settings (e.g. a reloaded policy) from the next answer on."""
         self.settings = settings
 
-    def close(self) -> None:
-        """Free the local model and its tokenizer."""
-        self._local.close()
-        self._close_vocab()
-
-    def _close_vocab(self) -> None:
-        if self._vocab is not None:
-            self._vocab.close()
-            self._vocab = None
-
-    def _settings(self) -> Settings:
+    def effective_settings(self) -> Settings:
+        """The settings in force: the ones given, else the built-in defaults."""
         from engine.settings import defaults
 
         return self.settings if self.settings is not None else defaults()
+
+    def close(self) -> None:
+        """Free the local model and its tokenizer."""
+        self._local.close()
+        self._prompts.close()
 
     # -- deciding ------------------------------------------------------------
     def plan(
@@ -177,19 +175,12 @@ class Engine:
         ``remote_failed``: the remote server just failed this query; plan it locally.
         Call it between answers or from the answering thread (it shares the tokenizer).
         """
-        settings = self._settings()
-        policy, network = policy_for(settings, self.model_info, remote_failed=remote_failed)
-        remote_ok = policy.remote_available
-        needs = self._needs()
-        prompt = min_prompt = 0
-        if needs.usable:
-            try:
-                prompt = self._count(messages)
-                local_max = min(needs.context_length, policy.max_context_tokens or 1 << 30)
-                if prompt + max_tokens > local_max and not remote_ok:
-                    min_prompt = self._count(_minimal_chat(messages))
-            except GenbaError as exc:
-                needs = ModelNeeds.missing(f"cannot read its vocabulary ({exc})")
+        policy, network = policy_for(
+            self.effective_settings(), self.model_info, remote_failed=remote_failed
+        )
+        needs, prompt, min_prompt = size_prompt(
+            self._prompts, messages, needs=self._needs(), policy=policy, max_tokens=max_tokens
+        )
         resident = 0
         if self._local.resident_experts is not None and self._state.context:
             resident = needs.memory_needed(self._state.context) if needs.usable else 0
@@ -209,11 +200,21 @@ class Engine:
             return ModelNeeds.missing(f"{info.path.name} is missing")
         return ModelNeeds.from_info(info)
 
-    def _count(self, messages: Messages) -> int:
+    def count_tokens(self, messages: Messages) -> int:
         """Prompt tokens, using only the model's vocabulary (the weights may never load)."""
-        if self._vocab is None:
-            self._vocab = load_vocab_only(self.model_info.path)
-        return len(self._vocab.chat_prompt_tokens(messages))
+        return self._prompts.count(messages)
+
+    # -- what an answer reports back (see engine.answer_run.AnswerHost) ------
+    def local_broke(self, exc: GenbaError) -> None:
+        """The local model failed to load: free it and plan without it for a while."""
+        self._local_broken = (str(exc), time.monotonic() + LOCAL_RETRY_S)
+        self._local.close()
+
+    def local_answered(self, decision: Decision, final: FinalEvent) -> None:
+        """A local answer ended: keep its decision as hysteresis and record its speed."""
+        self._state = decision.next_state(self._state)
+        if final.tokens_per_s and final.experts and final.stop_reason != "cancelled":
+            self.speeds.record_speed(final.experts, final.tokens_per_s, final.generated_tokens)
 
     # -- answering -----------------------------------------------------------
     def _pick_up_new_model(self) -> None:
@@ -234,8 +235,9 @@ class Engine:
             return
         log.info("switching to updated model %s", path)
         self._local.close()
-        self._close_vocab()
+        self._prompts.close()
         self._local = LocalModel(info, n_threads=self.n_threads)
+        self._prompts = PromptCounter(info.path)
         self._local_broken = None
         self._state = DecisionState()
         self.speeds.clear()
@@ -264,200 +266,11 @@ class Engine:
             decision = plan.decision
             log.info("decision: %s, N=%s, context=%s: %s", decision.route,
                      decision.experts, decision.context, decision.reason)
-            run = _Run(self, messages, experts=experts, trace=trace, cancel=cancel,
-                       sampling=sampling or Sampling())
+            run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
+                            sampling=sampling or Sampling())
             if decision.route == "local":
                 yield from run.local(decision, plan)
             elif decision.route == "remote":
                 yield from run.remote(decision, plan)
             else:
                 yield from run.refuse(decision.reason, plan.prompt_tokens)
-
-
-class _Run:
-    """One answer in progress: local, remote, and the fallbacks between them."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        messages: list[Mapping[str, str]],
-        *,
-        experts: int | None,
-        trace: bool,
-        cancel: threading.Event | None,
-        sampling: Sampling,
-    ) -> None:
-        self.engine = engine
-        self.messages = messages
-        self.experts = experts
-        self.trace = trace
-        self.cancel = cancel
-        self.sampling = sampling
-
-    # -- local -------------------------------------------------------------
-    def local(self, decision: Decision, plan: Plan, prefix: str = "") -> Iterator[Event]:
-        """Answer on this PC; on a broken local model, go remote when the policy allows."""
-        engine = self.engine
-        assert decision.experts is not None and decision.context is not None
-        messages = self.messages
-        if decision.trim:
-            messages, dropped = self._trim(decision)
-            yield NoticeEvent(
-                "trimmed",
-                f"The conversation is too long for this PC: the {dropped} oldest messages "
-                "were left out of this answer.",
-            )
-        request = LocalRequest(
-            messages=messages, experts=decision.experts, max_tokens=decision.max_tokens,
-            n_ctx=decision.context, reason=decision.reason, trace=self.trace,
-            sampling=self.sampling,
-        )
-        try:
-            for event in engine._local.stream(request, self.cancel):
-                if isinstance(event, FinalEvent):
-                    yield self._finish_local(event, decision, prefix)
-                else:
-                    yield event
-        except (ModelLoadError, ModelFileError) as exc:
-            engine._local_broken = (str(exc), time.monotonic() + LOCAL_RETRY_S)
-            engine._local.close()
-            yield from self._local_failed(exc, decision, plan, prefix)
-
-    def _local_failed(
-        self, exc: GenbaError, decision: Decision, plan: Plan, prefix: str
-    ) -> Iterator[Event]:
-        """The local model could not load: remote when allowed, else a clear error."""
-        log.warning("local model failed: %s", exc)
-        policy = plan.policy
-        if not prefix and policy.remote_available and policy.remote_when_local_fails:
-            yield NoticeEvent("local_failed", f"The model on this PC failed: {exc}")
-            remote = dataclasses.replace(
-                decision, route="remote", experts=None, context=None,
-                reason=f"local model failed → remote ({decision.reason})",
-            )
-            yield from self.remote(remote, plan, allow_local=False)
-            return
-        if not prefix:
-            raise exc  # nothing arrived and nowhere else to go: the caller's error path
-        yield NoticeEvent("local_failed", f"The model on this PC failed too: {exc}")
-        yield _error_final(prefix, decision, plan, str(exc), route="local")
-
-    def _finish_local(self, final: FinalEvent, decision: Decision, prefix: str) -> FinalEvent:
-        engine = self.engine
-        engine._state = decision.next_state(engine._state)
-        if final.tokens_per_s and final.experts and final.stop_reason != "cancelled":
-            engine.speeds.record_speed(final.experts, final.tokens_per_s, final.generated_tokens)
-        if prefix:
-            return dataclasses.replace(final, text=prefix + final.text)
-        return final
-
-    def _trim(self, decision: Decision) -> tuple[list[Mapping[str, str]], int]:
-        """Drop the oldest turns (never system messages or the last one) until the prompt fits."""
-        assert decision.context is not None
-        limit = decision.context - decision.max_tokens
-        kept = list(self.messages)
-        dropped = 0
-        while self.engine._count(kept) > limit:
-            index = next(
-                (i for i, m in enumerate(kept[:-1]) if m.get("role") != "system"), None
-            )
-            if index is None:
-                break
-            del kept[index]
-            dropped += 1
-        return kept, dropped
-
-    # -- remote ------------------------------------------------------------
-    def remote(
-        self, decision: Decision, plan: Plan, *, allow_local: bool = True
-    ) -> Iterator[Event]:
-        """Stream from the remote server; on failure keep the text and fall back or stop."""
-        settings = self.engine._settings()
-        config = RemoteConfig.from_settings(settings)
-        client = RemoteClient(
-            config, plan.network, token=credentials.get_token(config.url)
-        )
-        started = time.perf_counter()
-        first: float | None = None
-        pieces: list[str] = []
-        try:
-            for chunk in client.stream_chat(
-                self.messages, max_tokens=decision.max_tokens, cancel=self.cancel,
-                temperature=self.sampling.temperature, seed=self.sampling.seed,
-            ):
-                if isinstance(chunk, RemoteDelta):
-                    first = first or time.perf_counter()
-                    pieces.append(chunk.text)
-                    yield TokenEvent(chunk.text, route="remote")
-                    continue
-                elapsed = time.perf_counter() - (first or started)
-                generated = chunk.completion_tokens or len(pieces)
-                yield FinalEvent(
-                    text="".join(pieces), route="remote", reason=decision.reason,
-                    experts=None, context=None,
-                    prompt_tokens=chunk.prompt_tokens or plan.prompt_tokens,
-                    generated_tokens=generated,
-                    ttft_s=(first - started) if first else None,
-                    tokens_per_s=(generated / elapsed) if first and elapsed > 0 else None,
-                    stop_reason=chunk.finish_reason,
-                    model=chunk.model or config.model or config.host,
-                )
-                return
-        except RemoteError as exc:
-            yield from self._remote_failed(exc, "".join(pieces), decision, plan, allow_local)
-
-    def _remote_failed(
-        self, exc: RemoteError, partial: str, decision: Decision, plan: Plan, allow_local: bool
-    ) -> Iterator[Event]:
-        log.warning("remote answer failed: %s", exc)
-        kept = f" The {len(partial)} characters that arrived are kept." if partial else ""
-        retry = None
-        if allow_local:
-            retry = self.engine.plan(
-                self.messages, experts=self.experts, max_tokens=decision.max_tokens,
-                remote_failed=True,
-            )
-        if retry is None or retry.decision.route != "local":
-            yield NoticeEvent("remote_failed", f"{exc}{kept} No local answer is possible now.")
-            yield _error_final(partial, decision, plan, str(exc), route="remote")
-            return
-        yield NoticeEvent("remote_failed", f"{exc}{kept}")
-        yield NoticeEvent("fallback", "Answering on this PC instead.")
-        separator = "\n\n" if partial else ""
-        if separator:
-            yield TokenEvent(separator, route="local")
-        local = dataclasses.replace(
-            retry.decision,
-            reason=f"{decision.reason}; remote failed → {retry.decision.reason}",
-        )
-        yield from self.local(local, retry, prefix=partial + separator)
-
-    # -- refuse ------------------------------------------------------------
-    def refuse(self, reason: str, prompt_tokens: int) -> Iterator[Event]:
-        """Neither local nor remote can answer: say why, in the final event."""
-        message = f"genba cannot answer this now: {reason}."
-        yield NoticeEvent("refused", message)
-        yield FinalEvent(
-            text="", route="refuse", reason=reason, experts=None, context=None,
-            prompt_tokens=prompt_tokens, generated_tokens=0, ttft_s=None, tokens_per_s=None,
-            stop_reason="error", error=message,
-        )
-
-
-def _error_final(
-    text: str, decision: Decision, plan: Plan, error: str, *, route: Route
-) -> FinalEvent:
-    """The final event of an answer that could not be completed anywhere."""
-    return FinalEvent(
-        text=text, route=route, reason=f"{decision.reason}; {route} failed",
-        experts=None, context=None, prompt_tokens=plan.prompt_tokens, generated_tokens=0,
-        ttft_s=None, tokens_per_s=None, stop_reason="error", error=error,
-    )
-
-
-def _minimal_chat(messages: Messages) -> list[Mapping[str, str]]:
-    """System messages and the last message: the least a trimmed prompt keeps."""
-    if not messages:
-        return []
-    head = [m for m in messages[:-1] if m.get("role") == "system"]
-    return [*head, messages[-1]]

@@ -1,0 +1,91 @@
+"""Prompt sizing and trimming: how many tokens a chat costs, and what to drop so it fits.
+
+Counting uses only the model's vocabulary (:func:`engine.llama_adapter.load_vocab_only`),
+so a query can be planned, and sent to the remote server, without ever loading the
+weights. Trimming drops the oldest turns but never a system message or the last
+message; :func:`minimal_chat` is what is left when everything droppable is gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from engine.decision import DecisionPolicy, ModelNeeds
+from engine.errors import GenbaError
+from engine.llama_adapter import LlamaModel, load_vocab_only
+
+Messages = Sequence[Mapping[str, str]]
+"""OpenAI-style chat messages: ``{"role": ..., "content": ...}`` dicts."""
+
+
+class PromptCounter:
+    """Counts a chat's prompt tokens with one model's vocabulary, loaded on first use."""
+
+    def __init__(self, model_path: Path) -> None:
+        self._path = model_path
+        self._vocab: LlamaModel | None = None
+
+    def count(self, messages: Messages) -> int:
+        """Prompt tokens of ``messages`` under the model's chat template."""
+        if self._vocab is None:
+            self._vocab = load_vocab_only(self._path)
+        return len(self._vocab.chat_prompt_tokens(messages))
+
+    def close(self) -> None:
+        """Free the vocabulary (the next :meth:`count` loads it again)."""
+        if self._vocab is not None:
+            self._vocab.close()
+            self._vocab = None
+
+
+def size_prompt(
+    counter: PromptCounter,
+    messages: Messages,
+    *,
+    needs: ModelNeeds,
+    policy: DecisionPolicy,
+    max_tokens: int,
+) -> tuple[ModelNeeds, int, int]:
+    """The prompt's tokens, and the trimmed prompt's when only trimming could make it fit.
+
+    Returns ``needs`` (marked unusable if the vocabulary cannot be read), the
+    prompt tokens and the minimal prompt's tokens (0 when not needed or unknown).
+    """
+    prompt = min_prompt = 0
+    if needs.usable:
+        try:
+            prompt = counter.count(messages)
+            local_max = min(needs.context_length, policy.max_context_tokens or 1 << 30)
+            if prompt + max_tokens > local_max and not policy.remote_available:
+                min_prompt = counter.count(minimal_chat(messages))
+        except GenbaError as exc:
+            needs = ModelNeeds.missing(f"cannot read its vocabulary ({exc})")
+    return needs, prompt, min_prompt
+
+
+def trim_to_fit(
+    messages: Messages, limit: int, count: Callable[[Messages], int]
+) -> tuple[list[Mapping[str, str]], int]:
+    """Drop the oldest turns (never system messages or the last one) until the prompt fits.
+
+    Returns the kept messages and how many were dropped; the result may still
+    exceed ``limit`` when nothing droppable is left.
+    """
+    kept = list(messages)
+    dropped = 0
+    while count(kept) > limit:
+        index = next((i for i, m in enumerate(kept[:-1]) if m.get("role") != "system"), None)
+        if index is None:
+            break
+        del kept[index]
+        dropped += 1
+    return kept, dropped
+
+
+def minimal_chat(messages: Messages) -> list[Mapping[str, str]]:
+    """System messages and the last message: the least a trimmed prompt keeps."""
+    if not messages:
+        return []
+    head = [m for m in messages[:-1] if m.get("role") == "system"]
+    return [*head, messages[-1]]
