@@ -34,6 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
+from engine.routing_trace import RoutingRecorder
+
+# Used when a GGUF carries no chat template of its own.
+_FALLBACK_TEMPLATE = (
+    "{% for message in messages %}{{ message['role'] | capitalize }}: "
+    "{{ message['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}Assistant:{% endif %}"
+)
 
 _native_log = logging.getLogger("engine.llama_cpp")
 # ggml_log_level (ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5) -> ours.
@@ -69,39 +77,6 @@ def _llama_cpp() -> Any:
         llama_cpp.llama_log_set(_native_state["callback"], ctypes.c_void_p(0))
     return llama_cpp
 
-_GGML_MAX_DIMS = 4
-_GGML_MAX_SRC = 10
-_GGML_MAX_OP_PARAMS = 64
-_GGML_MAX_NAME = 64
-_TOPK_PREFIX = b"ffn_moe_topk-"
-_FALLBACK_TEMPLATE = (
-    "{% for message in messages %}{{ message['role'] | capitalize }}: "
-    "{{ message['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}Assistant:{% endif %}"
-)
-
-
-class _GgmlTensor(ctypes.Structure):
-    """Layout of ``struct ggml_tensor`` (ggml.h) — only read, never written."""
-
-
-_GgmlTensor._fields_ = [
-    ("type", ctypes.c_int),
-    ("buffer", ctypes.c_void_p),
-    ("ne", ctypes.c_int64 * _GGML_MAX_DIMS),
-    ("nb", ctypes.c_size_t * _GGML_MAX_DIMS),
-    ("op", ctypes.c_int),
-    ("op_params", ctypes.c_int32 * (_GGML_MAX_OP_PARAMS // 4)),
-    ("flags", ctypes.c_int32),
-    ("src", ctypes.POINTER(_GgmlTensor) * _GGML_MAX_SRC),
-    ("view_src", ctypes.POINTER(_GgmlTensor)),
-    ("view_offs", ctypes.c_size_t),
-    ("data", ctypes.c_void_p),
-    ("name", ctypes.c_char * _GGML_MAX_NAME),
-    ("extra", ctypes.c_void_p),
-    ("padding", ctypes.c_char * 8),
-]
-
 
 @dataclass(frozen=True)
 class Sampling:
@@ -113,52 +88,6 @@ class Sampling:
     min_p: float = 0.05
     repeat_penalty: float = 1.1
     seed: int = 0
-
-
-class RoutingRecorder:
-    """Collects the expert ids llama.cpp selects, per MoE layer and per token.
-
-    Fed from llama.cpp's compute threads through ``cb_eval``; read from the
-    caller's thread after each decode.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._by_layer: dict[int, list[list[int]]] = {}
-        self._callback: Any = None
-
-    def observe(self, tensor_ptr: int, ask: bool) -> bool:
-        """The ``cb_eval`` body: ask for top-k tensors, then copy their ids out."""
-        tensor = ctypes.cast(tensor_ptr, ctypes.POINTER(_GgmlTensor)).contents
-        name = bytes(tensor.name)
-        if not name.startswith(_TOPK_PREFIX):
-            return False
-        if ask:
-            return True
-        layer = int(name[len(_TOPK_PREFIX) :].split(b"\0", 1)[0])
-        n_used, n_tokens = int(tensor.ne[0]), int(tensor.ne[1])
-        row_stride, col_stride = int(tensor.nb[1]), int(tensor.nb[0])
-        base = int(tensor.data)
-        rows = []
-        for tok in range(n_tokens):
-            row_addr = base + tok * row_stride
-            rows.append(
-                [
-                    ctypes.c_int32.from_address(row_addr + e * col_stride).value
-                    for e in range(n_used)
-                ]
-            )
-        with self._lock:
-            self._by_layer.setdefault(layer, []).extend(rows)
-        return True
-
-    def take(self) -> list[list[list[int]]]:
-        """Return ``routing[layer][token] -> expert ids`` recorded so far and clear it."""
-        with self._lock:
-            layers = sorted(self._by_layer)
-            out = [self._by_layer[i] for i in layers]
-            self._by_layer = {}
-        return out
 
 
 def validate_experts(experts: int, expert_count: int) -> int:
@@ -364,8 +293,8 @@ class LlamaModel:
                     return False
 
             # Keep a reference: ctypes callbacks are freed when collected.
-            recorder._callback = llama_cpp.ggml_backend_sched_eval_callback(callback)
-            params.cb_eval = recorder._callback
+            recorder.keepalive = llama_cpp.ggml_backend_sched_eval_callback(callback)
+            params.cb_eval = recorder.keepalive
         params.cb_eval_user_data = None
         try:
             new_ctx = _internals.LlamaContext(
