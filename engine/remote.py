@@ -31,13 +31,30 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
 from engine.errors import RemoteProtocolError, RemoteUnavailableError
 from engine.network import NetworkConfig, open_client
+from engine.remote_stream import (
+    ChunkParser,
+    RemoteChunk,
+    RemoteDelta,
+    RemoteDone,
+    SSEDecoder,
+    error_text,
+)
+
+__all__ = [
+    "RemoteChunk",
+    "RemoteClient",
+    "RemoteConfig",
+    "RemoteDelta",
+    "RemoteDone",
+    "SSEDecoder",
+]
 
 log = logging.getLogger(__name__)
 
@@ -96,51 +113,6 @@ class RemoteConfig:
         return parts.netloc.rsplit("@", 1)[-1]
 
 
-@dataclass(frozen=True)
-class RemoteDelta:
-    """A piece of answer text from the remote server."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class RemoteDone:
-    """The remote answer ended normally (or was cancelled by the caller)."""
-
-    finish_reason: Literal["stop", "length", "cancelled"]
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None
-    model: str = ""
-
-
-RemoteChunk = RemoteDelta | RemoteDone
-
-
-class SSEDecoder:
-    """Turns Server-Sent-Event lines into the ``data`` payload of each event."""
-
-    def __init__(self) -> None:
-        self._data: list[str] = []
-
-    def feed(self, line: str) -> str | None:
-        """Take one line (without its newline); return an event's data when one completes."""
-        if not line:
-            if not self._data:
-                return None
-            data, self._data = "\n".join(self._data), []
-            return data
-        if line.startswith(":"):
-            return None  # a comment, used as keep-alive
-        name, _, value = line.partition(":")
-        if name == "data":
-            self._data.append(value[1:] if value.startswith(" ") else value)
-        return None  # "event", "id", "retry" and unknown fields are ignored, as the spec says
-
-    def flush(self) -> str | None:
-        """The last event when the stream ended without its blank line."""
-        return self.feed("")
-
-
 class RemoteClient:
     """One remote server. Not thread-safe; use one per query thread."""
 
@@ -178,7 +150,9 @@ class RemoteClient:
             pool=self.config.connect_s,
         )
         client = open_client(
-            self._network, timeout=timeout, ca_bundle=self.config.ca_bundle or None,
+            self._network,
+            timeout=timeout,
+            ca_bundle=self.config.ca_bundle or None,
             transport=self._transport,
         )
         with client:
@@ -258,7 +232,7 @@ class RemoteClient:
             yield from _whole_answer(response, host)  # a server that ignored "stream": true
             return
         decoder = SSEDecoder()
-        state = _StreamState()
+        state = ChunkParser()
         for line in self._lines(response, deadline):
             if cancel is not None and cancel.is_set():
                 yield state.done("cancelled")
@@ -303,66 +277,12 @@ class RemoteClient:
                 yield line
         except httpx.TimeoutException as exc:
             raise RemoteProtocolError(
-                f"The remote server {host} stopped sending for {self.config.read_s:g} s "
-                "mid-answer."
+                f"The remote server {host} stopped sending for {self.config.read_s:g} s mid-answer."
             ) from exc
         except httpx.HTTPError as exc:
             raise RemoteProtocolError(
                 f"The connection to the remote server {host} broke mid-answer ({_what(exc)})."
             ) from exc
-
-
-class _StreamState:
-    """What the chunks said so far: finish reason, usage, model name."""
-
-    def __init__(self) -> None:
-        self.finish: str | None = None
-        self.usage: Mapping[str, Any] = {}
-        self.model = ""
-
-    def take(self, data: str, host: str) -> str:
-        """Parse one chunk; return its text. Raise RemoteProtocolError for garbage."""
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            raise RemoteProtocolError(
-                f"The remote server {host} sent data that is not JSON: {data[:80]!r}."
-            ) from None
-        if not isinstance(chunk, dict):
-            raise RemoteProtocolError(f"The remote server {host} sent an unexpected chunk.")
-        if "error" in chunk:
-            raise RemoteProtocolError(
-                f"The remote server {host} reported an error: {_error_text(chunk['error'])}"
-            )
-        choices = chunk.get("choices")
-        if not isinstance(choices, list):
-            raise RemoteProtocolError(
-                f"The remote server {host} sent a chunk without 'choices'; "
-                "is fallback.url an OpenAI-compatible server?"
-            )
-        self.model = str(chunk.get("model") or self.model)
-        if isinstance(chunk.get("usage"), dict):
-            self.usage = chunk["usage"]
-        if not choices or not isinstance(choices[0], dict):
-            return ""
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finish = str(choice["finish_reason"])
-        delta = choice.get("delta") or choice.get("message") or {}
-        content = delta.get("content") if isinstance(delta, dict) else None
-        return content if isinstance(content, str) else ""
-
-    def done(self, reason: Literal["cancelled"] | None = None) -> RemoteDone:
-        """The closing chunk for the caller."""
-        finish: Literal["stop", "length", "cancelled"] = (
-            reason or ("length" if self.finish == "length" else "stop")
-        )
-        return RemoteDone(
-            finish,
-            _int_or_none(self.usage.get("prompt_tokens")),
-            _int_or_none(self.usage.get("completion_tokens")),
-            self.model,
-        )
 
 
 def _whole_answer(response: httpx.Response, host: str) -> Iterator[RemoteChunk]:
@@ -371,7 +291,7 @@ def _whole_answer(response: httpx.Response, host: str) -> Iterator[RemoteChunk]:
         body += part
         if len(body) > MAX_STREAM_BYTES:
             raise RemoteProtocolError(f"The remote server {host} sent an oversized answer.")
-    state = _StreamState()
+    state = ChunkParser()
     text = state.take(body.decode("utf-8", errors="replace"), host)
     if text:
         yield RemoteDelta(text)
@@ -390,7 +310,7 @@ def _status_error(response: httpx.Response, host: str) -> RemoteProtocolError:
     try:
         parsed = json.loads(body)
         if isinstance(parsed, dict) and "error" in parsed:
-            detail = f": {_error_text(parsed['error'])}"
+            detail = f": {error_text(parsed['error'])}"
     except ValueError:
         pass
     if status in (401, 403):
@@ -402,12 +322,6 @@ def _status_error(response: httpx.Response, host: str) -> RemoteProtocolError:
     else:
         hint = "Check fallback.url and fallback.model."
     return RemoteProtocolError(f"The remote server {host} answered HTTP {status}{detail}. {hint}")
-
-
-def _error_text(error: object) -> str:
-    if isinstance(error, dict):
-        error = error.get("message", error)
-    return str(error)[:200]
 
 
 def _tls_failure(exc: BaseException) -> str | None:
@@ -426,7 +340,3 @@ def _tls_failure(exc: BaseException) -> str | None:
 def _what(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
-
-
-def _int_or_none(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
