@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genba-installed
 
-.PHONY: setup translations run test lint typecheck pytest bench clean
+.PHONY: setup translations run test lint typecheck pytest bench package clean
 
 setup: $(STAMP) translations
 
@@ -41,6 +41,11 @@ test: lint typecheck pytest
 
 bench: setup
 	$(BIN)/python bench/engine_bench.py
+
+# A self-contained folder (PyInstaller) that the AppImage/MSI wrap; see installers/README.md.
+package: setup
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work installers/genba.spec
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""Frozen entry point of the desktop app (PyInstaller)."""
+
+from desktop.app import main
+
+raise SystemExit(main())
