@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QFrame, QLabel, QWidget
 
 from desktop.flow_layout import FlowLayout
+from desktop.reason_text import reason_text
 
 _REASON_CHARS = 48
 
@@ -116,16 +117,17 @@ class StatusPanel(QFrame):
             self.speed_label.setText("")
             self.speed_label.setVisible(False)
             return
+        reason = reason_text(final.reason, final.reason_parts)
         if final.experts:
             self.experts_label.setText(
-                self.tr("Experts: {n} ({why})").format(n=final.experts, why=_short(final.reason))
+                self.tr("Experts: {n} ({why})").format(n=final.experts, why=_short(reason))
             )
         else:
             self.experts_label.setText(self.tr("Experts: –"))
-        self.experts_label.setToolTip(final.reason)
+        self.experts_label.setToolTip(reason)
         route = {"local": self.tr("local"), "remote": self.tr("remote"), "refuse": self.tr("none")}
         self.route_label.setText(self.tr("Route: {route}").format(route=route[final.route]))
-        self.route_label.setToolTip(final.reason)
+        self.route_label.setToolTip(reason)
         parts = []
         if final.ttft_s is not None:
             parts.append(self.tr("first token {s:.2f} s").format(s=final.ttft_s))

@@ -29,6 +29,7 @@ from engine.events import Event, FinalEvent, NoticeEvent, Route, TokenEvent
 from engine.llama_adapter import Sampling
 from engine.local_model import LocalModel, LocalRequest
 from engine.prompt_fit import Messages, trim_to_fit
+from engine.reasons import Reason, as_dicts, part, render, text_part
 from engine.remote import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
 
 if TYPE_CHECKING:
@@ -131,9 +132,10 @@ class AnswerRun:
         policy = plan.policy
         if not prefix and policy.remote_available and policy.remote_when_local_fails:
             yield NoticeEvent("local_failed", f"The model on this PC failed: {exc}")
+            parts = (part("fallback.local_failed"), *_parts(decision), part("fallback.close"))
             remote = dataclasses.replace(
                 decision, route="remote", experts=None, context=None,
-                reason=f"local model failed → remote ({decision.reason})",
+                reason=render(parts), reason_parts=parts,
             )
             yield from self.remote(remote, plan, allow_local=False)
             return
@@ -145,6 +147,8 @@ class AnswerRun:
     def _finish_local(self, final: FinalEvent, decision: Decision, prefix: str) -> FinalEvent:
         """Record the finished local answer; put back the text that came before it."""
         self.host.local_answered(decision, final)
+        # The local model only knows the English reason; attach its structured parts.
+        final = dataclasses.replace(final, reason_parts=_dicts(decision))
         if prefix:
             return dataclasses.replace(final, text=prefix + final.text)
         return final
@@ -198,14 +202,14 @@ class AnswerRun:
         separator = "\n\n" if partial else ""
         if separator:
             yield TokenEvent(separator, route="local")
-        local = dataclasses.replace(
-            retry.decision,
-            reason=f"{decision.reason}; remote failed → {retry.decision.reason}",
-        )
+        parts = (*_parts(decision), part("fallback.remote_failed"), *_parts(retry.decision))
+        local = dataclasses.replace(retry.decision, reason=render(parts), reason_parts=parts)
         yield from self.local(local, retry, prefix=partial + separator)
 
     # -- refuse ------------------------------------------------------------
-    def refuse(self, reason: str, prompt_tokens: int) -> Iterator[Event]:
+    def refuse(
+        self, reason: str, prompt_tokens: int, parts: Reason | None = None
+    ) -> Iterator[Event]:
         """Neither local nor remote can answer: say why, in the final event."""
         message = f"genba cannot answer this now: {reason}."
         yield NoticeEvent("refused", message)
@@ -213,6 +217,7 @@ class AnswerRun:
             text="", route="refuse", reason=reason, experts=None, context=None,
             prompt_tokens=prompt_tokens, generated_tokens=0, ttft_s=None, tokens_per_s=None,
             stop_reason="error", error=message,
+            reason_parts=as_dicts(parts) if parts else None,
         )
 
 
@@ -231,6 +236,7 @@ def _remote_final(
     generated = chunk.completion_tokens or len(pieces)
     return FinalEvent(
         text="".join(pieces), route="remote", reason=decision.reason,
+        reason_parts=_dicts(decision),
         experts=None, context=None,
         prompt_tokens=chunk.prompt_tokens or plan.prompt_tokens,
         generated_tokens=generated,
@@ -245,8 +251,19 @@ def error_final(
     text: str, decision: Decision, plan: Plan, error: str, *, route: Route
 ) -> FinalEvent:
     """The final event of an answer that could not be completed anywhere."""
+    failed = (*_parts(decision), part(f"failed.{route}"))
     return FinalEvent(
-        text=text, route=route, reason=f"{decision.reason}; {route} failed",
+        text=text, route=route, reason=render(failed), reason_parts=as_dicts(failed),
         experts=None, context=None, prompt_tokens=plan.prompt_tokens, generated_tokens=0,
         ttft_s=None, tokens_per_s=None, stop_reason="error", error=error,
     )
+
+
+def _parts(decision: Decision) -> Reason:
+    """The decision's reason parts; a reason set by hand becomes one free-text part."""
+    return decision.reason_parts or (text_part(decision.reason),)
+
+
+def _dicts(decision: Decision) -> list[dict[str, object]] | None:
+    """The decision's reason parts for a final event (``None`` when it has none)."""
+    return as_dicts(decision.reason_parts) if decision.reason_parts else None

@@ -60,6 +60,7 @@ from engine.decision_rules import (
     memory_rule,
 )
 from engine.events import Route
+from engine.reasons import Reason, ReasonPart, part, render, text_part
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,28 @@ class Decision:
     experts: int | None
     context: int | None
     reason: str
+    """The reason in English: ``render(reason_parts)`` (or set by hand, then parts are empty)."""
     max_tokens: int
     trim: bool = False
     """Drop old turns so the prompt fits (only with ``route == "local"``)."""
     speed_cap: int | None = None
+    reason_parts: Reason = ()
+    """The reason as structured parts (:mod:`engine.reasons`), for translated display."""
+
+    @classmethod
+    def of(
+        cls,
+        route: Route,
+        experts: int | None,
+        context: int | None,
+        parts: Reason,
+        max_tokens: int,
+        *,
+        trim: bool = False,
+        speed_cap: int | None = None,
+    ) -> Decision:
+        """A decision whose English ``reason`` is rendered from ``parts``."""
+        return cls(route, experts, context, render(parts), max_tokens, trim, speed_cap, parts)
 
     def next_state(self, previous: DecisionState) -> DecisionState:
         """The state to pass to the next decision; remote answers keep the local plan."""
@@ -93,9 +112,8 @@ def decide(
     state = state or DecisionState()
     try:
         if not model.usable:
-            raise NotLocalError(
-                f"local model unavailable: {model.unusable_why}", local_broken=True
-            )
+            why = model.unusable_part or text_part(model.unusable_why)
+            raise NotLocalError((part("model.unavailable"), why), local_broken=True)
         prompt, max_tokens, trim, notes = context_rule(query, policy, model)
         context, max_tokens, memory_note = memory_rule(
             prompt, max_tokens, policy=policy, model=model, machine=machine, state=state
@@ -105,19 +123,23 @@ def decide(
         )
     except NotLocalError as exc:
         return _not_local(exc, query, policy)
-    reasons = [n for n in (*notes, memory_note, adjusted) if n]
-    reason = "; ".join([origin, *reasons]) if reasons else f"{origin}; resources fine → local"
-    return Decision("local", experts, context, reason, max_tokens, trim, speed_cap)
+    reasons = (*notes, *memory_note, *adjusted)
+    parts = (*origin, *reasons) if reasons else (*origin, part("local.fine"))
+    return Decision.of(
+        "local", experts, context, parts, max_tokens, trim=trim, speed_cap=speed_cap
+    )
 
 
 def _not_local(exc: NotLocalError, query: QueryNeeds, policy: DecisionPolicy) -> Decision:
     """A rule ruled out local: remote when the policy allows it here, else refuse and say why."""
-    why_not = policy.remote_unavailable_why
+    why_not: ReasonPart = text_part(policy.remote_unavailable_why)
     if policy.remote_available and exc.local_broken and not policy.remote_when_local_fails:
-        why_not = "policy keeps questions local when the local model fails"
+        why_not = part("policy.local_when_model_fails")
     elif policy.remote_available:
-        return Decision("remote", None, None, f"{exc.why} → remote", query.max_tokens)
-    return Decision("refuse", None, None, f"{exc.why}; {why_not} → refused", query.max_tokens)
+        parts = (*exc.parts, part("then.remote"))
+        return Decision.of("remote", None, None, parts, query.max_tokens)
+    parts = (*exc.parts, why_not, part("then.refused"))
+    return Decision.of("refuse", None, None, parts, query.max_tokens)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.decision_inputs import DecisionPolicy, MachineState, ModelNeeds
+from engine.reasons import ReasonPart, part
 
 RAISE_MARGIN = 1.25
 """N goes back up only when the predicted speed at the higher N is this far above the floor."""
@@ -73,7 +74,7 @@ def speed_low(policy: DecisionPolicy, machine: MachineState) -> bool:
     )
 
 
-def speed_reason(policy: DecisionPolicy, machine: MachineState) -> str:
-    """The measured speed against the floor, as the decision's reason words it."""
+def speed_reason(policy: DecisionPolicy, machine: MachineState) -> ReasonPart:
+    """The measured speed against the floor, as a part of the decision's reason."""
     speed = machine.decode_tokens_per_s or 0.0
-    return f"slow: {speed:.1f} tokens/s < {policy.min_tokens_per_s:g} tokens/s"
+    return part("speed.slow", speed=float(speed), floor=float(policy.min_tokens_per_s))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from engine.reasons import ReasonPart
+
 if TYPE_CHECKING:
     from engine.model_info import ModelInfo
 
@@ -135,6 +137,8 @@ class ModelNeeds:
     """Compute buffers and runtime overhead, independent of N."""
     usable: bool = True
     unusable_why: str = ""
+    unusable_part: ReasonPart | None = None
+    """``unusable_why`` as a structured reason part, when the caller has one."""
 
     def memory_needed(self, context: int) -> int:
         """Bytes local generation needs at this context size (reserve not included)."""
@@ -154,9 +158,9 @@ class ModelNeeds:
         )
 
     @classmethod
-    def missing(cls, why: str) -> ModelNeeds:
+    def missing(cls, why: str, part: ReasonPart | None = None) -> ModelNeeds:
         """Needs of a model that cannot run (missing, corrupt, being replaced)."""
-        return cls(0, 0, 0, 0, 0, usable=False, unusable_why=why)
+        return cls(0, 0, 0, 0, 0, usable=False, unusable_why=why, unusable_part=part)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """The decision's rules, one function each: context fit, memory, and experts (battery, speed).
 
 Each rule reads the inputs from :mod:`engine.decision_inputs` and either
-returns its part of a local decision (plus a note for the reason, "" when it
-changed nothing) or raises :class:`NotLocalError` when the query should not run
-on this PC. :func:`engine.decision.decide` applies them in order and turns a
+returns its part of a local decision (plus a note for the reason as
+:class:`engine.reasons.ReasonPart` values, empty when it changed nothing) or
+raises :class:`NotLocalError` when the query should not run on this PC.
+:func:`engine.decision.decide` applies them in order and turns a
 :class:`NotLocalError` into a remote or refuse decision; the exception never
 leaves that function. Pure arithmetic, no I/O.
 """
@@ -14,6 +15,7 @@ import math
 
 from engine.decision_hysteresis import DecisionState, speed_cap, speed_low, speed_reason
 from engine.decision_inputs import DecisionPolicy, MachineState, ModelNeeds, QueryNeeds, clamp
+from engine.reasons import Reason, part, render, text_part
 
 CONTEXT_STEP = 256
 """Contexts round up to this many tokens, so small prompt changes keep the KV cache."""
@@ -27,15 +29,15 @@ _GB = 1_000_000_000
 class NotLocalError(Exception):
     """A rule decided the query should not run locally (caught by ``decide``, never raised on)."""
 
-    def __init__(self, why: str, *, local_broken: bool = False) -> None:
-        super().__init__(why)
-        self.why = why
+    def __init__(self, parts: Reason, *, local_broken: bool = False) -> None:
+        super().__init__(render(parts))
+        self.parts = parts
         self.local_broken = local_broken
 
 
 def context_rule(
     query: QueryNeeds, policy: DecisionPolicy, model: ModelNeeds
-) -> tuple[int, int, bool, list[str]]:
+) -> tuple[int, int, bool, Reason]:
     """Rule 2: prompt + answer must fit the local context, else remote or trim.
 
     Returns the prompt tokens to plan for, the answer room, whether to trim old
@@ -44,21 +46,20 @@ def context_rule(
     local_max = local_max_context(policy, model)
     prompt, max_tokens = query.prompt_tokens, query.max_tokens
     if prompt + max_tokens <= local_max:
-        return prompt, max_tokens, False, []
-    over = f"prompt {prompt} + answer {max_tokens} tokens > local context {local_max}"
+        return prompt, max_tokens, False, ()
+    over = part("context.over", prompt=prompt, answer=max_tokens, context=local_max)
+    why_not = text_part(policy.remote_unavailable_why)
     if policy.remote_available:
-        raise NotLocalError(over)
+        raise NotLocalError((over,))
     if prompt + MIN_ANSWER_TOKENS <= local_max:
         kept = local_max - prompt
-        return prompt, kept, False, [
-            f"{over}; {policy.remote_unavailable_why} → answer limited to {kept} tokens"
-        ]
+        return prompt, kept, False, (over, why_not, part("then.answer_limited", n=kept))
     trimmed = query.min_prompt_tokens
     if trimmed is not None and trimmed + MIN_ANSWER_TOKENS <= local_max:
-        return trimmed, min(max_tokens, local_max - trimmed), True, [
-            f"{over}; {policy.remote_unavailable_why} → old turns trimmed"
-        ]
-    raise NotLocalError(f"{over}, even without old turns")
+        return trimmed, min(max_tokens, local_max - trimmed), True, (
+            over, why_not, part("then.old_turns_trimmed")
+        )
+    raise NotLocalError((over, part("context.even_without_old_turns")))
 
 
 def memory_rule(
@@ -69,10 +70,10 @@ def memory_rule(
     model: ModelNeeds,
     machine: MachineState,
     state: DecisionState,
-) -> tuple[int, int, str]:
+) -> tuple[int, int, Reason]:
     """Rule 1: weights + KV + buffers + reserve must fit; shrink the context, else remote.
 
-    Returns the context to load, the answer room, and a note ("" if memory was fine).
+    Returns the context to load, the answer room, and a note (empty if memory was fine).
     """
     local_max = local_max_context(policy, model)
     wanted = min(local_max, max(policy.preferred_context, round_up(prompt + max_tokens)))
@@ -83,18 +84,18 @@ def memory_rule(
         and wanted <= state.context <= local_max
         and model.memory_needed(state.context) <= budget
     ):
-        return state.context, max_tokens, ""
+        return state.context, max_tokens, ()
     if model.memory_needed(wanted) <= budget:
-        return wanted, max_tokens, ""
+        return wanted, max_tokens, ()
     smallest = min(local_max, prompt + min(max_tokens, MIN_ANSWER_TOKENS))
     spare = budget - model.weights_bytes - model.compute_bytes
     fits = spare // model.kv_bytes_per_token if model.kv_bytes_per_token else wanted
     context = min(wanted, (fits // CONTEXT_STEP) * CONTEXT_STEP or fits)
     if context >= prompt + max_tokens:
-        return context, max_tokens, ""  # smaller than preferred, but the query fits
+        return context, max_tokens, ()  # smaller than preferred, but the query fits
     if context >= smallest:
         return context, min(max_tokens, context - prompt), (
-            f"low memory: {format_size(max(budget, 0))} usable → context {context} tokens"
+            part("memory.low_context", usable=format_size(max(budget, 0)), context=context),
         )
     smallest = min(local_max, round_up(smallest))
     return _short_of_memory(
@@ -110,17 +111,17 @@ def _short_of_memory(
     policy: DecisionPolicy,
     model: ModelNeeds,
     machine: MachineState,
-) -> tuple[int, int, str]:
+) -> tuple[int, int, Reason]:
     """Even the smallest useful context does not fit: remote, or local anyway and say so."""
     need = model.memory_needed(smallest)
     have = machine.available_bytes + machine.resident_bytes
-    note = f"low memory: {format_size(have)} free, model needs {format_size(need)}"
+    note: Reason = (part("memory.low", free=format_size(have), need=format_size(need)),)
     if policy.reserve_bytes:
-        note += f" + {format_size(policy.reserve_bytes)} reserved"
+        note += (part("memory.reserved", reserved=format_size(policy.reserve_bytes)),)
     if policy.remote_available:
         raise NotLocalError(note)
     return smallest, min(max_tokens, smallest - prompt), (
-        f"{note}; {policy.remote_unavailable_why} → local anyway"
+        *note, text_part(policy.remote_unavailable_why), part("then.local_anyway")
     )
 
 
@@ -130,46 +131,51 @@ def experts_rule(
     model: ModelNeeds,
     machine: MachineState,
     state: DecisionState,
-) -> tuple[int, int | None, str, str]:
+) -> tuple[int, int | None, Reason, Reason]:
     """Rules 4 and 3: the mode's N or the operator's pick, then battery, then speed.
 
-    Returns N, the new speed cap, where N came from, and what changed it ("" if nothing).
+    Returns N, the new speed cap, where N came from, and what changed it (empty if nothing).
     """
     target, origin = requested_experts(query, policy, model)
     lo = min(policy.experts_min, target)
     if machine.on_battery and policy.on_battery != "keep":
         if policy.on_battery == "remote" and policy.remote_available:
-            raise NotLocalError("on battery, policy prefers remote")
-        why = "" if policy.on_battery == "fewer_experts" else f", {policy.remote_unavailable_why}"
-        return lo, state.speed_cap, origin, f"on battery{why} → N={lo}"
+            raise NotLocalError((part("battery.prefers_remote"),))
+        battery: Reason = (
+            (part("battery"),)
+            if policy.on_battery == "fewer_experts"
+            else (part("battery.and"), text_part(policy.remote_unavailable_why))
+        )
+        return lo, state.speed_cap, origin, (*battery, part("then.experts", n=lo))
     if not policy.adaptive:
-        return target, None, origin, ""
+        return target, None, origin, ()
     cap = speed_cap(policy, model, machine, state)
     if speed_low(policy, machine) and (machine.decode_experts or 0) <= lo:
-        slow = f"{speed_reason(policy, machine)} at the minimum N={lo}"
+        slow = (speed_reason(policy, machine), part("speed.at_minimum", n=lo))
         if policy.remote_available:
             raise NotLocalError(slow)
         return lo, cap, origin, slow
     if cap is not None and cap < target:
-        return cap, cap, origin, f"{speed_reason(policy, machine)} → N={cap}"
-    return target, cap, origin, ""
+        return cap, cap, origin, (speed_reason(policy, machine), part("then.experts", n=cap))
+    return target, cap, origin, ()
 
 
 def requested_experts(
     query: QueryNeeds, policy: DecisionPolicy, model: ModelNeeds
-) -> tuple[int, str]:
+) -> tuple[int, Reason]:
     """The N asked for by the experts mode or the operator, in policy bounds, and whence."""
     target = policy.mode_experts()
-    origin = f"N={target} by {policy.mode} mode"
+    origin: Reason = (part(f"experts.mode.{policy.mode}", n=target),)
     if query.experts is not None:
         if not policy.user_can_choose:
-            origin += " (experts are set by policy)"
+            origin += (part("experts.set_by_policy"),)
         else:
             target = clamp(query.experts, policy.experts_min, policy.experts_max)
-            origin = f"N={query.experts} requested"
+            origin = (part("experts.requested", n=query.experts),)
             if target != query.experts:
                 origin += (
-                    f", outside policy {policy.experts_min}..{policy.experts_max} → N={target}"
+                    part("experts.outside_policy", lo=policy.experts_min,
+                         hi=policy.experts_max, n=target),
                 )
     return clamp(target, 1, max(1, model.expert_count)), origin
 

@@ -60,6 +60,12 @@ class FinalEvent:
     generated token but the last (which is never fed back). In the *last* MoE
     layer llama.cpp computes only the rows whose logits are needed, so that layer
     lists the last prompt token and then the generated tokens."""
+    reason_parts: list[dict[str, object]] | None = None
+    """``reason`` as structured parts, for display in the operator's language: a list of
+    ``{"code": str, "params": {name: str | int | float}}`` (JSON-friendly). Codes and
+    their English templates are in :data:`engine.reasons.ENGLISH`, and
+    ``engine.reasons.render(engine.reasons.from_dicts(reason_parts)) == reason``.
+    ``None`` when the reason was not built from parts (e.g. events from older versions)."""
 
 
 Event = TokenEvent | NoticeEvent | FinalEvent

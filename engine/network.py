@@ -28,6 +28,7 @@ import truststore
 
 from engine.errors import RemoteUnavailableError
 from engine.paths import offline_forced_by_env
+from engine.reasons import ENGLISH, ReasonPart, render, text_part
 
 
 class NetworkSettings(Protocol):
@@ -53,9 +54,9 @@ class NetworkConfig:
         """Read ``network.offline``, ``GENBA_OFFLINE`` and ``network.proxy``."""
         why = ""
         if settings.get_bool("network.offline"):
-            why = "offline mode is on (network.offline)"
+            why = ENGLISH["network.offline_setting"]
         elif offline_forced_by_env(environ):
-            why = "offline mode is on (GENBA_OFFLINE)"
+            why = ENGLISH["network.offline_env"]
         return cls(offline=bool(why), offline_why=why, proxy=settings.get_str("network.proxy"))
 
 
@@ -63,13 +64,21 @@ def remote_status(
     settings: NetworkSettings, network: NetworkConfig
 ) -> tuple[bool, str]:
     """Whether the remote fallback may be used now, and if not, why (for reasons)."""
+    ok, why = remote_status_part(settings, network)
+    return ok, render((why,)) if why else ""
+
+
+def remote_status_part(
+    settings: NetworkSettings, network: NetworkConfig
+) -> tuple[bool, ReasonPart | None]:
+    """:func:`remote_status` with the why-not as a structured reason part."""
     if not settings.get_bool("fallback.enabled"):
-        return False, "remote fallback is off"
+        return False, ReasonPart("remote.off")
     if not settings.get_str("fallback.url"):
-        return False, "no remote server is set (fallback.url)"
+        return False, ReasonPart("remote.no_url")
     if network.offline:
-        return False, network.offline_why
-    return True, ""
+        return False, text_part(network.offline_why)
+    return True, None
 
 
 def tls_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:

@@ -52,6 +52,7 @@ from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
 from engine.prompt_fit import Messages, PromptCounter, size_prompt
+from engine.reasons import part
 
 if TYPE_CHECKING:
     from engine.settings import Settings
@@ -197,7 +198,8 @@ class Engine:
                 return ModelNeeds.missing(why)
             self._local_broken = None  # it may have been a passing shortage: try again
         if self._local.resident_experts is None and not info.path.exists():
-            return ModelNeeds.missing(f"{info.path.name} is missing")
+            name = info.path.name
+            return ModelNeeds.missing(f"{name} is missing", part("model.missing", file=name))
         return ModelNeeds.from_info(info)
 
     def count_tokens(self, messages: Messages) -> int:
@@ -273,4 +275,4 @@ class Engine:
             elif decision.route == "remote":
                 yield from run.remote(decision, plan)
             else:
-                yield from run.refuse(decision.reason, plan.prompt_tokens)
+                yield from run.refuse(decision.reason, plan.prompt_tokens, decision.reason_parts)

@@ -279,6 +279,153 @@
     </message>
 </context>
 <context>
+    <name>ReasonText</name>
+    <message>
+        <source>N={n} by fast mode</source>
+        <translation>N={n} by fast mode</translation>
+    </message>
+    <message>
+        <source>N={n} by balanced mode</source>
+        <translation>N={n} by balanced mode</translation>
+    </message>
+    <message>
+        <source>N={n} by thorough mode</source>
+        <translation>N={n} by thorough mode</translation>
+    </message>
+    <message>
+        <source> (experts are set by policy)</source>
+        <translation> (experts are set by policy)</translation>
+    </message>
+    <message>
+        <source>N={n} requested</source>
+        <translation>N={n} requested</translation>
+    </message>
+    <message>
+        <source>, outside policy {lo}..{hi} → N={n}</source>
+        <translation>, outside policy {lo}..{hi} → N={n}</translation>
+    </message>
+    <message>
+        <source>resources fine → local</source>
+        <translation>resources fine → local</translation>
+    </message>
+    <message>
+        <source>prompt {prompt} + answer {answer} tokens &gt; local context {context}</source>
+        <translation>prompt {prompt} + answer {answer} tokens &gt; local context {context}</translation>
+    </message>
+    <message>
+        <source>, even without old turns</source>
+        <translation>, even without old turns</translation>
+    </message>
+    <message>
+        <source>low memory: {usable} usable → context {context} tokens</source>
+        <translation>low memory: {usable} usable → context {context} tokens</translation>
+    </message>
+    <message>
+        <source>low memory: {free} free, model needs {need}</source>
+        <translation>low memory: {free} free, model needs {need}</translation>
+    </message>
+    <message>
+        <source> + {reserved} reserved</source>
+        <translation> + {reserved} reserved</translation>
+    </message>
+    <message>
+        <source>on battery, policy prefers remote</source>
+        <translation>on battery, policy prefers remote</translation>
+    </message>
+    <message>
+        <source>on battery</source>
+        <translation>on battery</translation>
+    </message>
+    <message>
+        <source>on battery, </source>
+        <translation>on battery, </translation>
+    </message>
+    <message>
+        <source>slow: {speed:.1f} tokens/s &lt; {floor:g} tokens/s</source>
+        <translation>slow: {speed:.1f} tokens/s &lt; {floor:g} tokens/s</translation>
+    </message>
+    <message>
+        <source> at the minimum N={n}</source>
+        <translation> at the minimum N={n}</translation>
+    </message>
+    <message>
+        <source> → N={n}</source>
+        <translation> → N={n}</translation>
+    </message>
+    <message>
+        <source> → answer limited to {n} tokens</source>
+        <translation> → answer limited to {n} tokens</translation>
+    </message>
+    <message>
+        <source> → old turns trimmed</source>
+        <translation> → old turns trimmed</translation>
+    </message>
+    <message>
+        <source> → local anyway</source>
+        <translation> → local anyway</translation>
+    </message>
+    <message>
+        <source> → remote</source>
+        <translation> → remote</translation>
+    </message>
+    <message>
+        <source> → refused</source>
+        <translation> → refused</translation>
+    </message>
+    <message>
+        <source>local model unavailable: </source>
+        <translation>local model unavailable: </translation>
+    </message>
+    <message>
+        <source>{file} is missing</source>
+        <translation>{file} is missing</translation>
+    </message>
+    <message>
+        <source>policy keeps questions local when the local model fails</source>
+        <translation>policy keeps questions local when the local model fails</translation>
+    </message>
+    <message>
+        <source>remote fallback is off</source>
+        <translation>remote fallback is off</translation>
+    </message>
+    <message>
+        <source>no remote server is set (fallback.url)</source>
+        <translation>no remote server is set (fallback.url)</translation>
+    </message>
+    <message>
+        <source>offline mode is on (network.offline)</source>
+        <translation>offline mode is on (network.offline)</translation>
+    </message>
+    <message>
+        <source>offline mode is on (GENBA_OFFLINE)</source>
+        <translation>offline mode is on (GENBA_OFFLINE)</translation>
+    </message>
+    <message>
+        <source>local model failed → remote (</source>
+        <translation>local model failed → remote (</translation>
+    </message>
+    <message>
+        <source>)</source>
+        <translation>)</translation>
+    </message>
+    <message>
+        <source>remote failed → </source>
+        <translation>remote failed → </translation>
+    </message>
+    <message>
+        <source>local failed</source>
+        <translation>local failed</translation>
+    </message>
+    <message>
+        <source>remote failed</source>
+        <translation>remote failed</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>; </translation>
+    </message>
+</context>
+<context>
     <name>SettingsController</name>
     <message>
         <source>Offline mode is on</source>

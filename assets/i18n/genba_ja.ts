@@ -279,6 +279,153 @@
     </message>
 </context>
 <context>
+    <name>ReasonText</name>
+    <message>
+        <source>N={n} by fast mode</source>
+        <translation>高速モードで N={n}</translation>
+    </message>
+    <message>
+        <source>N={n} by balanced mode</source>
+        <translation>標準モードで N={n}</translation>
+    </message>
+    <message>
+        <source>N={n} by thorough mode</source>
+        <translation>精密モードで N={n}</translation>
+    </message>
+    <message>
+        <source> (experts are set by policy)</source>
+        <translation>（エキスパート数はポリシーで固定）</translation>
+    </message>
+    <message>
+        <source>N={n} requested</source>
+        <translation>N={n} を指定</translation>
+    </message>
+    <message>
+        <source>, outside policy {lo}..{hi} → N={n}</source>
+        <translation>、ポリシーの範囲 {lo}..{hi} の外 → N={n}</translation>
+    </message>
+    <message>
+        <source>resources fine → local</source>
+        <translation>リソース十分 → ローカル</translation>
+    </message>
+    <message>
+        <source>prompt {prompt} + answer {answer} tokens &gt; local context {context}</source>
+        <translation>質問 {prompt} + 回答 {answer} トークン &gt; ローカルのコンテキスト上限 {context}</translation>
+    </message>
+    <message>
+        <source>, even without old turns</source>
+        <translation>（古いやり取りを省いても超過）</translation>
+    </message>
+    <message>
+        <source>low memory: {usable} usable → context {context} tokens</source>
+        <translation>メモリ不足: 使用可能 {usable} → コンテキスト {context} トークン</translation>
+    </message>
+    <message>
+        <source>low memory: {free} free, model needs {need}</source>
+        <translation>メモリ不足: 空き {free}、モデルに必要 {need}</translation>
+    </message>
+    <message>
+        <source> + {reserved} reserved</source>
+        <translation> + 予約分 {reserved}</translation>
+    </message>
+    <message>
+        <source>on battery, policy prefers remote</source>
+        <translation>バッテリー駆動中、ポリシーによりリモート優先</translation>
+    </message>
+    <message>
+        <source>on battery</source>
+        <translation>バッテリー駆動中</translation>
+    </message>
+    <message>
+        <source>on battery, </source>
+        <translation>バッテリー駆動中、</translation>
+    </message>
+    <message>
+        <source>slow: {speed:.1f} tokens/s &lt; {floor:g} tokens/s</source>
+        <translation>低速: {speed:.1f} トークン/秒 &lt; {floor:g} トークン/秒</translation>
+    </message>
+    <message>
+        <source> at the minimum N={n}</source>
+        <translation>（すでに最小の N={n}）</translation>
+    </message>
+    <message>
+        <source> → N={n}</source>
+        <translation> → N={n} に削減</translation>
+    </message>
+    <message>
+        <source> → answer limited to {n} tokens</source>
+        <translation> → 回答を {n} トークンに制限</translation>
+    </message>
+    <message>
+        <source> → old turns trimmed</source>
+        <translation> → 古いやり取りを省略</translation>
+    </message>
+    <message>
+        <source> → local anyway</source>
+        <translation> → それでもローカルで実行</translation>
+    </message>
+    <message>
+        <source> → remote</source>
+        <translation> → リモート</translation>
+    </message>
+    <message>
+        <source> → refused</source>
+        <translation> → 回答できません</translation>
+    </message>
+    <message>
+        <source>local model unavailable: </source>
+        <translation>ローカルモデルを使えません: </translation>
+    </message>
+    <message>
+        <source>{file} is missing</source>
+        <translation>{file} が見つかりません</translation>
+    </message>
+    <message>
+        <source>policy keeps questions local when the local model fails</source>
+        <translation>ポリシーにより、ローカルモデルの障害時もリモートへ送らない</translation>
+    </message>
+    <message>
+        <source>remote fallback is off</source>
+        <translation>リモートへの切り替えはオフ</translation>
+    </message>
+    <message>
+        <source>no remote server is set (fallback.url)</source>
+        <translation>リモートサーバーが未設定 (fallback.url)</translation>
+    </message>
+    <message>
+        <source>offline mode is on (network.offline)</source>
+        <translation>オフラインモード中 (network.offline)</translation>
+    </message>
+    <message>
+        <source>offline mode is on (GENBA_OFFLINE)</source>
+        <translation>オフラインモード中 (GENBA_OFFLINE)</translation>
+    </message>
+    <message>
+        <source>local model failed → remote (</source>
+        <translation>ローカルモデルの障害 → リモート（</translation>
+    </message>
+    <message>
+        <source>)</source>
+        <translation>）</translation>
+    </message>
+    <message>
+        <source>remote failed → </source>
+        <translation>リモート失敗 → </translation>
+    </message>
+    <message>
+        <source>local failed</source>
+        <translation>ローカルで失敗</translation>
+    </message>
+    <message>
+        <source>remote failed</source>
+        <translation>リモートで失敗</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation> ／ </translation>
+    </message>
+</context>
+<context>
     <name>SettingsController</name>
     <message>
         <source>Offline mode is on</source>

@@ -46,6 +46,8 @@ def final_as_json(final: FinalEvent) -> dict[str, Any]:
         "stop_reason": final.stop_reason,
         "switch_s": final.switch_s,
     }
+    if final.reason_parts is not None:
+        out["reason_parts"] = final.reason_parts
     if final.error:
         out["error"] = final.error
     if final.routing is not None:
