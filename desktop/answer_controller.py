@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.events import FinalEvent
+from engine.events import FinalEvent, NoticeEvent
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 
 from desktop.chat_view import Entry
+from desktop.notice_text import notice_text
 
 if TYPE_CHECKING:
     from desktop.main_window import MainWindow
@@ -115,13 +116,14 @@ class AnswerController(QObject):
         if w.current_id == w.answer.conversation_id:
             w.chat.append_token(text)
 
-    def on_notice_received(self, kind: str, message: str) -> None:
-        """The engine has something to say during the answer."""
+    def on_notice_received(self, event: NoticeEvent) -> None:
+        """The engine has something to say during the answer: show it in the window's language."""
         w = self.window
         if w.closed:
             return  # queued before the worker stopped
+        message = notice_text(event)
         w.answer.add_notice(message)
-        if kind not in _QUIET_NOTICES:
+        if event.kind not in _QUIET_NOTICES:
             w.notice.setText(message)
             w.notice.setVisible(True)
 

@@ -56,7 +56,7 @@ class EngineWorker(QObject):
     model_missing = Signal(str)  # the ModelFileError message
     model_failed = Signal(str)
     token_received = Signal(str)
-    notice_received = Signal(str, str)  # kind, message
+    notice_received = Signal(object)  # NoticeEvent
     answer_finished = Signal(object)  # FinalEvent
     answer_failed = Signal(str)
     task_progressed = Signal(str, float)  # what, fraction 0..1 (or -1 when unknown)
@@ -100,7 +100,7 @@ class EngineWorker(QObject):
                 if isinstance(event, TokenEvent):
                     self.token_received.emit(event.text)
                 elif isinstance(event, NoticeEvent):
-                    self.notice_received.emit(event.kind, event.message)
+                    self.notice_received.emit(event)
                 elif isinstance(event, FinalEvent):
                     self.answer_finished.emit(event)
         except GenbaError as exc:

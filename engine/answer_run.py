@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Protocol
 from engine import credentials
 from engine.decision import Decision
 from engine.errors import GenbaError, ModelFileError, ModelLoadError, RemoteError
-from engine.events import Event, FinalEvent, NoticeEvent, Route, TokenEvent
+from engine.events import Event, FinalEvent, Route, TokenEvent
 from engine.llama_adapter import Sampling
 from engine.local_model import LocalModel, LocalRequest
+from engine.notices import notice
 from engine.prompt_fit import Messages, trim_to_fit
 from engine.reasons import Reason, as_dicts, part, render, text_part
 from engine.remote import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
@@ -104,11 +105,7 @@ class AnswerRun:
             messages, dropped = trim_to_fit(
                 self.messages, decision.context - decision.max_tokens, self.host.count_tokens
             )
-            yield NoticeEvent(
-                "trimmed",
-                f"The conversation is too long for this PC: the {dropped} oldest messages "
-                "were left out of this answer.",
-            )
+            yield notice("trimmed", dropped=dropped)
         request = LocalRequest(
             messages=messages, experts=decision.experts, max_tokens=decision.max_tokens,
             n_ctx=decision.context, reason=decision.reason, trace=self.trace,
@@ -131,7 +128,7 @@ class AnswerRun:
         log.warning("local model failed: %s", exc)
         policy = plan.policy
         if not prefix and policy.remote_available and policy.remote_when_local_fails:
-            yield NoticeEvent("local_failed", f"The model on this PC failed: {exc}")
+            yield notice("local_failed", error=str(exc))
             parts = (part("fallback.local_failed"), *_parts(decision), part("fallback.close"))
             remote = dataclasses.replace(
                 decision, route="remote", experts=None, context=None,
@@ -141,7 +138,7 @@ class AnswerRun:
             return
         if not prefix:
             raise exc  # nothing arrived and nowhere else to go: the caller's error path
-        yield NoticeEvent("local_failed", f"The model on this PC failed too: {exc}")
+        yield notice("local_failed.again", error=str(exc))
         yield error_final(prefix, decision, plan, str(exc), route="local")
 
     def _finish_local(self, final: FinalEvent, decision: Decision, prefix: str) -> FinalEvent:
@@ -186,7 +183,10 @@ class AnswerRun:
     ) -> Iterator[Event]:
         """Keep what arrived; answer locally when a fresh plan allows it, else end in error."""
         log.warning("remote answer failed: %s", exc)
-        kept = f" The {len(partial)} characters that arrived are kept." if partial else ""
+        kept = ".kept" if partial else ""
+        details: dict[str, str | int] = {"error": str(exc)}
+        if partial:
+            details["chars"] = len(partial)
         retry = None
         if allow_local:
             retry = self.host.plan(
@@ -194,11 +194,11 @@ class AnswerRun:
                 remote_failed=True,
             )
         if retry is None or retry.decision.route != "local":
-            yield NoticeEvent("remote_failed", f"{exc}{kept} No local answer is possible now.")
+            yield notice(f"remote_failed{kept}.no_local", **details)
             yield error_final(partial, decision, plan, str(exc), route="remote")
             return
-        yield NoticeEvent("remote_failed", f"{exc}{kept}")
-        yield NoticeEvent("fallback", "Answering on this PC instead.")
+        yield notice(f"remote_failed{kept}", **details)
+        yield notice("fallback")
         separator = "\n\n" if partial else ""
         if separator:
             yield TokenEvent(separator, route="local")
@@ -211,8 +211,9 @@ class AnswerRun:
         self, reason: str, prompt_tokens: int, parts: Reason | None = None
     ) -> Iterator[Event]:
         """Neither local nor remote can answer: say why, in the final event."""
-        message = f"genba cannot answer this now: {reason}."
-        yield NoticeEvent("refused", message)
+        refused = notice("refused", reason=reason)
+        message = refused.message
+        yield refused
         yield FinalEvent(
             text="", route="refuse", reason=reason, experts=None, context=None,
             prompt_tokens=prompt_tokens, generated_tokens=0, ttft_s=None, tokens_per_s=None,

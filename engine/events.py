@@ -30,11 +30,17 @@ class NoticeEvent:
     """Something the operator should be told while the answer runs.
 
     ``kind`` is a stable machine-readable word (``"trimmed"``, ``"reload"``,
-    ``"remote_failed"``, ``"fallback"``...); ``message`` is the human sentence.
+    ``"remote_failed"``, ``"fallback"``...); ``message`` is the English sentence.
+    ``code`` names the template of :data:`engine.notices.ENGLISH` the message was
+    formatted from (a kind can have several, e.g. ``"local_failed.again"``) and
+    ``params`` its fields, so a front end can show the notice in its own
+    language; both are empty for a notice made without a template.
     """
 
     kind: str
     message: str
+    params: tuple[tuple[str, str | int | float], ...] = ()
+    code: str = ""
 
 
 @dataclass(frozen=True)

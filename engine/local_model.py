@@ -19,9 +19,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.errors import ContextTooLongError
-from engine.events import Event, FinalEvent, NoticeEvent, StopReason, TokenEvent
+from engine.events import Event, FinalEvent, StopReason, TokenEvent
 from engine.llama_adapter import LlamaModel, Sampling, validate_experts
 from engine.model_info import ModelInfo
+from engine.notices import notice
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +123,7 @@ class LocalModel:
         model = self._resident
         assert model is not None
         if switch_s is not None:
-            yield NoticeEvent(
-                "reload", f"Loaded the model with {request.experts} experts in {switch_s:.2f} s."
-            )
+            yield notice("reload", experts=request.experts, seconds=switch_s)
         model.set_tracing(request.trace)
         model.take_routing()  # drop anything left from an earlier answer
         prompt = model.chat_prompt_tokens(request.messages)

@@ -279,6 +279,49 @@
     </message>
 </context>
 <context>
+    <name>NoticeText</name>
+    <message>
+        <source>Loaded the model with {experts} experts in {seconds:.2f} s.</source>
+        <translation>Loaded the model with {experts} experts in {seconds:.2f} s.</translation>
+    </message>
+    <message>
+        <source>The conversation is too long for this PC: the {dropped} oldest messages were left out of this answer.</source>
+        <translation>The conversation is too long for this PC: the {dropped} oldest messages were left out of this answer.</translation>
+    </message>
+    <message>
+        <source>The model on this PC failed: {error}</source>
+        <translation>The model on this PC failed: {error}</translation>
+    </message>
+    <message>
+        <source>The model on this PC failed too: {error}</source>
+        <translation>The model on this PC failed too: {error}</translation>
+    </message>
+    <message>
+        <source>{error}</source>
+        <translation>{error}</translation>
+    </message>
+    <message>
+        <source>{error} The {chars} characters that arrived are kept.</source>
+        <translation>{error} The {chars} characters that arrived are kept.</translation>
+    </message>
+    <message>
+        <source>{error} No local answer is possible now.</source>
+        <translation>{error} No local answer is possible now.</translation>
+    </message>
+    <message>
+        <source>{error} The {chars} characters that arrived are kept. No local answer is possible now.</source>
+        <translation>{error} The {chars} characters that arrived are kept. No local answer is possible now.</translation>
+    </message>
+    <message>
+        <source>Answering on this PC instead.</source>
+        <translation>Answering on this PC instead.</translation>
+    </message>
+    <message>
+        <source>genba cannot answer this now: {reason}.</source>
+        <translation>genba cannot answer this now: {reason}.</translation>
+    </message>
+</context>
+<context>
     <name>ReasonText</name>
     <message>
         <source>N={n} by fast mode</source>

@@ -279,6 +279,49 @@
     </message>
 </context>
 <context>
+    <name>NoticeText</name>
+    <message>
+        <source>Loaded the model with {experts} experts in {seconds:.2f} s.</source>
+        <translation>エキスパート {experts} 個でモデルを読み込みました（{seconds:.2f} 秒）。</translation>
+    </message>
+    <message>
+        <source>The conversation is too long for this PC: the {dropped} oldest messages were left out of this answer.</source>
+        <translation>会話が長すぎてこのPCでは扱えないため、古いメッセージ {dropped} 件を除いて回答します。</translation>
+    </message>
+    <message>
+        <source>The model on this PC failed: {error}</source>
+        <translation>このPCのモデルでエラーが起きました: {error}</translation>
+    </message>
+    <message>
+        <source>The model on this PC failed too: {error}</source>
+        <translation>このPCのモデルでもエラーが起きました: {error}</translation>
+    </message>
+    <message>
+        <source>{error}</source>
+        <translation>リモートサーバーでエラーが起きました: {error}</translation>
+    </message>
+    <message>
+        <source>{error} The {chars} characters that arrived are kept.</source>
+        <translation>リモートサーバーでエラーが起きました: {error} 受信済みの {chars} 文字はそのまま残します。</translation>
+    </message>
+    <message>
+        <source>{error} No local answer is possible now.</source>
+        <translation>リモートサーバーでエラーが起きました: {error} 今はこのPCでも回答できません。</translation>
+    </message>
+    <message>
+        <source>{error} The {chars} characters that arrived are kept. No local answer is possible now.</source>
+        <translation>リモートサーバーでエラーが起きました: {error} 受信済みの {chars} 文字はそのまま残します。今はこのPCでも回答できません。</translation>
+    </message>
+    <message>
+        <source>Answering on this PC instead.</source>
+        <translation>代わりにこのPCで回答します。</translation>
+    </message>
+    <message>
+        <source>genba cannot answer this now: {reason}.</source>
+        <translation>genba は今この質問に回答できません: {reason}。</translation>
+    </message>
+</context>
+<context>
     <name>ReasonText</name>
     <message>
         <source>N={n} by fast mode</source>
