@@ -129,30 +129,18 @@ class LlamaModel:
     ) -> LlamaModel:
         """Load ``path`` with ``experts`` active experts per MoE layer."""
         validate_experts(experts, expert_count)
-        try:
-            llama_cpp = _llama_cpp()
-        except ImportError as exc:  # pragma: no cover - packaging problem
-            raise ModelLoadError(
-                "llama-cpp-python is not installed. Reinstall genba (`make setup`)."
-            ) from exc
-        try:
-            llama = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=min(n_batch, n_ctx),
-                n_threads=n_threads,
-                n_threads_batch=n_threads,
-                logits_all=logits_all,
-                kv_overrides={f"{architecture}.expert_used_count": experts},
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelLoadError(
-                f"llama.cpp could not load {path} with {experts} experts ({exc}). "
-                "Check the file with `genba inspect`, or free some memory and try again."
-            ) from exc
-        template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
-        return cls(llama, experts=experts, path=path, chat_template=template)
+        return _open(
+            path,
+            experts=experts,
+            failure=f"llama.cpp could not load {path} with {experts} experts ({{error}}). "
+            "Check the file with `genba inspect`, or free some memory and try again.",
+            n_ctx=n_ctx,
+            n_batch=min(n_batch, n_ctx),
+            n_threads=n_threads,
+            n_threads_batch=n_threads,
+            logits_all=logits_all,
+            kv_overrides={f"{architecture}.expert_used_count": experts},
+        )
 
     def close(self) -> None:
         """Free llama.cpp's model and context now (not at garbage collection)."""
@@ -312,6 +300,27 @@ class LlamaModel:
         self._llama.n_tokens = 0
 
 
+def _open(path: Path, *, experts: int, failure: str, **llama_kwargs: Any) -> LlamaModel:
+    """Create ``llama_cpp.Llama`` for ``path``; llama.cpp's errors become ModelLoadError.
+
+    ``failure`` is the user-facing message, with ``{error}`` standing for llama.cpp's.
+    The one place that constructs ``Llama``, so every model gets the same log
+    routing, chat-template fallback and error wrapping.
+    """
+    try:
+        llama_cpp = _llama_cpp()
+    except ImportError as exc:  # pragma: no cover - packaging problem
+        raise ModelLoadError(
+            "llama-cpp-python is not installed. Reinstall genba (`make setup`)."
+        ) from exc
+    try:
+        llama = llama_cpp.Llama(model_path=str(path), verbose=False, **llama_kwargs)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelLoadError(failure.replace("{error}", str(exc))) from exc
+    template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
+    return LlamaModel(llama, experts=experts, path=path, chat_template=template)
+
+
 def tokenize_with_vocab(
     path: Path, text: str, *, add_bos: bool = False, special: bool = False
 ) -> list[int]:
@@ -319,15 +328,11 @@ def tokenize_with_vocab(
 
     Used by the default-model converter, whose dense source is not a MoE.
     """
+    vocab = load_vocab_only(path)
     try:
-        llama_cpp = _llama_cpp()
-        llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
-    except (ImportError, ValueError, RuntimeError, OSError) as exc:
-        raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc
-    try:
-        return list(llama.tokenize(text.encode("utf-8"), add_bos=add_bos, special=special))
+        return vocab.tokenize(text, add_bos=add_bos, special=special)
     finally:
-        llama.close()
+        vocab.close()
 
 
 def load_dense(
@@ -337,22 +342,16 @@ def load_dense(
 
     The returned model reports ``experts == 0``; everything else works as for a MoE.
     """
-    try:
-        llama_cpp = _llama_cpp()
-
-        llama = llama_cpp.Llama(
-            model_path=str(path),
-            n_ctx=n_ctx,
-            n_batch=min(256, n_ctx),
-            n_threads=n_threads,
-            n_threads_batch=n_threads,
-            logits_all=logits_all,
-            verbose=False,
-        )
-    except (ImportError, ValueError, RuntimeError, OSError) as exc:
-        raise ModelLoadError(f"llama.cpp could not load {path} ({exc}).") from exc
-    template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
-    return LlamaModel(llama, experts=0, path=path, chat_template=template)
+    return _open(
+        path,
+        experts=0,
+        failure=f"llama.cpp could not load {path} ({{error}}).",
+        n_ctx=n_ctx,
+        n_batch=min(256, n_ctx),
+        n_threads=n_threads,
+        n_threads_batch=n_threads,
+        logits_all=logits_all,
+    )
 
 
 def load_vocab_only(path: Path) -> LlamaModel:
@@ -362,10 +361,10 @@ def load_vocab_only(path: Path) -> LlamaModel:
     (low memory may send the query to the remote server instead). Only
     ``tokenize``/``chat_prompt_tokens`` work on the result.
     """
-    try:
-        llama_cpp = _llama_cpp()
-        llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, n_ctx=8, verbose=False)
-    except (ImportError, ValueError, RuntimeError, OSError) as exc:
-        raise ModelLoadError(f"llama.cpp could not read the vocabulary of {path} ({exc}).") from exc
-    template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
-    return LlamaModel(llama, experts=0, path=path, chat_template=template)
+    return _open(
+        path,
+        experts=0,
+        failure=f"llama.cpp could not read the vocabulary of {path} ({{error}}).",
+        vocab_only=True,
+        n_ctx=8,
+    )
