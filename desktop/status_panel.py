@@ -40,7 +40,7 @@ class StatusPanel(QFrame):
         self.memory_label = QLabel(self)
         self.network_label = QLabel(self)
         self.update_label = QLabel(self)
-        for label in (
+        self._labels = (
             self.model_label,
             self.experts_label,
             self.route_label,
@@ -48,7 +48,8 @@ class StatusPanel(QFrame):
             self.memory_label,
             self.network_label,
             self.update_label,
-        ):
+        )
+        for label in self._labels:
             self._layout.addWidget(label)
         self._model: str | None = None
         self._final: FinalEvent | None = None
@@ -157,13 +158,4 @@ class StatusPanel(QFrame):
     # -- for tests and the screenshot ------------------------------------------
     def texts(self) -> list[str]:
         """The visible texts of every field, left to right."""
-        labels = (
-            self.model_label,
-            self.experts_label,
-            self.route_label,
-            self.speed_label,
-            self.memory_label,
-            self.network_label,
-            self.update_label,
-        )
-        return [label.text() for label in labels if not label.isHidden()]
+        return [label.text() for label in self._labels if not label.isHidden()]
