@@ -11,7 +11,6 @@ refused instead of converted. Extraction writes a temp file and ``os.replace``s 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import subprocess
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import DownloadError, ModelStoreError
+from engine.model_store import sha256_of
 
 _CHUNK = 1 << 20
 
@@ -51,20 +51,11 @@ SOURCE = SourceSpec()
 Progress = Callable[[str, float], None]
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _matches(path: Path, sha256: str, size: int | None = None) -> bool:
     try:
         if size is not None and path.stat().st_size != size:
             return False
-        return sha256_file(path) == sha256
+        return sha256_of(path) == sha256
     except OSError:
         return False
 
