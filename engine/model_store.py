@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.atomic_file import write_bytes_atomically
 from engine.catalogue import CatalogueEntry
 from engine.errors import BadInputError, DownloadError, ModelFileError, ModelStoreError
 from engine.model_info import inspect_model
@@ -82,22 +83,11 @@ def read_record(model: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
 def write_record(model: Path, sha256: str, origin: str, **extra: str) -> None:
     """Write the store record beside ``model``."""
     record = {"sha256": sha256, "origin": origin, **extra}
-    _write_atomic(_record_path(model), json.dumps(record, indent=2, sort_keys=True).encode())
+    data = json.dumps(record, indent=2, sort_keys=True).encode()
+    write_bytes_atomically(_record_path(model), data)
 
 
 def describe(path: Path, default_origin: str = "unknown") -> StoredModel:

@@ -11,15 +11,13 @@ that is not valid TOML is kept beside as ``settings.toml.broken`` and replaced.
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import filelock
 import tomli_w
 
+from engine.atomic_file import write_bytes_atomically
 from engine.errors import SettingsError
 from engine.paths import Paths
 from engine.settings.loader import load_settings, parse_toml, read_bytes
@@ -121,32 +119,11 @@ def _write_document(path: Path, document: dict[str, object]) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder, fsync and rename."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
+    """Write ``data`` to ``path`` atomically; a failure leaves the old file and says why."""
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
+        write_bytes_atomically(path, data)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise SettingsError(
             f"Cannot save settings to {path}: {exc.strerror or exc}. "
             "Check free disk space and the folder's permissions."
         ) from exc
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX only; Windows has no directory fsync)."""
-    if sys.platform == "win32":
-        return
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
