@@ -87,10 +87,9 @@ def _log_to_file() -> None:
 
 def _attach_context(args: argparse.Namespace) -> None:
     """Give plugin commands (which may not import engine) the paths and settings as plain data."""
-    from engine.paths import Paths
-    from engine.settings import load_settings
+    from engine.cli.common import load_context
 
-    paths = Paths.default()
+    paths, settings = load_context()
     args.genba_paths = {
         "data_dir": str(paths.data_dir),
         "models_dir": str(paths.models_dir),
@@ -98,7 +97,7 @@ def _attach_context(args: argparse.Namespace) -> None:
         "current_model_pointer": str(paths.current_model_pointer),
         "log_dir": str(paths.log_dir),
     }
-    args.genba_settings = load_settings(paths).as_dict()
+    args.genba_settings = settings.as_dict()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

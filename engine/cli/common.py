@@ -5,25 +5,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from engine.logging_setup import configure_logging
 from engine.paths import Paths
 from engine.service import Engine
+from engine.settings import Settings, load_settings
 
 
-def load_context(model: Path | None = None) -> tuple[Paths, Any]:
-    """The user's paths and effective settings, with file logging switched on."""
-    from engine.settings import load_settings
-
+def load_context() -> tuple[Paths, Settings]:
+    """The user's paths and effective settings (``genba`` has already set up logging)."""
     paths = Paths.default()
-    configure_logging(paths)
     return paths, load_settings(paths)
 
 
 def open_engine(model: Path | None = None, threads: int | None = None) -> Engine:
     """An :class:`Engine` for this user, on ``model`` or the configured/default model."""
-    paths, settings = load_context(model)
+    paths, settings = load_context()
     return Engine(paths=paths, settings=settings, model_path=model, n_threads=threads)
 
 

@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
 
 def run_doctor(args: argparse.Namespace) -> int:
     """``genba doctor``."""
-    paths, settings = load_context(args.model)
+    paths, settings = load_context()
     report: dict[str, Any] = {}
     tracker = DecodeSpeedTracker()
     info: ModelInfo | None = None
