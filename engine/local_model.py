@@ -50,7 +50,6 @@ class LocalModel:
         self.n_threads = n_threads
         self._resident: LlamaModel | None = None
         self._lock = threading.Lock()
-        self.last_switch_s: float | None = None
 
     @property
     def resident_experts(self) -> int | None:
@@ -66,15 +65,6 @@ class LocalModel:
         if self._resident is not None:
             self._resident.close()
             self._resident = None
-
-    def ensure_loaded(self, experts: int, n_ctx: int) -> float | None:
-        """Make the resident copy run with ``experts`` and ``n_ctx``; return switch seconds.
-
-        Returns None when the resident copy already fits (no reload happened).
-        Caller must hold no lock; this takes the model lock itself.
-        """
-        with self._lock:
-            return self._ensure_loaded_locked(experts, n_ctx)
 
     def _ensure_loaded_locked(self, experts: int, n_ctx: int) -> float | None:
         validate_experts(experts, self.info.expert_count)
@@ -92,21 +82,10 @@ class LocalModel:
             n_threads=self.n_threads,
         )
         elapsed = time.perf_counter() - started
-        self.last_switch_s = elapsed
         log.info(
             "loaded %s with N=%d n_ctx=%d in %.3fs", self.info.path.name, experts, n_ctx, elapsed
         )
         return elapsed
-
-    def count_prompt_tokens(self, messages: Sequence[Mapping[str, str]], experts: int) -> int:
-        """Prompt length of a chat in tokens (loads the model if needed)."""
-        with self._lock:
-            model = self._resident
-            if model is None:
-                self._ensure_loaded_locked(experts, DEFAULT_CONTEXT)
-                model = self._resident
-            assert model is not None
-            return len(model.chat_prompt_tokens(messages))
 
     def stream(
         self, request: LocalRequest, cancel: threading.Event | None = None
