@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -256,12 +256,6 @@ class History:
         with self._db:
             cur = self._db.execute("DELETE FROM conversations WHERE updated_at < ?", (cutoff,))
         return cur.rowcount
-
-    def iter_answers(self) -> Iterator[Message]:
-        """Every stored answer, oldest first (for pilot reports)."""
-        rows = self._db.execute("SELECT * FROM messages WHERE role='assistant' ORDER BY id")
-        for r in rows:
-            yield _message(r)
 
 
 def _message(r: sqlite3.Row) -> Message:

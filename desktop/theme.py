@@ -28,7 +28,6 @@ CJK_FAMILIES = (
     "TakaoGothic",
     "VL Gothic",
 )
-MONO_CJK_FAMILIES = ("Noto Sans Mono CJK JP", "MS Gothic", "DejaVu Sans Mono")
 
 
 @dataclass(frozen=True)

@@ -72,11 +72,6 @@ class DiffIndex:
     ops: tuple[Op, ...]
     payload_offset: int
 
-    @property
-    def literal_bytes(self) -> int:
-        """Uncompressed bytes carried in the diff."""
-        return sum(op.length for op in self.ops if op.kind == "literal")
-
 
 def _runs(same: list[bool]) -> list[tuple[bool, int, int]]:
     """Group consecutive equal flags: ``[(flag, start, stop), ...]``."""

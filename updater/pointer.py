@@ -69,11 +69,6 @@ class Pointer:
         return (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode()
 
 
-def pointer_path(models_dir: Path) -> Path:
-    """Where the pointer lives for a given model store."""
-    return models_dir / POINTER_NAME
-
-
 def read_pointer(path: Path) -> Pointer | None:
     """Read the pointer; ``None`` if it does not exist. Raises ``ContentError`` if malformed."""
     try:

@@ -35,15 +35,6 @@ class RouterFit:
     overlap: dict[int, float]  # N -> mean |router top-N ∩ oracle top-N| / N
 
 
-def expert_scores(x: F32, acts: F32, down: F32, experts: Index) -> F32:
-    """Oracle scores ``(tokens, n_expert)``: the norm of each expert's output."""
-    del x  # the scores depend only on the activations; kept for a uniform signature
-    out = np.empty((acts.shape[0], experts.shape[0]), dtype=np.float32)
-    for e, idx in enumerate(experts):
-        out[:, e] = np.linalg.norm(acts[:, idx] @ down[:, idx].T, axis=1)
-    return out
-
-
 def _topn_overlap(pred: npt.NDArray[np.float64], target: npt.NDArray[np.float64], n: int) -> float:
     top_p = np.argsort(-pred, axis=1, kind="stable")[:, :n]
     top_t = np.argsort(-target, axis=1, kind="stable")[:, :n]
