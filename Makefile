@@ -12,12 +12,16 @@ setup: $(STAMP) translations
 translations: $(STAMP)
 	@$(BIN)/python -m desktop.i18n_build >/dev/null
 
-$(STAMP): pyproject.toml
+# llama-cpp-python is built portable first (scripts/build-llama.sh: no -march=native, one CPU
+# backend per x86 level, its own wheel cache keyed by the build flags); pip then finds it
+# installed and leaves it alone.
+$(STAMP): pyproject.toml scripts/build-llama.sh
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "genba needs Python 3.11 or newer (found: $$($(PYTHON) --version))"; exit 1; }
 	./scripts/system-deps.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	./scripts/build-llama.sh $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[gui,test]'
 	@touch $(STAMP)
 

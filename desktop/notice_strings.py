@@ -10,6 +10,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP('NoticeText', 'The conversation is too long for this PC: the {dropped} oldest messages were left out of this answer.'),
     QT_TRANSLATE_NOOP('NoticeText', 'The model on this PC failed: {error}'),
     QT_TRANSLATE_NOOP('NoticeText', 'The model on this PC failed too: {error}'),
+    QT_TRANSLATE_NOOP('NoticeText', 'The model on this PC stopped unexpectedly; the server answers instead: {error}'),
+    QT_TRANSLATE_NOOP('NoticeText', 'The model on this PC stopped unexpectedly: {error}'),
     QT_TRANSLATE_NOOP('NoticeText', '{error}'),
     QT_TRANSLATE_NOOP('NoticeText', '{error} The {chars} characters that arrived are kept.'),
     QT_TRANSLATE_NOOP('NoticeText', '{error} No local answer is possible now.'),

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from engine import credentials
 from engine.decision import Decision
-from engine.errors import GenbaError, ModelFileError, ModelLoadError, RemoteError
+from engine.errors import (
+    GenbaError,
+    LocalCrashError,
+    ModelFileError,
+    ModelLoadError,
+    RemoteError,
+)
 from engine.events import Event, FinalEvent, Route, TokenEvent
 from engine.llama_adapter import Sampling
 from engine.local_model import LocalModel, LocalRequest
@@ -75,6 +81,10 @@ class AnswerHost(Protocol):
         """A local answer ended: keep its decision as hysteresis and record its speed."""
         ...
 
+    def local_crashed(self, exc: GenbaError) -> None:
+        """The inference worker died mid-answer (the next question starts a fresh one)."""
+        ...
+
 
 class AnswerRun:
     """One answer in progress: local, remote, and the fallbacks between them."""
@@ -111,15 +121,42 @@ class AnswerRun:
             n_ctx=decision.context, reason=decision.reason, trace=self.trace,
             sampling=self.sampling,
         )
+        produced: list[str] = []
         try:
             for event in self.host.local_model.stream(request, self.cancel):
                 if isinstance(event, FinalEvent):
                     yield self._finish_local(event, decision, prefix)
                 else:
+                    if isinstance(event, TokenEvent):
+                        produced.append(event.text)
                     yield event
         except (ModelLoadError, ModelFileError) as exc:
             self.host.local_broke(exc)
             yield from self._local_failed(exc, decision, plan, prefix)
+        except LocalCrashError as exc:
+            self.host.local_crashed(exc)
+            yield from self._local_crashed(exc, decision, plan, prefix, "".join(produced))
+
+    def _local_crashed(
+        self, exc: LocalCrashError, decision: Decision, plan: Plan, prefix: str, produced: str
+    ) -> Iterator[Event]:
+        """The worker died: keep the text, go remote when allowed (not back), else end in error."""
+        partial = prefix + produced
+        policy = plan.policy
+        if not prefix and policy.remote_available and policy.remote_when_local_fails:
+            yield notice("local_crashed", error=str(exc))
+            separator = "\n\n" if partial else ""
+            if separator:
+                yield TokenEvent(separator, route="remote")
+            parts = (part("fallback.local_crashed"), *_parts(decision), part("fallback.close"))
+            remote = dataclasses.replace(
+                decision, route="remote", experts=None, context=None,
+                reason=render(parts), reason_parts=parts,
+            )
+            yield from self.remote(remote, plan, allow_local=False, prefix=partial + separator)
+            return
+        yield notice("local_crashed.no_remote", error=str(exc))
+        yield error_final(partial, decision, plan, str(exc), route="local")
 
     def _local_failed(
         self, exc: GenbaError, decision: Decision, plan: Plan, prefix: str
@@ -152,9 +189,12 @@ class AnswerRun:
 
     # -- remote ------------------------------------------------------------
     def remote(
-        self, decision: Decision, plan: Plan, *, allow_local: bool = True
+        self, decision: Decision, plan: Plan, *, allow_local: bool = True, prefix: str = ""
     ) -> Iterator[Event]:
-        """Stream from the remote server; on failure keep the text and fall back or stop."""
+        """Stream from the remote server; on failure keep the text and fall back or stop.
+
+        ``prefix`` is text already shown for this answer (a crashed local start).
+        """
         config = RemoteConfig.from_settings(self.host.effective_settings())
         client = RemoteClient(config, plan.network, token=credentials.get_token(config.url))
         started = time.perf_counter()
@@ -170,13 +210,15 @@ class AnswerRun:
                     pieces.append(chunk.text)
                     yield TokenEvent(chunk.text, route="remote")
                     continue
-                yield _remote_final(
+                final = _remote_final(
                     chunk, pieces, decision=decision, plan=plan, config=config,
                     started=started, first=first,
                 )
+                yield dataclasses.replace(final, text=prefix + final.text) if prefix else final
                 return
         except RemoteError as exc:
-            yield from self._remote_failed(exc, "".join(pieces), decision, plan, allow_local)
+            partial = prefix + "".join(pieces)
+            yield from self._remote_failed(exc, partial, decision, plan, allow_local)
 
     def _remote_failed(
         self, exc: RemoteError, partial: str, decision: Decision, plan: Plan, allow_local: bool

@@ -55,6 +55,8 @@ class DecisionPolicy:
     remote_unavailable_why: str = "remote fallback is off"
     remote_when_local_fails: bool = True
     """``fallback.allow_when_offline_local_fails``: a broken local model may go remote."""
+    experts_safe_max: int | None = None
+    """The largest N llama.cpp runs this model at on this PC, when it is below the model's."""
 
     @classmethod
     def from_settings(
@@ -65,13 +67,19 @@ class DecisionPolicy:
         *,
         remote_available: bool = False,
         remote_unavailable_why: str = "remote fallback is off",
+        safe_max: int | None = None,
     ) -> DecisionPolicy:
         """Resolve the ``experts.*``/``resources.*`` settings against one model.
 
         ``remote_available`` comes from :func:`engine.network.remote_status`, which
         owns the offline rule; it is passed in so this module stays free of I/O.
         """
-        lo, default, hi = _expert_bounds(settings, model_expert_count, model_default_experts)
+        runnable = model_expert_count
+        if safe_max is not None and 1 <= safe_max < model_expert_count:
+            runnable = safe_max
+        else:
+            safe_max = None
+        lo, default, hi = _expert_bounds(settings, runnable, model_default_experts)
         mode = settings.get_str("experts.mode")
         battery = settings.get_str("resources.on_battery")
         return cls(
@@ -88,6 +96,7 @@ class DecisionPolicy:
             remote_available=remote_available,
             remote_unavailable_why=remote_unavailable_why,
             remote_when_local_fails=settings.get_bool("fallback.allow_when_offline_local_fails"),
+            experts_safe_max=safe_max,
         )
 
     def mode_experts(self) -> int:

@@ -172,11 +172,16 @@ def requested_experts(
         else:
             target = clamp(query.experts, policy.experts_min, policy.experts_max)
             origin = (part("experts.requested", n=query.experts),)
-            if target != query.experts:
+            safe = policy.experts_safe_max
+            if safe is not None and query.experts > safe and target == safe:
+                origin += (part("experts.safe_max", n=safe),)
+            elif target != query.experts:
                 origin += (
                     part("experts.outside_policy", lo=policy.experts_min,
                          hi=policy.experts_max, n=target),
                 )
+    elif policy.mode == "thorough" and policy.experts_safe_max == target:
+        origin += (part("experts.safe_max", n=target),)
     return clamp(target, 1, max(1, model.expert_count)), origin
 
 

@@ -20,6 +20,7 @@ an operator or an IT person can act on.
     │   ├── ContextTooLongError       prompt does not fit any context the model allows
     │   └── SettingsError             a settings value or user-settings file is invalid
     ├── ModelLoadError                llama.cpp refused to load or run a valid-looking file
+    ├── LocalCrashError               the inference worker process died (llama.cpp crashed)
     ├── GenerationError               decoding failed mid-answer
     ├── RemoteError                   the remote OpenAI-compatible server failed
     │   ├── RemoteUnavailableError    cannot connect, offline, or disabled by policy
@@ -81,6 +82,23 @@ class SettingsError(BadInputError):
 
 class ModelLoadError(GenbaError):
     """llama.cpp could not load the model or create its context."""
+
+
+class LocalCrashError(GenbaError):
+    """The inference worker process died: llama.cpp crashed, aborted or was killed.
+
+    ``how`` says how it ended (``killed by SIGSEGV``), ``detail`` is the last
+    line it printed (often llama.cpp's ``GGML_ASSERT``), for logs and support.
+    """
+
+    def __init__(self, how: str, detail: str = "") -> None:
+        self.how = how
+        self.detail = detail
+        why = f"{how}: {detail}" if detail else how
+        super().__init__(
+            f"The local model stopped unexpectedly ({why}). It starts again with the next "
+            "question; if this keeps happening, ask IT to check the model with `genba doctor`."
+        )
 
 
 class GenerationError(GenbaError):

@@ -18,6 +18,10 @@ Why these choices:
   installed only while tracing, by swapping the context for one created with
   ``cb_eval`` set (weights stay loaded; only the KV cache is rebuilt).
 * ``ValueError``/``RuntimeError`` from llama-cpp-python become :mod:`engine.errors`.
+* The library is built portable; the CPU backend that suits this PC is
+  registered before the first model loads (:mod:`engine.llama_cpu`).
+* In the app and the CLI this module runs inside the inference worker process
+  (:mod:`engine.worker_main`), so a crash in llama.cpp never takes them down.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
+from engine.llama_cpu import CpuBackend, current_backend, ensure_cpu_backend, subprocess_selftest
 from engine.routing_trace import RoutingRecorder
 
 # Used when a GGUF carries no chat template of its own.
@@ -49,7 +54,17 @@ _native_log = logging.getLogger("engine.llama_cpp")
 # INFO lines describe every tensor at load time, so they only show at DEBUG;
 # CONT continues the previous line at its level.
 _NATIVE_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.WARNING, 4: logging.ERROR}
-_native_state: dict[str, Any] = {"callback": None, "level": logging.DEBUG}
+_native_state: dict[str, Any] = {"callback": None, "level": logging.DEBUG, "cpu_cache": None}
+
+
+def set_cpu_backend_cache(path: Path | None) -> None:
+    """Where this process remembers the self-tested CPU backend (default: the user cache)."""
+    _native_state["cpu_cache"] = path
+
+
+def cpu_backend() -> CpuBackend | None:
+    """The CPU backend llama.cpp uses in this process (None before the first load)."""
+    return current_backend()
 
 
 def _llama_cpp() -> Any:
@@ -75,7 +90,32 @@ def _llama_cpp() -> Any:
 
         _native_state["callback"] = llama_cpp.llama_log_callback(forward)
         llama_cpp.llama_log_set(_native_state["callback"], ctypes.c_void_p(0))
+    _register_cpu_backend(llama_cpp)
     return llama_cpp
+
+
+def prepare() -> CpuBackend | None:
+    """Import llama.cpp and register this PC's CPU backend now (raises ModelLoadError)."""
+    try:
+        _llama_cpp()
+    except ImportError as exc:  # pragma: no cover - packaging problem
+        raise ModelLoadError(
+            "llama-cpp-python is not installed. Reinstall genba (`make setup`)."
+        ) from exc
+    return current_backend()
+
+
+def _register_cpu_backend(llama_cpp: Any) -> CpuBackend:
+    from engine.child_command import module_command
+    from engine.paths import Paths, forced_cpu_backend
+
+    cache = _native_state["cpu_cache"]
+    return ensure_cpu_backend(
+        llama_cpp,
+        cache_file=cache if cache is not None else Paths.default().cpu_backend_file,
+        forced=forced_cpu_backend(),
+        selftest=subprocess_selftest(module_command("engine.llama_selftest"), "GENBA_LLAMA_CPU"),
+    )
 
 
 @dataclass(frozen=True)

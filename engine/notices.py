@@ -29,6 +29,10 @@ ENGLISH: Mapping[str, str] = {
     ),
     "local_failed": "The model on this PC failed: {error}",
     "local_failed.again": "The model on this PC failed too: {error}",
+    "local_crashed": (
+        "The model on this PC stopped unexpectedly; the server answers instead: {error}"
+    ),
+    "local_crashed.no_remote": "The model on this PC stopped unexpectedly: {error}",
     "remote_failed": "{error}",
     "remote_failed.kept": "{error}" + _KEPT,
     "remote_failed.no_local": "{error}" + _NO_LOCAL,

@@ -13,6 +13,9 @@ Environment variables read here, and nowhere else:
     Used by portable installs and by tests; never affects the policy folder.
 ``GENBA_OFFLINE``
     ``1``/``true`` forces offline mode in addition to the ``network.offline`` policy.
+``GENBA_LLAMA_CPU``
+    Forces llama.cpp's CPU backend variant (``haswell``, ``sse42``… or a library
+    path) instead of the self-tested choice (:mod:`engine.llama_cpu`).
 """
 
 from __future__ import annotations
@@ -121,6 +124,16 @@ class Paths:
         return self.data_dir / "updates"
 
     @property
+    def cpu_backend_file(self) -> Path:
+        """The CPU backend variant chosen by self-test for this machine (JSON, a cache)."""
+        return self.cache_dir / "llama-cpu.json"
+
+    @property
+    def safe_experts_file(self) -> Path:
+        """The largest N each model runs at with this llama.cpp build (JSON, a cache)."""
+        return self.cache_dir / "safe-experts.json"
+
+    @property
     def log_file(self) -> Path:
         """The rotating log file."""
         return self.log_dir / "genba.log"
@@ -130,3 +143,9 @@ def offline_forced_by_env(environ: Mapping[str, str] | None = None) -> bool:
     """True when ``GENBA_OFFLINE`` asks for offline mode."""
     env = os.environ if environ is None else environ
     return env.get("GENBA_OFFLINE", "").strip().lower() in _TRUE_WORDS
+
+
+def forced_cpu_backend(environ: Mapping[str, str] | None = None) -> str | None:
+    """The CPU backend variant ``GENBA_LLAMA_CPU`` forces, if any."""
+    env = os.environ if environ is None else environ
+    return env.get("GENBA_LLAMA_CPU", "").strip() or None

@@ -1,42 +1,30 @@
 """Prompt sizing and trimming: how many tokens a chat costs, and what to drop so it fits.
 
-Counting uses only the model's vocabulary (:func:`engine.llama_adapter.load_vocab_only`),
-so a query can be planned, and sent to the remote server, without ever loading the
-weights. Trimming drops the oldest turns but never a system message or the last
-message; :func:`minimal_chat` is what is left when everything droppable is gone.
+Counting uses only the model's vocabulary (loaded alone in the inference worker,
+:meth:`engine.local_model.LocalModel.count_chat_tokens`), so a query can be planned, and
+sent to the remote server, without ever loading the weights. Trimming drops the oldest
+turns but never a system message or the last message; :func:`minimal_chat` is what is
+left when everything droppable is gone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from typing import Protocol
 
 from engine.decision import DecisionPolicy, ModelNeeds
 from engine.errors import GenbaError
-from engine.llama_adapter import LlamaModel, load_vocab_only
 
 Messages = Sequence[Mapping[str, str]]
 """OpenAI-style chat messages: ``{"role": ..., "content": ...}`` dicts."""
 
 
-class PromptCounter:
-    """Counts a chat's prompt tokens with one model's vocabulary, loaded on first use."""
+class PromptCounter(Protocol):
+    """Counts a chat's prompt tokens with one model's vocabulary and chat template."""
 
-    def __init__(self, model_path: Path) -> None:
-        self._path = model_path
-        self._vocab: LlamaModel | None = None
-
-    def count(self, messages: Messages) -> int:
+    def count_chat_tokens(self, messages: Messages) -> int:
         """Prompt tokens of ``messages`` under the model's chat template."""
-        if self._vocab is None:
-            self._vocab = load_vocab_only(self._path)
-        return len(self._vocab.chat_prompt_tokens(messages))
-
-    def close(self) -> None:
-        """Free the vocabulary (the next :meth:`count` loads it again)."""
-        if self._vocab is not None:
-            self._vocab.close()
-            self._vocab = None
+        ...
 
 
 def size_prompt(
@@ -55,10 +43,10 @@ def size_prompt(
     prompt = min_prompt = 0
     if needs.usable:
         try:
-            prompt = counter.count(messages)
+            prompt = counter.count_chat_tokens(messages)
             local_max = min(needs.context_length, policy.max_context_tokens or 1 << 30)
             if prompt + max_tokens > local_max and not policy.remote_available:
-                min_prompt = counter.count(minimal_chat(messages))
+                min_prompt = counter.count_chat_tokens(minimal_chat(messages))
         except GenbaError as exc:
             needs = ModelNeeds.missing(f"cannot read its vocabulary ({exc})")
     return needs, prompt, min_prompt

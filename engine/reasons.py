@@ -63,6 +63,7 @@ ENGLISH: Mapping[str, str] = {
     "experts.set_by_policy": " (experts are set by policy)",
     "experts.requested": "N={n} requested",
     "experts.outside_policy": ", outside policy {lo}..{hi} → N={n}",
+    "experts.safe_max": ", but llama.cpp crashes above N={n} with this model on this PC → N={n}",
     "local.fine": "resources fine → local",
     # Context fit.
     "context.over": "prompt {prompt} + answer {answer} tokens > local context {context}",
@@ -87,6 +88,8 @@ ENGLISH: Mapping[str, str] = {
     # The model and the remote fallback.
     "model.unavailable": "local model unavailable: ",
     "model.missing": "{file} is missing",
+    "model.broken": "{file} is marked broken on this PC",
+    "fallback.local_crashed": "the local model stopped unexpectedly → remote (",
     "policy.local_when_model_fails": "policy keeps questions local when the local model fails",
     "remote.off": "remote fallback is off",
     "remote.no_url": "no remote server is set (fallback.url)",
@@ -103,7 +106,8 @@ ENGLISH: Mapping[str, str] = {
 """English template per code; ``str.format`` fields are the part's parameters."""
 
 GLUED = frozenset({
-    "experts.set_by_policy", "experts.outside_policy", "context.even_without_old_turns",
+    "experts.set_by_policy", "experts.outside_policy", "experts.safe_max",
+    "context.even_without_old_turns",
     "memory.reserved", "speed.at_minimum", "then.experts", "then.answer_limited",
     "then.old_turns_trimmed", "then.local_anyway", "then.remote", "then.refused",
     "fallback.close",
@@ -111,7 +115,8 @@ GLUED = frozenset({
 """Codes whose template carries its own leading glue: no separator before them."""
 
 OPENERS = frozenset({
-    "battery.and", "model.unavailable", "fallback.local_failed", "fallback.remote_failed",
+    "battery.and", "model.unavailable", "fallback.local_failed", "fallback.local_crashed",
+    "fallback.remote_failed",
 })
 """Codes whose template ends in open glue: no separator after them."""
 

@@ -43,7 +43,13 @@ from engine.decision import (
     QueryNeeds,
     decide,
 )
-from engine.errors import GenbaError, ModelFileError, ModelNotFoundError
+from engine.errors import (
+    GenbaError,
+    LocalCrashError,
+    ModelFileError,
+    ModelLoadError,
+    ModelNotFoundError,
+)
 from engine.events import Event, FinalEvent
 from engine.llama_adapter import Sampling, validate_experts
 from engine.local_model import LocalModel
@@ -51,8 +57,9 @@ from engine.machine import DecodeSpeedTracker, snapshot
 from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
-from engine.prompt_fit import Messages, PromptCounter, size_prompt
+from engine.prompt_fit import Messages, size_prompt
 from engine.reasons import part
+from engine.safe_experts import SafeExpertsStore
 
 if TYPE_CHECKING:
     from engine.settings import Settings
@@ -85,16 +92,24 @@ def resolve_model_path(
 
 
 def policy_for(
-    settings: Settings, info: ModelInfo, *, remote_failed: bool = False
+    settings: Settings,
+    info: ModelInfo,
+    *,
+    remote_failed: bool = False,
+    safe_max: int | None = None,
 ) -> tuple[DecisionPolicy, NetworkConfig]:
-    """The decision policy for this model under these settings, and the network state."""
+    """The decision policy for this model under these settings, and the network state.
+
+    ``safe_max`` is the largest N llama.cpp runs this model at on this PC
+    (:mod:`engine.safe_experts`); no mode, rule or request goes above it.
+    """
     network = NetworkConfig.from_settings(settings)
     remote_ok, why_not = remote_status(settings, network)
     if remote_failed:
         remote_ok, why_not = False, "the remote server failed"
     policy = DecisionPolicy.from_settings(
         settings, info.expert_count, info.expert_used_count,
-        remote_available=remote_ok, remote_unavailable_why=why_not,
+        remote_available=remote_ok, remote_unavailable_why=why_not, safe_max=safe_max,
     )
     return policy, network
 
@@ -126,15 +141,19 @@ class Engine:
         self.n_threads = n_threads
         self._explicit_model = model_path
         self._pointer_stamp = pointer_stamp(paths.current_model_pointer)
-        self._local = LocalModel(
-            inspect_model(resolve_model_path(paths, settings, model_path)), n_threads=n_threads
-        )
+        info = inspect_model(resolve_model_path(paths, settings, model_path))
+        self._local = self._new_local(info)
         self._busy = threading.Lock()
-        self._prompts = PromptCounter(self._local.info.path)
         self._local_broken: tuple[str, float] | None = None
         """Why the local model failed to load, and until when not to try it again."""
         self._state = DecisionState()
         self.speeds = DecodeSpeedTracker()
+
+    def _new_local(self, info: ModelInfo) -> LocalModel:
+        return LocalModel(
+            info, n_threads=self.n_threads, cpu_cache=self.paths.cpu_backend_file,
+            safe_store=SafeExpertsStore(self.paths.safe_experts_file),
+        )
 
     # -- what is loaded ----------------------------------------------------
     @property
@@ -158,9 +177,8 @@ class Engine:
         return self.settings if self.settings is not None else defaults()
 
     def close(self) -> None:
-        """Free the local model and its tokenizer."""
+        """Stop the inference worker, freeing the local model and its tokenizer."""
         self._local.close()
-        self._prompts.close()
 
     # -- deciding ------------------------------------------------------------
     def plan(
@@ -176,11 +194,13 @@ class Engine:
         ``remote_failed``: the remote server just failed this query; plan it locally.
         Call it between answers or from the answering thread (it shares the tokenizer).
         """
+        needs = self._needs()
         policy, network = policy_for(
-            self.effective_settings(), self.model_info, remote_failed=remote_failed
+            self.effective_settings(), self.model_info, remote_failed=remote_failed,
+            safe_max=self._safe_max(needs),
         )
         needs, prompt, min_prompt = size_prompt(
-            self._prompts, messages, needs=self._needs(), policy=policy, max_tokens=max_tokens
+            self._local, messages, needs=needs, policy=policy, max_tokens=max_tokens
         )
         resident = 0
         if self._local.resident_experts is not None and self._state.context:
@@ -200,17 +220,41 @@ class Engine:
         if self._local.resident_experts is None and not info.path.exists():
             name = info.path.name
             return ModelNeeds.missing(f"{name} is missing", part("model.missing", file=name))
+        try:
+            known = self._local.safe_range()
+        except GenbaError as exc:  # the worker cannot even start: llama.cpp can't run here
+            return ModelNeeds.missing(f"the local model cannot start ({exc})")
+        if known is not None and known.broken:
+            return ModelNeeds.missing(
+                f"{info.path.name} is marked broken on this PC: {known.broken}",
+                part("model.broken", file=info.path.name),
+            )
         return ModelNeeds.from_info(info)
+
+    def _safe_max(self, needs: ModelNeeds) -> int | None:
+        """The largest N known to run (None: not probed yet, or the worker cannot start)."""
+        if not needs.usable:
+            return None
+        try:
+            known = self._local.safe_range()
+        except GenbaError as exc:
+            log.warning("cannot read the safe N: %s", exc)
+            return None
+        return known.limit if known is not None else None
 
     def count_tokens(self, messages: Messages) -> int:
         """Prompt tokens, using only the model's vocabulary (the weights may never load)."""
-        return self._prompts.count(messages)
+        return self._local.count_chat_tokens(messages)
 
     # -- what an answer reports back (see engine.answer_run.AnswerHost) ------
     def local_broke(self, exc: GenbaError) -> None:
         """The local model failed to load: free it and plan without it for a while."""
         self._local_broken = (str(exc), time.monotonic() + LOCAL_RETRY_S)
         self._local.close()
+
+    def local_crashed(self, exc: GenbaError) -> None:
+        """The worker died mid-answer: the next question starts a fresh one (nothing to wait)."""
+        log.error("local model crashed: %s", exc)
 
     def local_answered(self, decision: Decision, final: FinalEvent) -> None:
         """A local answer ended: keep its decision as hysteresis and record its speed."""
@@ -237,12 +281,21 @@ class Engine:
             return
         log.info("switching to updated model %s", path)
         self._local.close()
-        self._prompts.close()
-        self._local = LocalModel(info, n_threads=self.n_threads)
-        self._prompts = PromptCounter(info.path)
+        self._local = self._new_local(info)
         self._local_broken = None
         self._state = DecisionState()
         self.speeds.clear()
+
+    def _probe_and_replan(
+        self, messages: Messages, experts: int | None, max_tokens: int, plan: Plan
+    ) -> Plan:
+        """First local use of this model with this build: find its safe N, then decide again."""
+        try:
+            self._local.probe()
+        except (ModelLoadError, LocalCrashError) as exc:
+            log.warning("probing the safe N failed: %s", exc)
+            return plan  # the load fails again in the answer, which handles it
+        return self.plan(messages, experts=experts, max_tokens=max_tokens)
 
     def stream(
         self,
@@ -265,6 +318,8 @@ class Engine:
                 validate_experts(experts, self.model_info.expert_count)
             messages = list(messages)
             plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
+            if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
+                plan = self._probe_and_replan(messages, experts, max_tokens, plan)
             decision = plan.decision
             log.info("decision: %s, N=%s, context=%s: %s", decision.route,
                      decision.experts, decision.context, decision.reason)

@@ -297,6 +297,14 @@
         <translation>The model on this PC failed too: {error}</translation>
     </message>
     <message>
+        <source>The model on this PC stopped unexpectedly; the server answers instead: {error}</source>
+        <translation>The model on this PC stopped unexpectedly; the server answers instead: {error}</translation>
+    </message>
+    <message>
+        <source>The model on this PC stopped unexpectedly: {error}</source>
+        <translation>The model on this PC stopped unexpectedly: {error}</translation>
+    </message>
+    <message>
         <source>{error}</source>
         <translation>{error}</translation>
     </message>
@@ -346,6 +354,10 @@
     <message>
         <source>, outside policy {lo}..{hi} → N={n}</source>
         <translation>, outside policy {lo}..{hi} → N={n}</translation>
+    </message>
+    <message>
+        <source>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</source>
+        <translation>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</translation>
     </message>
     <message>
         <source>resources fine → local</source>
@@ -422,6 +434,14 @@
     <message>
         <source>{file} is missing</source>
         <translation>{file} is missing</translation>
+    </message>
+    <message>
+        <source>{file} is marked broken on this PC</source>
+        <translation>{file} is marked broken on this PC</translation>
+    </message>
+    <message>
+        <source>the local model stopped unexpectedly → remote (</source>
+        <translation>the local model stopped unexpectedly → remote (</translation>
     </message>
     <message>
         <source>policy keeps questions local when the local model fails</source>

@@ -297,6 +297,14 @@
         <translation>このPCのモデルでもエラーが起きました: {error}</translation>
     </message>
     <message>
+        <source>The model on this PC stopped unexpectedly; the server answers instead: {error}</source>
+        <translation>このPCのモデルが予期せず停止しました。サーバーが代わりに回答します: {error}</translation>
+    </message>
+    <message>
+        <source>The model on this PC stopped unexpectedly: {error}</source>
+        <translation>このPCのモデルが予期せず停止しました: {error}</translation>
+    </message>
+    <message>
         <source>{error}</source>
         <translation>リモートサーバーでエラーが起きました: {error}</translation>
     </message>
@@ -346,6 +354,10 @@
     <message>
         <source>, outside policy {lo}..{hi} → N={n}</source>
         <translation>、ポリシーの範囲 {lo}..{hi} の外 → N={n}</translation>
+    </message>
+    <message>
+        <source>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</source>
+        <translation>。ただしこのPCではこのモデルはN={n}を超えると停止するため → N={n}</translation>
     </message>
     <message>
         <source>resources fine → local</source>
@@ -422,6 +434,14 @@
     <message>
         <source>{file} is missing</source>
         <translation>{file} が見つかりません</translation>
+    </message>
+    <message>
+        <source>{file} is marked broken on this PC</source>
+        <translation>{file} はこのPCでは故障中として記録されています</translation>
+    </message>
+    <message>
+        <source>the local model stopped unexpectedly → remote (</source>
+        <translation>このPCのモデルが予期せず停止 → サーバー (</translation>
     </message>
     <message>
         <source>policy keeps questions local when the local model fails</source>

@@ -3,9 +3,13 @@
 Prints the machine snapshot (memory, CPU load, battery, measured decode speed
 with ``--measure``), the model's needs at each N (weight bytes read per token
 and memory at the context genba would load), the network, remote-fallback and
-keyring state, and the decision a typical query would get right now. It reads
-the model's header only (no weights) unless ``--measure`` is given, and never
-connects to the remote server. Exit code 0, or 1 when no usable model exists.
+keyring state, and the decision a typical query would get right now. It also
+runs llama.cpp's self-test in the inference worker (CPU features, the CPU
+backend variant chosen, a short quantized test decode) and shows the largest N
+the model runs at on this PC. It reads the model's header only (no weights)
+unless ``--measure`` is given (which also probes the safe N), and never connects
+to the remote server. Exit code 0, or 1 when no usable model exists or llama.cpp
+cannot run here.
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ from engine.decision import (
 )
 from engine.errors import GenbaError
 from engine.events import FinalEvent
+from engine.llama_cpu import cpu_description
 from engine.local_model import LocalModel, LocalRequest
 from engine.machine import DecodeSpeedTracker, snapshot
 from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
+from engine.paths import Paths
+from engine.safe_experts import SafeExpertsStore, SafeRange
 from engine.service import policy_for, resolve_model_path
 
 EXIT_OK = 0
@@ -67,15 +74,27 @@ def run_doctor(args: argparse.Namespace) -> int:
         info = inspect_model(resolve_model_path(paths, settings, args.model))
     except GenbaError as exc:
         report["model_error"] = str(exc)
-    if info is not None and args.measure:
-        report["measure_error"] = _measure(info, settings, tracker, args.threads)
+    local = None
+    if info is not None:
+        local = LocalModel(
+            info, n_threads=args.threads, cpu_cache=paths.cpu_backend_file,
+            safe_store=SafeExpertsStore(paths.safe_experts_file),
+        )
+    try:
+        report["llama_cpp"] = _llama_cpp(paths, local, args.threads, probe=args.measure)
+        safe = report["llama_cpp"].get("safe_max")
+        if local is not None and info is not None and args.measure:
+            report["measure_error"] = _measure(local, info, settings, tracker, safe)
+    finally:
+        if local is not None:
+            local.close()
     machine = snapshot(tracker)
     report["machine"] = _machine(machine)
     network = NetworkConfig.from_settings(settings)
     report["remote"] = _remote(settings, network)
     report["keyring"] = _keyring(settings.get_str("fallback.url"))
     if info is not None:
-        policy, _ = policy_for(settings, info)
+        policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
         report["model"] = _model(info, needs, policy)
         report["policy"] = _policy(policy)
@@ -90,12 +109,50 @@ def run_doctor(args: argparse.Namespace) -> int:
             "answer_tokens": decision.max_tokens,
             "reason": decision.reason,
         }
-    report["ok"] = info is not None
+    ok = info is not None and report["llama_cpp"]["selftest_ok"]
+    report["ok"] = ok
     if args.json:
         print_json(report)
     else:
         _print_text(report)
-    return EXIT_OK if info is not None else EXIT_PROBLEMS
+    return EXIT_OK if ok else EXIT_PROBLEMS
+
+
+def _llama_cpp(
+    paths: Paths, local: LocalModel | None, threads: int | None, *, probe: bool
+) -> dict[str, Any]:
+    """CPU, backend variant, the self-test in the worker, and the model's safe N."""
+    from engine.worker_client import LlamaWorker
+
+    name, features = cpu_description()
+    result: dict[str, Any] = {"cpu": name, "cpu_features": features, "selftest_ok": False}
+    worker = local.worker if local is not None else LlamaWorker(cpu_cache=paths.cpu_backend_file)
+    try:
+        hello = worker.info()
+        result.update(backend=hello.backend, backend_text=hello.backend_text,
+                      llama_cpp_python=hello.llama_cpp,
+                      backend_selftests=[list(t) for t in hello.tried])
+        test = worker.request("selftest", n_threads=threads)
+        seconds = float(test["seconds"])
+        result.update(selftest_ok=True, selftest_tokens=int(test["tokens"]) + int(
+            test["prompt_tokens"]), selftest_seconds=round(seconds, 3))
+    except GenbaError as exc:
+        result["selftest_error"] = str(exc)
+        return result
+    finally:
+        if local is None:
+            worker.close()
+    if local is not None:
+        try:
+            known: SafeRange | None = local.probe() if probe else local.safe_range()
+        except GenbaError as exc:
+            result["safe_error"] = str(exc)
+            known = None
+        if known is not None:
+            result.update(safe_max=known.limit, safe_max_ok=known.max_ok,
+                          lowest_crash=known.lowest_crash, crash_reason=known.reason or None,
+                          broken=known.broken)
+    return result
 
 
 _MEASURE_PROMPTS = (
@@ -106,12 +163,15 @@ _MEASURE_PROMPTS = (
 
 
 def _measure(
-    info: ModelInfo, settings: Any, tracker: DecodeSpeedTracker, threads: int | None
+    local: LocalModel,
+    info: ModelInfo,
+    settings: Any,
+    tracker: DecodeSpeedTracker,
+    safe_max: int | None,
 ) -> str | None:
     """Decode a few answers at the mode's N so the speed rule has a real number."""
-    policy, _ = policy_for(settings, info)
+    policy, _ = policy_for(settings, info, safe_max=safe_max)
     experts = policy.mode_experts()
-    local = LocalModel(info, n_threads=threads)
     try:
         # A very short answer says little about speed (the tracker ignores it): try again.
         for prompt in _MEASURE_PROMPTS:
@@ -126,8 +186,6 @@ def _measure(
                 return None
     except GenbaError as exc:
         return str(exc)
-    finally:
-        local.close()
     return "every trial answer was too short to time"
 
 
@@ -233,6 +291,7 @@ def _print_text(r: dict[str, Any]) -> None:
     speed = (f"{m['decode_tokens_per_s']:.1f} tokens/s at N={m['decode_experts']}"
              if m["decode_tokens_per_s"] else "not measured (add --measure)")
     out(f"  decoding   {speed}\n")
+    _print_llama(r["llama_cpp"])
     if "model" in r:
         _print_model(r["model"], r["policy"])
     else:
@@ -248,6 +307,28 @@ def _print_text(r: dict[str, Any]) -> None:
         if where == "local":
             where += f", N={q['experts']}, context {q['context']} tokens"
         out(f"  → {where}\n  {q['reason']}\n")
+
+
+def _print_llama(ll: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nllama.cpp\n")
+    out(f"  CPU        {ll['cpu']}; {' '.join(ll['cpu_features']) or 'no extensions listed'}\n")
+    if "backend_text" in ll:
+        tried = "; ".join(f"{n}: {why}" for n, why in ll.get("backend_selftests", []))
+        out(f"  backend    {ll['backend_text']}{' — tried ' + tried if tried else ''}\n")
+    if ll["selftest_ok"]:
+        out(f"  self-test  passed ({ll['selftest_tokens']} tokens in "
+            f"{ll['selftest_seconds']:.2f} s, quantized)\n")
+    else:
+        out(f"  self-test  FAILED: {ll.get('selftest_error', 'unknown')}\n")
+    if ll.get("broken"):
+        out(f"  model      marked broken on this PC: {ll['broken']}\n")
+    if ll.get("safe_max") is not None:
+        crash = (f"; crashed at N={ll['lowest_crash']} ({ll['crash_reason']})"
+                 if ll.get("lowest_crash") else "")
+        out(f"  safe N     up to {ll['safe_max']}{crash}\n")
+    elif "safe_max" not in ll and ll["selftest_ok"]:
+        out("  safe N     not probed yet (found on first use, or now with --measure)\n")
 
 
 def _print_model(mo: dict[str, Any], p: dict[str, Any]) -> None:

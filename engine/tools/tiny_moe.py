@@ -41,6 +41,8 @@ class TinyMoESpec:
     context_length: int = 1024
     seed: int = 20261127
     expert_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.Q8_0
+    dense_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.F32
+    """Type of the attention matrices (quantized ones reach llama.cpp's repacking kernels)."""
 
 
 def _vocab() -> tuple[list[str], list[float], list[int]]:
@@ -139,10 +141,22 @@ def _write_tensors(
         ones = np.ones(spec.n_embd, dtype=np.float32)
         _add(writer, f"{blk}.attn_norm.weight", ones)
         _add(writer, f"{blk}.ffn_norm.weight", ones)
-        _add(writer, f"{blk}.attn_q.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1))
-        _add(writer, f"{blk}.attn_k.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1))
-        _add(writer, f"{blk}.attn_v.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1))
-        _add(writer, f"{blk}.attn_output.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1))
+        _add(
+            writer, f"{blk}.attn_q.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            spec.dense_type,
+        )
+        _add(
+            writer, f"{blk}.attn_k.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            spec.dense_type,
+        )
+        _add(
+            writer, f"{blk}.attn_v.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            spec.dense_type,
+        )
+        _add(
+            writer, f"{blk}.attn_output.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            spec.dense_type,
+        )
         # A strong router so that the expert ranking is clear-cut per token.
         _add(writer, f"{blk}.ffn_gate_inp.weight", _weights(rng, (spec.n_expert, spec.n_embd), 1.0))
         exp_in = (spec.n_expert, spec.n_ff, spec.n_embd)

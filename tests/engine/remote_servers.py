@@ -282,7 +282,7 @@ class LlamaServer:
         env = dict(os.environ)
         env.pop("GENBA_HOME", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+            [sys.executable, "-m", "tests.engine.llama_server_main", "--model", str(model),
              "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "1024",
              "--n_threads", "1", "--chat_format", "chatml"],
             stdout=self._log, stderr=subprocess.STDOUT, env=env,

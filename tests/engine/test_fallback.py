@@ -39,18 +39,6 @@ HANG_GUARD_S = 60.0
 QUESTION = [{"role": "user", "content": "What is a torque wrench?"}]
 
 
-@pytest.fixture(scope="module")
-def llama_server(
-    tiny_moe_path: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LlamaServer]:
-    server = LlamaServer(tiny_moe_path, tmp_path_factory.mktemp("llama-server") / "server.log")
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        server.stop()
-
-
 def settings_with(**values: Any) -> Settings:
     """Defaults plus ``values`` set as policy (``a__b`` stands for ``a.b``)."""
     return defaults().with_values(

@@ -1,0 +1,29 @@
+"""Engine test fixtures: a real ``llama_cpp.server`` on 127.0.0.1, shared by the modules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.engine.remote_servers import LlamaServer
+
+
+@pytest.fixture(scope="session")
+def llama_server(
+    tiny_moe_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LlamaServer]:
+    """llama-cpp-python's OpenAI-compatible server serving the tiny model (started once)."""
+    server = LlamaServer(tiny_moe_path, tmp_path_factory.mktemp("llama-server") / "server.log")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def llama_server_url(llama_server: LlamaServer) -> str:
+    """The server's ``/v1`` base URL."""
+    return llama_server.url
