@@ -44,6 +44,10 @@ class EngineLike(Protocol):
         """Free the model."""
         ...
 
+    def check_local(self) -> tuple[str | None, bool]:
+        """llama.cpp's self-test: why it cannot run here (or None), and whether remote can."""
+        ...
+
 
 EngineFactory = Callable[[], EngineLike]
 """Builds the engine; raises a ModelFileError when there is no usable model."""
@@ -55,6 +59,7 @@ class EngineWorker(QObject):
     model_loaded = Signal(object)  # ModelInfo (or "" when the engine has none)
     model_missing = Signal(str)  # the ModelFileError message
     model_failed = Signal(str)
+    cannot_run = Signal(str)  # llama.cpp cannot run on this PC and no server can answer
     token_received = Signal(str)
     notice_received = Signal(object)  # NoticeEvent
     answer_finished = Signal(object)  # FinalEvent
@@ -79,6 +84,12 @@ class EngineWorker(QObject):
         except GenbaError as exc:
             self.model_failed.emit(str(exc))
             return
+        check = getattr(self._engine, "check_local", None)
+        if check is not None:
+            problem, remote_ok = check()
+            if problem is not None and not remote_ok:
+                self.cannot_run.emit(problem)
+                return
         self.model_loaded.emit(getattr(self._engine, "model_info", None) or "")
 
     @Slot(object, object, int, object)

@@ -61,22 +61,31 @@ class FirstRunPage(QWidget):
         layout.addWidget(self.progress_label)
         layout.addStretch(2)
         self._problem_text = ""
+        self._cannot_run = False
         self.retranslate()
 
     def retranslate(self) -> None:
         """Re-read translated texts."""
-        self.title.setText(self.tr("No model is ready yet"))
-        self.title.setAccessibleName(self.tr("No model is ready yet"))
-        self.problem.setText(self._problem_text)
-        self.problem.setAccessibleName(self.tr("What is missing"))
-        self.help.setText(
-            self.tr(
+        if self._cannot_run:
+            title = self.tr("The model cannot run on this PC")
+            help_text = self.tr(
+                "genba checked that the model's program works on this PC's processor, and it "
+                "did not. Nothing is lost. Please tell IT and show them this message; they can "
+                "check the PC with \"genba doctor\" or set up a server that answers instead."
+            )
+        else:
+            title = self.tr("No model is ready yet")
+            help_text = self.tr(
                 "genba needs a Mixture-of-Experts model file (GGUF) to answer. Import a model "
                 "file you were given, or build the built-in default model on this PC "
                 "(this takes a few minutes and needs no internet if the model package is "
                 "installed)."
             )
-        )
+        self.title.setText(title)
+        self.title.setAccessibleName(title)
+        self.problem.setText(self._problem_text)
+        self.problem.setAccessibleName(self.tr("What is missing"))
+        self.help.setText(help_text)
         self.help.setAccessibleName(self.tr("How to fix it"))
         self.import_file_button.setText(self.tr("Import model &file…"))
         self.import_file_button.setAccessibleName(self.tr("Import model file"))
@@ -94,7 +103,14 @@ class FirstRunPage(QWidget):
     def set_problem(self, message: str) -> None:
         """Show the engine's explanation of what is missing."""
         self._problem_text = message
+        self._cannot_run = False
         self.problem.setText(message)
+        self.retranslate()
+
+    def set_cannot_run(self, cannot_run: bool) -> None:
+        """Explain that llama.cpp itself failed its self-test here (not a missing model)."""
+        self._cannot_run = cannot_run
+        self.retranslate()
 
     def set_busy(self, busy: bool, text: str = "") -> None:
         """Disable the buttons and show progress while a task runs."""

@@ -29,6 +29,7 @@ class PageController(QObject):
         worker.model_loaded.connect(self.on_model_loaded)
         worker.model_missing.connect(self.on_model_missing)
         worker.model_failed.connect(self.on_model_missing)
+        worker.cannot_run.connect(self.on_cannot_run)
         first_run.import_file_requested.connect(window.tasks.ask_import_file)
         first_run.import_folder_requested.connect(window.tasks.ask_import_folder)
         first_run.build_default_requested.connect(window.tasks.build_default)
@@ -48,6 +49,11 @@ class PageController(QObject):
         w.first_run.set_busy(False)
         w.set_busy(False)
         w.input.setFocus()
+
+    def on_cannot_run(self, message: str) -> None:
+        """llama.cpp failed its self-test on this PC and no server is set up: say so plainly."""
+        self.on_model_missing(message)
+        self.window.first_run.set_cannot_run(True)
 
     def on_model_missing(self, message: str) -> None:
         """No usable model: explain and offer import or build."""

@@ -180,6 +180,20 @@ class Engine:
         """Stop the inference worker, freeing the local model and its tokenizer."""
         self._local.close()
 
+    def check_local(self) -> tuple[str | None, bool]:
+        """Start the inference worker and run llama.cpp's quantized self-test in it.
+
+        Returns why llama.cpp cannot run on this PC (None when it can) and whether
+        the remote server could answer instead. The desktop calls it on start.
+        """
+        policy, _ = policy_for(self.effective_settings(), self.model_info)
+        try:
+            self._local.worker.request("selftest", n_threads=self.n_threads)
+        except GenbaError as exc:
+            log.error("llama.cpp self-test failed: %s", exc)
+            return str(exc), policy.remote_available
+        return None, policy.remote_available
+
     # -- deciding ------------------------------------------------------------
     def plan(
         self,

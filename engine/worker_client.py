@@ -19,6 +19,7 @@ import os
 import queue
 import subprocess
 import threading
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +60,12 @@ class WorkerInfo:
     def build(self) -> str:
         """The llama.cpp build as far as crashes and safe N are concerned."""
         return f"llama-cpp-python {self.llama_cpp}, CPU {self.backend}"
+
+
+def _hang_up(proc: subprocess.Popen[bytes]) -> None:
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
 
 
 def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
@@ -123,13 +130,17 @@ class LlamaWorker:
         except OSError as exc:
             raise LocalCrashError("could not start", str(exc)) from exc
         self._proc = proc
+        # An engine dropped without close() must not leave its worker behind: closing
+        # the worker's stdin makes it exit (it stops mid-answer too).
+        weakref.finalize(self, _hang_up, proc)
         assert proc.stdout is not None and proc.stderr is not None
         threading.Thread(
             target=self._read_answers, args=(proc, proc.stdout, self._inbox),
             name="worker-answers", daemon=True,
         ).start()
         self._stderr_reader = threading.Thread(
-            target=self._read_stderr, args=(proc.stderr,), name="worker-stderr", daemon=True
+            target=self._read_stderr, args=(proc.stderr, self._stderr), name="worker-stderr",
+            daemon=True,
         )
         self._stderr_reader.start()
         hello = self._request_locked(
@@ -180,12 +191,15 @@ class LlamaWorker:
             proc.kill()
         inbox.put(_Exited(proc.wait()))
 
-    def _read_stderr(self, err: IO[bytes]) -> None:
+    @staticmethod
+    def _read_stderr(err: IO[bytes], lines: collections.deque[str]) -> None:
+        # Static, like _read_answers: a thread holding ``self`` would keep a dropped
+        # LlamaWorker (and so its process) alive.
         try:
             for raw in iter(err.readline, b""):
                 line = raw.decode("utf-8", "replace").rstrip()
                 if line:
-                    self._stderr.append(line)
+                    lines.append(line)
                     log.info("worker: %s", line)
         except (OSError, ValueError):
             return

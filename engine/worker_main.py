@@ -83,6 +83,13 @@ class WorkerServer:
                 self._cancel.set()
                 self._credit.release()
 
+    def hang_up(self) -> None:
+        """The engine closed the pipe (or died): stop whatever runs, at once."""
+        with self._lock:
+            self._cancelled.add(self._current)
+            self._cancel.set()
+            self._credit.release()
+
     def more(self, request_id: int) -> None:
         """The reader of stream ``request_id`` took an item and wants the next."""
         with self._lock:
@@ -277,6 +284,7 @@ def serve(proto_in: IO[bytes], proto_out: IO[bytes]) -> int:
                     inbox.put(message)
         except (OSError, ProtocolError) as exc:
             logging.getLogger(__name__).error("worker input broken: %s", exc)
+        server.hang_up()
         inbox.put(None)
 
     threading.Thread(target=read, name="worker-reader", daemon=True).start()

@@ -149,6 +149,14 @@
         <translation>genba needs a Mixture-of-Experts model file (GGUF) to answer. Import a model file you were given, or build the built-in default model on this PC (this takes a few minutes and needs no internet if the model package is installed).</translation>
     </message>
     <message>
+        <source>The model cannot run on this PC</source>
+        <translation>The model cannot run on this PC</translation>
+    </message>
+    <message>
+        <source>genba checked that the model&apos;s program works on this PC&apos;s processor, and it did not. Nothing is lost. Please tell IT and show them this message; they can check the PC with &quot;genba doctor&quot; or set up a server that answers instead.</source>
+        <translation>genba checked that the model&apos;s program works on this PC&apos;s processor, and it did not. Nothing is lost. Please tell IT and show them this message; they can check the PC with &quot;genba doctor&quot; or set up a server that answers instead.</translation>
+    </message>
+    <message>
         <source>How to fix it</source>
         <translation>How to fix it</translation>
     </message>

@@ -149,6 +149,14 @@
         <translation>genba が回答するには Mixture-of-Experts のモデルファイル (GGUF) が必要です。配布されたモデルファイルを取り込むか、この PC で標準モデルを作成してください (数分かかります。モデルパッケージがインストール済みならインターネットは不要です)。</translation>
     </message>
     <message>
+        <source>The model cannot run on this PC</source>
+        <translation>このPCではモデルを動かせません</translation>
+    </message>
+    <message>
+        <source>genba checked that the model&apos;s program works on this PC&apos;s processor, and it did not. Nothing is lost. Please tell IT and show them this message; they can check the PC with &quot;genba doctor&quot; or set up a server that answers instead.</source>
+        <translation>genba はこのPCのプロセッサーでモデルのプログラムが動くか確認しましたが、動きませんでした。データは失われていません。このメッセージをIT担当者に見せてください。IT担当者は「genba doctor」でPCを確認するか、代わりに回答するサーバーを設定できます。</translation>
+    </message>
+    <message>
         <source>How to fix it</source>
         <translation>解決方法</translation>
     </message>

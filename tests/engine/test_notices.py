@@ -20,6 +20,13 @@ _CASES = {
     ),
     "local_failed": ({"error": "bad file"}, "The model on this PC failed: bad file"),
     "local_failed.again": ({"error": "bad file"}, "The model on this PC failed too: bad file"),
+    "local_crashed": (
+        {"error": "boom"},
+        "The model on this PC stopped unexpectedly; the server answers instead: boom",
+    ),
+    "local_crashed.no_remote": (
+        {"error": "boom"}, "The model on this PC stopped unexpectedly: boom",
+    ),
     "remote_failed": ({"error": "HTTP 500."}, "HTTP 500."),
     "remote_failed.kept": (
         {"error": "HTTP 500.", "chars": 12},
@@ -60,7 +67,10 @@ def test_builder_gives_todays_message(code: str) -> None:
 
 def test_kinds_are_the_ones_front_ends_know() -> None:
     kinds = {kind_of(code) for code in ENGLISH}
-    assert kinds == {"reload", "trimmed", "local_failed", "remote_failed", "fallback", "refused"}
+    assert kinds == {
+        "reload", "trimmed", "local_failed", "local_crashed", "remote_failed", "fallback",
+        "refused",
+    }
 
 
 def test_render_uses_other_templates_and_falls_back_to_the_message() -> None:
