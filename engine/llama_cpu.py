@@ -176,6 +176,11 @@ def choose_variant(
         for v in variants:
             if forced in (v.name, str(v.path)):
                 return v, CpuBackend(v.name, "forced", portable=True)
+        if Path(forced).name.startswith(_PREFIX) and Path(forced).is_file():
+            path = Path(forced)  # a library elsewhere (a self-test of a copy, a hotfix)
+            return CpuVariant(variant_name(path), path, 0), CpuBackend(
+                variant_name(path), "forced", portable=True
+            )
         names = ", ".join(v.name for v in variants)
         raise ModelLoadError(
             f"GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed "

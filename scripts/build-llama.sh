@@ -27,7 +27,7 @@ if [ -f "$venv_stamp" ] && [ "$(cat "$venv_stamp")" = "$key" ]; then
 fi
 wheel=$(ls "$cache"/llama_cpp_python-"$VERSION"-*.whl 2>/dev/null | head -n 1 || true)
 if [ -z "$wheel" ]; then
-  echo "build-llama: compiling llama-cpp-python $VERSION, portable (about 15-20 minutes on 2 cores, once)" >&2
+  echo "build-llama: compiling llama-cpp-python $VERSION, portable (about 10 minutes on 2 cores, once)" >&2
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   CMAKE_ARGS="$FLAGS" CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}" \

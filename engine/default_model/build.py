@@ -196,8 +196,8 @@ def ensure_default_model(
     """
     from filelock import FileLock
 
-    from engine.llama_adapter import tokenize_with_vocab
     from engine.model_store import sha256_of, write_record
+    from engine.worker_client import LlamaWorker
 
     target = paths.default_model_path
     if _is_current(target, recipe):
@@ -210,7 +210,13 @@ def ensure_default_model(
             paths.cache_dir / "default-model", progress, allow_download=allow_download
         )
         text = asset_text("calibration.txt")
-        tokens = tokenize_with_vocab(source, text, special=True)
+        # Through the inference worker: the app and the CLI never load llama.cpp themselves.
+        worker = LlamaWorker(cpu_cache=paths.cpu_backend_file)
+        try:
+            reply = worker.request("tokenize_file", path=str(source), text=text, special=True)
+        finally:
+            worker.close()
+        tokens = [int(t) for t in reply["tokens"]]
         build_default_model(source, target, tokens, recipe, progress)
         write_record(target, sha256_of(target), "default", recipe=recipe_json(recipe))
     return target

@@ -98,3 +98,44 @@ def test_doctor_without_a_model_says_so_and_exits_1(
     assert "No model is installed" in report["model_error"]
     assert "typical_query" not in report
     assert report["machine"]["available_bytes"] > 0
+
+
+def test_doctor_runs_llama_cpp_s_self_test_in_the_worker(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path
+) -> None:
+    code, out, _ = _run(capsys, "doctor", "--json", "--model", str(tiny_moe_path))
+    assert code == 0
+    llama = json.loads(out)["llama_cpp"]
+    assert llama["selftest_ok"] is True and llama["selftest_tokens"] > 0
+    assert llama["backend"] not in ("", "unknown", "built-in")
+    assert isinstance(llama["cpu_features"], list) and llama["cpu"]
+    code, out, _ = _run(capsys, "doctor", "--model", str(tiny_moe_path))
+    assert code == 0
+    assert "self-test  passed" in out and f"backend    {llama['backend']}" in out
+
+
+def test_doctor_says_when_llama_cpp_cannot_run_here(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GENBA_LLAMA_CPU", "no-such-cpu")
+    code, out, err = _run(capsys, "doctor", "--model", str(tiny_moe_path))
+    assert code == 1
+    assert "self-test  FAILED: GENBA_LLAMA_CPU names the CPU backend 'no-such-cpu'" in out
+    assert "Traceback" not in out + err
+
+
+def test_doctor_measure_probes_and_shows_the_safe_n(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
+
+    spec = TinyMoESpec(n_layer=24, n_embd=64, n_ff=32, n_expert=32, n_expert_used=8)
+    model = build_tiny_moe(tmp_path / "granite-shaped.gguf", spec)
+    code, out, _ = _run(capsys, "doctor", "--json", "--measure", "--model", str(model))
+    report = json.loads(out)
+    assert code == 0, report
+    assert report["llama_cpp"]["safe_max"] == 12
+    assert report["llama_cpp"]["lowest_crash"] == 13
+    assert report["policy"]["experts_max"] == 12
+    code, out, _ = _run(capsys, "doctor", "--model", str(model))
+    assert "safe N     up to 12; crashed at N=13" in out

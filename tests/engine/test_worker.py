@@ -225,3 +225,25 @@ def test_stop_from_another_thread_ends_the_stream_in_the_worker(engine_for: Any)
     assert final.generated_tokens <= 5
     # The worker is in sync: the next answer starts cleanly.
     assert final_of(list(engine.stream(LONG, max_tokens=3))).generated_tokens > 0
+
+
+def test_the_answering_process_never_loads_llama_cpp(tiny_moe_path: Path, tmp_path: Path) -> None:
+    """Only the worker runs llama.cpp: after a whole answer, this process has not imported it."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from engine.paths import Paths\n"
+        "from engine.service import Engine\n"
+        f"engine = Engine(paths=Paths.under(Path({str(tmp_path)!r})), "
+        f"model_path=Path({str(tiny_moe_path)!r}), n_threads=1)\n"
+        "events = list(engine.stream([{'role': 'user', 'content': 'hi'}], max_tokens=4))\n"
+        "engine.close()\n"
+        "print(events[-1].route, 'llama_cpp' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["local", "False"]
