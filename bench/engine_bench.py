@@ -1,5 +1,9 @@
 """Engine benchmark: genba vs bare llama-cpp-python decode speed, per N, switch and trace cost.
 
+genba answers through its inference worker process (one pipe round trip per token);
+bare llama-cpp-python runs in this process with the same CPU backend, N, threads and
+prompt. The worker's start cost (process, llama-cpp-python import, backend) is timed too.
+
 Prints numbers; asserts nothing (these machines are shared and noisy). Runs are
 alternated (bare, genba, bare, genba, ...) so drift in machine load hits both.
 
@@ -23,6 +27,7 @@ from engine.llama_adapter import LlamaModel, Sampling
 from engine.local_model import LocalModel, LocalRequest
 from engine.model_info import inspect_model
 from engine.tools.tiny_moe import build_tiny_moe
+from engine.worker_client import LlamaWorker
 
 PROMPT = "Explain in a few sentences how to check the oil level of a lathe before a shift."
 
@@ -136,7 +141,19 @@ def main() -> int:
             f"{info.bytes_per_token(n):12d}"
         )
 
-    # 3. routing-trace cost at the default N.
+    # 3. starting a worker: process, imports, CPU backend (remembered), before any model.
+    starts = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        worker = LlamaWorker()
+        worker.info()
+        starts.append(time.perf_counter() - started)
+        worker.close()
+    print("\n== inference worker start ==")
+    print(f"start  {statistics.median(starts):9.3f} s   runs: "
+          f"{', '.join(f'{x:.3f}' for x in starts)}")
+
+    # 4. routing-trace cost at the default N.
     off = [
         genba_run(local, n_default, args.tokens, args.n_ctx).tokens_per_s or 0.0
         for _ in range(args.rounds)

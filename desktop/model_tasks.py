@@ -39,10 +39,13 @@ def find_gguf(folder: Path) -> Path:
 def import_model(paths: Paths, source: Path, progress: Progress) -> Path:
     """Put ``source`` into the model store (validated, atomic) and make it the operator's model."""
     from engine import model_store
+    from engine.settings import load_settings
 
     if source.is_dir():
         source = find_gguf(source)
-    stored = model_store.import_model(paths, source, lambda _stage, fraction: progress(fraction))
+    stored = model_store.import_model(
+        paths, source, lambda _stage, fraction: progress(fraction), settings=load_settings(paths)
+    )
     save_user_setting(paths, "model.path", str(stored.path))
     return stored.path
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.model_access import user_models_allowed
 from engine.settings import SCHEMA, Settings, SettingSpec
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (
@@ -264,6 +265,8 @@ class SettingsDialog(QDialog):
             return self.tr("Only your administrator can set this")
         if key == "experts.mode" and not self.settings.get_bool("experts.user_can_choose"):
             return self.tr("Your administrator has fixed the answer mode")
+        if key == "model.path" and not user_models_allowed(self.settings):
+            return self.tr("Your administrator allows only the models IT installs")
         return None
 
     def _source_text(self, source: str) -> str:

@@ -28,13 +28,17 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.atomic_file import write_bytes_atomically
 from engine.catalogue import CatalogueEntry
 from engine.errors import BadInputError, DownloadError, ModelFileError, ModelStoreError
+from engine.model_access import require_user_models
 from engine.model_info import inspect_model
 from engine.paths import Paths
+
+if TYPE_CHECKING:
+    from engine.settings import Settings
 
 Progress = Callable[[str, float], None]
 RECORD_SUFFIX = ".genba.json"
@@ -151,8 +155,19 @@ def _validate_and_install(staged: Path, target: Path) -> None:
 
 
 # -- import ---------------------------------------------------------------------
-def import_model(paths: Paths, source: Path, progress: Progress | None = None) -> StoredModel:
-    """Copy a GGUF MoE from disk or USB into the store after validating it."""
+def import_model(
+    paths: Paths,
+    source: Path,
+    progress: Progress | None = None,
+    *,
+    settings: Settings | None,
+) -> StoredModel:
+    """Copy a GGUF MoE from disk or USB into the store after validating it.
+
+    ``settings`` decide whether operators may add models at all
+    (:func:`engine.model_access.require_user_models`); ``None`` means no policy applies.
+    """
+    require_user_models(settings, "Importing a model")
     inspect_model(source)  # refuse before copying gigabytes
     target = paths.models_dir / source.name
     if target.exists():
@@ -240,8 +255,13 @@ def pull_model(
     allow_unpinned: bool = False,
     offline: bool = False,
     progress: Progress | None = None,
+    settings: Settings | None,
 ) -> StoredModel:
-    """Download a catalogue model into the store (resumable), verify it, and return it."""
+    """Download a catalogue model into the store (resumable), verify it, and return it.
+
+    Refused like an import when policy allows only IT's models.
+    """
+    require_user_models(settings, "Downloading a model")
     if offline:
         raise DownloadError(
             "genba is in offline mode, so it cannot download models. Import the file from "

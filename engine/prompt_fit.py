@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from engine.decision import DecisionPolicy, ModelNeeds
-from engine.errors import GenbaError
+from engine.errors import BadInputError, GenbaError
 
 Messages = Sequence[Mapping[str, str]]
 """OpenAI-style chat messages: ``{"role": ..., "content": ...}`` dicts."""
@@ -25,6 +25,27 @@ class PromptCounter(Protocol):
     def count_chat_tokens(self, messages: Messages) -> int:
         """Prompt tokens of ``messages`` under the model's chat template."""
         ...
+
+
+def check_messages(messages: Messages) -> None:
+    """Refuse a chat that cannot be a question: empty, or text that is not valid Unicode.
+
+    Undecodable bytes reach Python as lone surrogates (``surrogateescape``, e.g. from
+    a command-line argument); they could not be sent to llama.cpp or a server.
+    """
+    if not messages:
+        raise BadInputError("There is no question to answer. Type a question first.")
+    last = str(messages[-1].get("content", ""))
+    if not last.strip():
+        raise BadInputError("The question is empty. Type a question first.")
+    for message in messages:
+        try:
+            str(message.get("content", "")).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadInputError(
+                "The question contains bytes that are not valid UTF-8 text. Save or paste it "
+                "as UTF-8 text and try again."
+            ) from None
 
 
 def size_prompt(

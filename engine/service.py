@@ -54,10 +54,11 @@ from engine.events import Event, FinalEvent
 from engine.llama_adapter import Sampling, validate_experts
 from engine.local_model import LocalModel
 from engine.machine import DecodeSpeedTracker, snapshot
+from engine.model_access import configured_model, explicit_model
 from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
-from engine.prompt_fit import Messages, size_prompt
+from engine.prompt_fit import Messages, check_messages, size_prompt
 from engine.reasons import part
 from engine.safe_experts import SafeExpertsStore
 
@@ -73,13 +74,16 @@ LOCAL_RETRY_S = 60.0
 def resolve_model_path(
     paths: Paths, settings: Settings | None = None, explicit: Path | None = None
 ) -> Path:
-    """The model file to run, by precedence; raise ModelNotFoundError if there is none."""
+    """The model file to run, by precedence; raise ModelNotFoundError if there is none.
+
+    ``model.allow_user_models`` off refuses an explicit file and ignores a user's
+    ``model.path`` (:mod:`engine.model_access`).
+    """
     if explicit is not None:
-        return explicit
-    if settings is not None:
-        configured = settings.get_str("model.path")
-        if configured:
-            return Path(configured).expanduser()
+        return explicit_model(settings, explicit)
+    configured = configured_model(settings)
+    if configured is not None:
+        return configured
     current = read_current_model(paths.current_model_pointer)
     if current is not None and current.path.exists():
         return current.path
@@ -331,6 +335,7 @@ class Engine:
             if experts is not None:
                 validate_experts(experts, self.model_info.expert_count)
             messages = list(messages)
+            check_messages(messages)
             plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
             if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
                 plan = self._probe_and_replan(messages, experts, max_tokens, plan)

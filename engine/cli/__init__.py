@@ -100,6 +100,19 @@ def _attach_context(args: argparse.Namespace) -> None:
     args.genba_settings = settings.as_dict()
 
 
+def _fail(args: argparse.Namespace, exc: GenbaError, code: int, kind: str) -> int:
+    """One line on stderr; with ``--json`` also the error as the one JSON object on stdout.
+
+    The same ``{"error", "message"}`` shape as ``genba update --json``.
+    """
+    print(f"genba: {exc}", file=sys.stderr)
+    if getattr(args, "json", False):
+        from engine.cli.common import print_json
+
+        print_json({"error": kind, "message": str(exc)})
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``genba``; returns the process exit code."""
     parser = build_parser()
@@ -111,11 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             _attach_context(args)
         return func(args)
     except BadInputError as exc:
-        print(f"genba: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(args, exc, EXIT_BAD_INPUT, "bad-input")
     except GenbaError as exc:
-        print(f"genba: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(args, exc, EXIT_FAILURE, type(exc).__name__)
     except KeyboardInterrupt:
         print("genba: interrupted", file=sys.stderr)
         return 130

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import open_engine, print_json
+from engine.errors import BadInputError
 from engine.events import FinalEvent, NoticeEvent, TokenEvent
 from engine.llama_adapter import Sampling
 from engine.service import Engine
@@ -27,6 +28,21 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+MAX_TEMPERATURE = 5.0
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0.0 <= value <= MAX_TEMPERATURE:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be between 0 (deterministic) and {MAX_TEMPERATURE:g}, got {text}"
+        )
     return value
 
 
@@ -126,6 +142,9 @@ def run_chat(args: argparse.Namespace) -> int:
             except EOFError:
                 print(file=sys.stderr)
                 return 0
+            except UnicodeDecodeError:
+                print("(that line is not valid UTF-8 text; type it again)", file=sys.stderr)
+                continue
             if not line:
                 continue
             if line in ("/quit", "/exit"):
@@ -142,6 +161,10 @@ def run_chat(args: argparse.Namespace) -> int:
                 print("\n(stopped)", file=sys.stderr)
                 history.pop()
                 continue
+            except BadInputError as exc:  # one bad line must not end the session
+                print(f"({exc})", file=sys.stderr)
+                history.pop()
+                continue
             print()
             print(_summary(final), file=sys.stderr)
             history.append({"role": "assistant", "content": final.text})
@@ -153,7 +176,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, help="GGUF file to use instead of the configured one")
     p.add_argument("--experts", type=_positive_int, help="active experts per layer (N)")
     p.add_argument("--max-tokens", type=_positive_int, default=512, help="answer length limit")
-    p.add_argument("--temperature", type=float, default=0.3, help="0 = deterministic")
+    p.add_argument("--temperature", type=_temperature, default=0.3, help="0 = deterministic")
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
     p.add_argument("--threads", type=_positive_int, help="CPU threads for llama.cpp")
 

@@ -36,6 +36,7 @@ from engine.events import FinalEvent
 from engine.llama_cpu import cpu_description
 from engine.local_model import LocalModel, LocalRequest
 from engine.machine import DecodeSpeedTracker, snapshot
+from engine.model_access import user_models_allowed
 from engine.model_info import ModelInfo, inspect_model
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
@@ -93,6 +94,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     network = NetworkConfig.from_settings(settings)
     report["remote"] = _remote(settings, network)
     report["keyring"] = _keyring(settings.get_str("fallback.url"))
+    report["policy_state"] = _policy_state(settings)
     if info is not None:
         policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
@@ -109,13 +111,27 @@ def run_doctor(args: argparse.Namespace) -> int:
             "answer_tokens": decision.max_tokens,
             "reason": decision.reason,
         }
-    ok = info is not None and report["llama_cpp"]["selftest_ok"]
+    ok = (
+        info is not None and report["llama_cpp"]["selftest_ok"]
+        and not report["policy_state"]["errors"]
+    )
     report["ok"] = ok
     if args.json:
         print_json(report)
     else:
         _print_text(report)
     return EXIT_OK if ok else EXIT_PROBLEMS
+
+
+def _policy_state(settings: Any) -> dict[str, Any]:
+    """Policy errors, the fail-closed state, and which models may be used."""
+    return {
+        "errors": [str(p) for p in settings.errors],
+        "warnings": [str(p) for p in settings.problems if p.severity != "error"],
+        "fail_closed": settings.fail_closed,
+        "allow_user_models": user_models_allowed(settings),
+        "locked_keys": list(settings.locked_keys()),
+    }
 
 
 def _llama_cpp(
@@ -299,6 +315,7 @@ def _print_text(r: dict[str, Any]) -> None:
     if r.get("measure_error"):
         out(f"  measuring failed: {r['measure_error']}\n")
     _print_remote(r["remote"], r["keyring"])
+    _print_policy(r["policy_state"])
     if "typical_query" in r:
         q = r["typical_query"]
         out(f"\nA typical query now ({q['prompt_tokens']}-token prompt, "
@@ -348,6 +365,22 @@ def _print_model(mo: dict[str, Any], p: dict[str, Any]) -> None:
     for row in mo["by_experts"]:
         out(f"  {row['experts']:>3}  {_size(row['bytes_per_token']):>15}  "
             f"{_size(row['memory_bytes'])}\n")
+
+
+def _print_policy(ps: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nPolicy\n")
+    for error in ps["errors"]:
+        out(f"  ERROR      {error}\n")
+    for warning in ps["warnings"]:
+        out(f"  warning    {warning}\n")
+    if ps["fail_closed"]:
+        out("  fail-closed: a policy file has an error, so the security settings take their "
+            "safest values until it is fixed\n")
+    models = ("operators may add their own" if ps["allow_user_models"]
+              else "only the model IT set or installed (model.allow_user_models = false)")
+    out(f"  models     {models}\n")
+    out(f"  locked     {len(ps['locked_keys'])} setting(s) set by policy\n")
 
 
 def _print_remote(rm: dict[str, Any], kr: dict[str, Any]) -> None:

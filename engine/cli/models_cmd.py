@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine.cli.common import print_json
+from engine.cli.common import load_context, print_json
 from engine.paths import Paths, offline_forced_by_env
 
 
@@ -97,11 +97,11 @@ def run_pull(args: argparse.Namespace) -> int:
     from engine.catalogue import find_entry, load_catalogue
     from engine.model_store import pull_model
 
-    paths = Paths.default()
+    paths, settings = load_context()
     entry = find_entry(load_catalogue(), args.name)
     model = pull_model(
         paths, entry, endpoint=args.endpoint, allow_unpinned=args.allow_unpinned,
-        offline=_offline(paths), progress=_progress_printer(not args.quiet),
+        offline=_offline(paths), progress=_progress_printer(not args.quiet), settings=settings,
     )  # fmt: skip
     print(model.path)
     if not entry.pinned:
@@ -113,7 +113,10 @@ def run_import(args: argparse.Namespace) -> int:
     """Copy a model file into the store after validating it."""
     from engine.model_store import import_model
 
-    model = import_model(Paths.default(), args.path, progress=_progress_printer(not args.quiet))
+    paths, settings = load_context()
+    model = import_model(
+        paths, args.path, progress=_progress_printer(not args.quiet), settings=settings
+    )
     print(model.path)
     return 0
 

@@ -47,7 +47,9 @@ def test_pull_verifies_and_records_the_model(
     paths: Paths, entry: CatalogueEntry, hub: tuple[str, HubState], tiny_moe_path: Path
 ) -> None:
     seen: list[tuple[str, float]] = []
-    model = pull_model(paths, entry, endpoint=hub[0], progress=lambda s, f: seen.append((s, f)))
+    model = pull_model(
+        paths, entry, endpoint=hub[0], progress=lambda s, f: seen.append((s, f)), settings=None
+    )
     assert model.path == paths.models_dir / FILE
     assert model.path.read_bytes() == tiny_moe_path.read_bytes()
     assert model.sha256 == entry.sha256 and model.origin == "catalogue:tiny"
@@ -56,10 +58,11 @@ def test_pull_verifies_and_records_the_model(
     assert [m.path.name for m in list_models(paths)] == [FILE]
     assert not (paths.models_dir / ".partial" / "tiny").exists()
     gets = len(_gets(hub[1]))
-    assert pull_model(paths, entry, endpoint=hub[0]).path == model.path  # already there
+    again = pull_model(paths, entry, endpoint=hub[0], settings=None)
+    assert again.path == model.path  # already there
     assert len(_gets(hub[1])) == gets
     with pytest.raises(BadInputError, match="already has a different"):
-        pull_model(paths, replace(entry, sha256="1" * 64), endpoint=hub[0])
+        pull_model(paths, replace(entry, sha256="1" * 64), endpoint=hub[0], settings=None)
 
 
 def test_a_cut_download_resumes_on_the_next_pull(
@@ -76,9 +79,9 @@ def test_a_cut_download_resumes_on_the_next_pull(
     _, state = hub
     state.script = ["cut", "500"]  # drop mid-body, then fail the automatic retry
     with pytest.raises(DownloadError, match="resume"):
-        pull_model(paths, entry, endpoint=hub[0])
+        pull_model(paths, entry, endpoint=hub[0], settings=None)
     assert not (paths.models_dir / FILE).exists()
-    model = pull_model(paths, entry, endpoint=hub[0])
+    model = pull_model(paths, entry, endpoint=hub[0], settings=None)
     assert model.path.read_bytes() == tiny_moe_path.read_bytes()
     resumed = [r for r in _gets(state) if r]
     assert resumed and int(resumed[-1].split("=")[1].split("-")[0]) > 0
@@ -89,7 +92,7 @@ def test_a_hash_mismatch_is_refused_and_deleted(
 ) -> None:
     wrong = replace(entry, sha256="0" * 64)
     with pytest.raises(DownloadError, match="does not match its pinned sha256"):
-        pull_model(paths, wrong, endpoint=hub[0])
+        pull_model(paths, wrong, endpoint=hub[0], settings=None)
     assert list_models(paths) == []
     assert not list((paths.models_dir / ".partial").rglob("*.gguf"))
 
@@ -99,7 +102,7 @@ def test_a_size_mismatch_stops_before_downloading(
 ) -> None:
     hub[1].announce_size = entry.size * 100
     with pytest.raises(DownloadError, match="catalogue expects"):
-        pull_model(paths, entry, endpoint=hub[0])
+        pull_model(paths, entry, endpoint=hub[0], settings=None)
     assert _gets(hub[1]) == []
 
 
@@ -108,9 +111,9 @@ def test_unpinned_entries_need_consent_and_offline_blocks_everything(
 ) -> None:
     loose = replace(entry, revision="main", sha256="")
     with pytest.raises(BadInputError, match="--allow-unpinned"):
-        pull_model(paths, loose, endpoint=hub[0])
+        pull_model(paths, loose, endpoint=hub[0], settings=None)
     with pytest.raises(DownloadError, match="offline"):
-        pull_model(paths, entry, endpoint=hub[0], offline=True)
+        pull_model(paths, entry, endpoint=hub[0], offline=True, settings=None)
     assert hub[1].requests == []
 
 
@@ -123,23 +126,23 @@ def test_a_file_that_is_not_a_moe_never_enters_the_store(
         entry, filename="junk.gguf", sha256=hashlib.sha256(junk).hexdigest(), size=len(junk)
     )
     with pytest.raises(ModelFileError):
-        pull_model(paths, bad, endpoint=hub[0])
+        pull_model(paths, bad, endpoint=hub[0], settings=None)
     assert not (paths.models_dir / "junk.gguf").exists()
 
 
 def test_import_validates_copies_and_refuses_duplicates(
     paths: Paths, tiny_moe_path: Path, tmp_path: Path
 ) -> None:
-    model = import_model(paths, tiny_moe_path)
+    model = import_model(paths, tiny_moe_path, settings=None)
     assert model.path.read_bytes() == tiny_moe_path.read_bytes()
     assert model.origin == "import"
     assert model.sha256 == hashlib.sha256(tiny_moe_path.read_bytes()).hexdigest()
     with pytest.raises(BadInputError, match="already has"):
-        import_model(paths, tiny_moe_path)
+        import_model(paths, tiny_moe_path, settings=None)
     junk = tmp_path / "junk.gguf"
     junk.write_bytes(b"nope" * 10)
     with pytest.raises(ModelFileError):
-        import_model(paths, junk)
+        import_model(paths, junk, settings=None)
     assert not (paths.models_dir / "junk.gguf").exists()
     assert not list(paths.models_dir.glob("*.part"))
 
