@@ -9,6 +9,13 @@ The updater replaces it atomically (``os.replace``), so a reader sees either
 the old or the new pointer, never half of one. The engine reads it only between
 answers, so a model is never swapped under a running answer; the old file stays
 in the store (for rollback), so an answer that started on it finishes on it.
+
+The engine applies the updater's rules (``updater/pointer.py``): format 1, and a
+bare file name inside the models folder (no ``../``, no absolute path). It also
+checks the file's sha256 against the pointer before using it — once per file
+version, remembered in the cache folder, because hashing a large model takes
+seconds. A pointer that breaks a rule is ignored (and logged): the engine falls
+back to the configured or default model instead of running an unverified file.
 """
 
 from __future__ import annotations
@@ -30,6 +37,10 @@ class CurrentModel:
     version: str
 
 
+POINTER_FORMAT = 1
+_MAX_POINTER_BYTES = 64 * 1024
+
+
 def read_current_model(pointer: Path) -> CurrentModel | None:
     """The model the pointer names, or None when there is no usable pointer.
 
@@ -37,21 +48,83 @@ def read_current_model(pointer: Path) -> CurrentModel | None:
     back to the configured or default model instead of failing to start.
     """
     try:
-        raw = json.loads(pointer.read_text(encoding="utf-8"))
+        if pointer.exists() and not pointer.is_file():
+            raise ValueError("not a regular file")
+        with pointer.open("rb") as handle:
+            raw = json.loads(handle.read(_MAX_POINTER_BYTES))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
         log.warning("ignoring unreadable current-model pointer %s: %s", pointer, exc)
         return None
-    if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
-        log.warning("ignoring current-model pointer %s without a 'path'", pointer)
+    parsed = _parse(raw, pointer.parent)
+    if isinstance(parsed, str):
+        log.warning("ignoring current-model pointer %s: %s", pointer, parsed)
         return None
-    target = Path(raw["path"])
-    if not target.is_absolute():
-        target = pointer.parent / target
-    return CurrentModel(
-        path=target, sha256=str(raw.get("sha256", "")), version=str(raw.get("version", ""))
-    )
+    return parsed
+
+
+def _parse(raw: object, models_dir: Path) -> CurrentModel | str:
+    """The pointer's model, or why the pointer breaks the updater's rules."""
+    if not isinstance(raw, dict) or raw.get("format") != POINTER_FORMAT:
+        return f"not format {POINTER_FORMAT}"
+    name, sha, version = raw.get("path"), raw.get("sha256"), raw.get("version")
+    if not (isinstance(name, str) and isinstance(sha, str) and isinstance(version, str)):
+        return "path, sha256 or version missing"
+    if Path(name).name != name or name in {"", ".", ".."}:
+        return f"{name!r} is not a file name in the models folder"
+    return CurrentModel(path=models_dir / name, sha256=sha.lower(), version=version)
+
+
+def verified_current_model(pointer: Path, cache_file: Path | None) -> CurrentModel | None:
+    """The pointer's model if its file exists and matches the pointer's sha256, else None."""
+    current = read_current_model(pointer)
+    if current is None:
+        return None
+    try:
+        stat = current.path.stat()
+    except OSError:
+        log.warning("the current-model pointer names %s, which is missing", current.path)
+        return None
+    stamp = f"{current.path}|{stat.st_size}|{stat.st_mtime_ns}|{current.sha256}"
+    known = _load_verified(cache_file)
+    if stamp in known:
+        return current
+    from engine.model_store import sha256_of
+
+    try:
+        actual = sha256_of(current.path)
+    except OSError as exc:
+        log.warning("cannot read %s to check it: %s", current.path, exc)
+        return None
+    if actual != current.sha256:
+        log.error("ignoring %s: its sha256 %s does not match the pointer's %s",
+                  current.path, actual, current.sha256)
+        return None
+    _save_verified(cache_file, known | {stamp})
+    return current
+
+
+def _load_verified(cache_file: Path | None) -> set[str]:
+    if cache_file is None:
+        return set()
+    try:
+        data = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return {str(s) for s in data} if isinstance(data, list) else set()
+
+
+def _save_verified(cache_file: Path | None, stamps: set[str]) -> None:
+    if cache_file is None:
+        return
+    from engine.atomic_file import write_bytes_atomically
+
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(cache_file, json.dumps(sorted(stamps)[-64:]).encode("utf-8"))
+    except OSError as exc:  # costs a re-hash next time, nothing more
+        log.warning("cannot remember verified models in %s: %s", cache_file, exc)
 
 
 def pointer_stamp(pointer: Path) -> tuple[int, int] | None:

@@ -129,6 +129,11 @@ class Paths:
         return self.cache_dir / "llama-cpu.json"
 
     @property
+    def verified_models_file(self) -> Path:
+        """Model files whose sha256 was checked against the current-model pointer (a cache)."""
+        return self.cache_dir / "verified-models.json"
+
+    @property
     def safe_experts_file(self) -> Path:
         """The largest N each model runs at with this llama.cpp build (JSON, a cache)."""
         return self.cache_dir / "safe-experts.json"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.answer_run import AnswerRun
-from engine.current_model import pointer_stamp, read_current_model
+from engine.current_model import pointer_stamp, verified_current_model
 from engine.decision import (
     Decision,
     DecisionPolicy,
@@ -84,8 +84,8 @@ def resolve_model_path(
     configured = configured_model(settings)
     if configured is not None:
         return configured
-    current = read_current_model(paths.current_model_pointer)
-    if current is not None and current.path.exists():
+    current = verified_current_model(paths.current_model_pointer, paths.verified_models_file)
+    if current is not None:
         return current.path
     if paths.default_model_path.exists():
         return paths.default_model_path

@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
         print(out["text"])
-    return EXIT_OK
+    # `status --verify` that finds a damaged model file is a problem found: exit 1.
+    return EXIT_FAILURE if out.get("current_intact") is False else EXIT_OK
 
 
 def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
@@ -111,7 +112,11 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
         current = status.get("current") or {}
         text = f"Current model: {current.get('version', 'none')} ({current.get('path', '-')})"
         if status.get("previous"):
-            text += f"\nPrevious model: {status['previous']['version']} (rollback possible)"
+            can = (
+                "rollback possible" if status.get("rollback_possible")
+                else "its file is missing or damaged: rollback is not possible"
+            )
+            text += f"\nPrevious model: {status['previous']['version']} ({can})"
         if status.get("last_check"):
             text += f"\nLast check: {status['last_check']}, latest {status.get('latest_version')}"
         if "current_intact" in status:

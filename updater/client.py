@@ -174,6 +174,10 @@ class UpdateClient:
         }
         if verify and pointer is not None:
             out["current_intact"] = install.verify_current(self.config.pointer) is not None
+        if pointer is not None and pointer.previous is not None:
+            out["rollback_possible"] = install.previous_intact(
+                self.config.pointer, full_check=verify
+            )
         return out
 
     def _check(self, session: TrustSession) -> tuple[CheckResult, Release]:

@@ -4,6 +4,7 @@
 
     UpdateError                      root; str(exc) says what happened and what to do next
     ├── BadInputError                the caller's input is wrong (CLI exit code 2)
+    │   └── BundleIncompleteError    an offline bundle lacks a file (copied only in part)
     ├── ContentError                 bytes or metadata failed verification: stop, do not retry
     │   ├── BaseMismatchError        a diff was made for a different base model
     │   └── TrustError               TUF rejected the repository metadata or a target
@@ -29,6 +30,10 @@ class UpdateError(Exception):
 
 class BadInputError(UpdateError):
     """The caller passed something unusable (a missing bundle folder, a bad option)."""
+
+
+class BundleIncompleteError(BadInputError):
+    """An offline bundle lacks a file its metadata needs (a partial copy, a lost file)."""
 
 
 class ContentError(UpdateError):

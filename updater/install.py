@@ -120,6 +120,17 @@ def rollback(pointer_file: Path) -> Pointer:
     return new
 
 
+def previous_intact(pointer_file: Path, *, full_check: bool = False) -> bool:
+    """Whether :func:`rollback` could work: the previous file is there (and, fully, matches)."""
+    pointer = read_pointer(pointer_file)
+    if pointer is None or pointer.previous is None:
+        return False
+    path = pointer_file.parent / pointer.previous.path
+    if not path.is_file():
+        return False
+    return not full_check or sha256_file(path) == pointer.previous.sha256
+
+
 def verify_current(pointer_file: Path) -> ModelRef | None:
     """The current model if its file exists and matches the pointer's hash, else ``None``."""
     pointer = read_pointer(pointer_file)

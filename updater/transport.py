@@ -19,7 +19,7 @@ import urllib3
 from tuf.api import exceptions as tuf_exc
 from tuf.ngclient.fetcher import FetcherInterface
 
-from updater.errors import OfflineError
+from updater.errors import BundleIncompleteError, OfflineError
 
 CHUNK = 1 << 20
 USER_AGENT = "genba-updater/1"
@@ -111,7 +111,14 @@ class FolderTransport(Transport):
         if parsed.scheme != "bundle" or not path.is_relative_to(self.folder):
             raise tuf_exc.DownloadError(f"{url} is outside the bundle")
         if not path.is_file():
-            raise tuf_exc.DownloadHTTPError(f"The bundle has no {relative}", 404)
+            # A 404, so that TUF's probe for a newer root ends normally; the cause
+            # says what is wrong when a file that is needed is missing.
+            raise tuf_exc.DownloadHTTPError(f"The bundle has no {relative}", 404) from (
+                BundleIncompleteError(
+                    f"The update bundle {self.folder} is incomplete: it has no {relative}. "
+                    "Copy the whole bundle folder again, then import it."
+                )
+            )
         return self._read(path, start)
 
     @staticmethod

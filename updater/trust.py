@@ -21,7 +21,14 @@ from tuf.api import exceptions as tuf_exc
 from tuf.api.metadata import TargetFile
 from tuf.ngclient.updater import Updater
 
-from updater.errors import BadInputError, NetworkError, OfflineError, TrustError, UpdateError
+from updater.errors import (
+    BadInputError,
+    BundleIncompleteError,
+    NetworkError,
+    OfflineError,
+    TrustError,
+    UpdateError,
+)
 from updater.files import atomic_write_bytes, storage_error
 from updater.transport import Transport
 
@@ -41,7 +48,7 @@ def tuf_errors(what: str) -> Iterator[None]:
             "the download was stopped (possible endless-data attack). Nothing was changed."
         ) from exc
     except tuf_exc.DownloadError as exc:
-        if isinstance(exc.__cause__, OfflineError):
+        if isinstance(exc.__cause__, (OfflineError, BundleIncompleteError)):
             raise exc.__cause__ from None
         raise NetworkError(
             f"Could not download update data while {what} ({exc}). "
