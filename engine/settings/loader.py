@@ -3,6 +3,10 @@
 Bad input never stops genba (the way Chrome and Firefox treat policies):
 
 * a file that cannot be read or is not valid TOML is reported and ignored whole;
+* an entry that is not a regular file (a named pipe, a folder called ``x.toml``,
+  a link to ``/dev/zero``, a socket) is reported the same way and never opened:
+  opening or reading one can block for ever, and the loader runs in every command
+  and in the window; at most :data:`MAX_FILE_BYTES` are read from any file;
 * an unknown key is a warning with a "did you mean" hint and is ignored;
 * a bad value (wrong type, out of range, bad URL) is an error naming file and
   key; that key is ignored and the rest of the file still applies.
@@ -23,6 +27,7 @@ Nothing here raises: problems are collected into :attr:`Settings.problems`.
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 import sys
 import tomllib
@@ -66,15 +71,61 @@ class Layer:
         self.problems.append(Problem(str(self.path), key, message, severity))
 
 
+#: Open flags for reading a settings file. ``O_NONBLOCK`` makes opening a named pipe
+#: that replaced the file since :func:`os.stat` return at once instead of waiting for
+#: a writer; ``O_NOCTTY`` keeps a terminal from becoming genba's controlling terminal.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+)
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a ``st_mode`` describes when it is not a regular file ("a folder"...), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def _refuse_unless_regular(path: Path, mode: int) -> None:
+    kind = _file_kind(mode)
+    if kind is not None:
+        what = f"links to {kind}" if path.is_symlink() else f"is {kind}"
+        raise SettingsError(f"Cannot read {path}: it {what}, not a settings file; remove it.")
+
+
 def read_bytes(path: Path) -> bytes | None:
-    """A settings file's bytes, or None when it does not exist (other failures raise)."""
+    """A settings file's bytes, or None when it does not exist (other failures raise).
+
+    Only a regular file is opened, and at most :data:`MAX_FILE_BYTES` + 1 bytes
+    are read, so no entry an administrator or an attacker puts in the folder can
+    block or exhaust the caller.
+    """
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # stat first: opening some devices has effects of its own (a tape rewinds).
+        _refuse_unless_regular(path, path.stat().st_mode)
+        fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise SettingsError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            # Again on the open file: the entry may have been swapped since the stat.
+            _refuse_unless_regular(path, os.fstat(fd).st_mode)
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise SettingsError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     if len(data) > MAX_FILE_BYTES:
         raise SettingsError(
             f"{path} is larger than {MAX_FILE_BYTES // 1024} KB; it cannot be a settings file."
@@ -271,12 +322,23 @@ def _cross_checks(
 
 
 def fingerprint(path: Path) -> tuple[str, int, int, str] | None:
-    """(path, mtime_ns, size, sha256) of a file, or None when it cannot be read."""
+    """(path, mtime_ns, size, sha256) of a file, or None when it does not exist.
+
+    A file that is not regular, too large or unreadable is never hashed (nor, when
+    not regular, opened): its last field says so instead, so that a policy file
+    turning into one of these still counts as a change and gets reported.
+    """
     try:
         info = path.stat()
-        data = read_bytes(path)
-    except (OSError, SettingsError):
+    except OSError:
         return None
+    kind = _file_kind(info.st_mode)
+    if kind is not None:
+        return (str(path), info.st_mtime_ns, info.st_size, f"<{kind}>")
+    try:
+        data = read_bytes(path)
+    except SettingsError:
+        return (str(path), info.st_mtime_ns, info.st_size, "<unreadable>")
     if data is None:
         return None
     return (str(path), info.st_mtime_ns, info.st_size, hashlib.sha256(data).hexdigest())
