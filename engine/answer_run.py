@@ -144,7 +144,7 @@ class AnswerRun:
         partial = prefix + produced
         policy = plan.policy
         if not prefix and policy.remote_available and policy.remote_when_local_fails:
-            yield notice("local_crashed", error=str(exc))
+            yield notice("local_crashed", why=exc.why)
             separator = "\n\n" if partial else ""
             if separator:
                 yield TokenEvent(separator, route="remote")
@@ -155,7 +155,7 @@ class AnswerRun:
             )
             yield from self.remote(remote, plan, allow_local=False, prefix=partial + separator)
             return
-        yield notice("local_crashed.no_remote", error=str(exc))
+        yield notice("local_crashed.no_remote", why=exc.why)
         yield error_final(partial, decision, plan, str(exc), route="local")
 
     def _local_failed(

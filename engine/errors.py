@@ -14,6 +14,7 @@ an operator or an IT person can act on.
     │   │   ├── ModelNotFoundError
     │   │   ├── NotGGUFError
     │   │   ├── TruncatedModelError
+    │   │   ├── InvalidModelError     metadata llama.cpp would refuse or abort on
     │   │   ├── NotMoEError
     │   │   └── UnsupportedArchitectureError
     │   ├── ExpertCountError          N outside 1..expert_count (llama.cpp would abort)
@@ -60,6 +61,14 @@ class TruncatedModelError(ModelFileError):
     """The GGUF file ends before the data its header promises."""
 
 
+class InvalidModelError(ModelFileError):
+    """The GGUF is complete but its metadata or layout is one llama.cpp cannot load.
+
+    Many such values make llama.cpp abort the whole process (``GGML_ASSERT``), so
+    they are refused while inspecting, before llama.cpp ever sees the file.
+    """
+
+
 class NotMoEError(ModelFileError):
     """The model is dense: it has no experts for genba to choose from."""
 
@@ -94,7 +103,7 @@ class LocalCrashError(GenbaError):
     def __init__(self, how: str, detail: str = "") -> None:
         self.how = how
         self.detail = detail
-        why = f"{how}: {detail}" if detail else how
+        self.why = why = f"{how}: {detail}" if detail else how
         super().__init__(
             f"The local model stopped unexpectedly ({why}). It starts again with the next "
             "question; if this keeps happening, ask IT to check the model with `genba doctor`."

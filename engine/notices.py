@@ -30,9 +30,12 @@ ENGLISH: Mapping[str, str] = {
     "local_failed": "The model on this PC failed: {error}",
     "local_failed.again": "The model on this PC failed too: {error}",
     "local_crashed": (
-        "The model on this PC stopped unexpectedly; the server answers instead: {error}"
+        "The model on this PC stopped unexpectedly ({why}); the server answers instead."
     ),
-    "local_crashed.no_remote": "The model on this PC stopped unexpectedly: {error}",
+    "local_crashed.no_remote": (
+        "The model on this PC stopped unexpectedly ({why}). It starts again with the next "
+        "question; if this keeps happening, ask IT to check this PC with `genba doctor`."
+    ),
     "remote_failed": "{error}",
     "remote_failed.kept": "{error}" + _KEPT,
     "remote_failed.no_local": "{error}" + _NO_LOCAL,

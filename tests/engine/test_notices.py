@@ -21,11 +21,15 @@ _CASES = {
     "local_failed": ({"error": "bad file"}, "The model on this PC failed: bad file"),
     "local_failed.again": ({"error": "bad file"}, "The model on this PC failed too: bad file"),
     "local_crashed": (
-        {"error": "boom"},
-        "The model on this PC stopped unexpectedly; the server answers instead: boom",
+        {"why": "killed by SIGSEGV"},
+        "The model on this PC stopped unexpectedly (killed by SIGSEGV); the server answers "
+        "instead.",
     ),
     "local_crashed.no_remote": (
-        {"error": "boom"}, "The model on this PC stopped unexpectedly: boom",
+        {"why": "exit code 134: GGML_ASSERT(x) failed"},
+        "The model on this PC stopped unexpectedly (exit code 134: GGML_ASSERT(x) failed). It "
+        "starts again with the next question; if this keeps happening, ask IT to check this PC "
+        "with `genba doctor`.",
     ),
     "remote_failed": ({"error": "HTTP 500."}, "HTTP 500."),
     "remote_failed.kept": (
