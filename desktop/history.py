@@ -16,6 +16,17 @@ Invariants:
   being killed (the WAL lives in the OS page cache); only an OS crash can lose
   the last commits, never corrupt the file.
 
+* The history is private: on POSIX the database and its ``-wal``/``-shm`` files
+  are 0600 and a folder created for it 0700, whatever the umask (SQLite gives
+  its side files the database's own mode).
+* A damaged database never stops the window: a file SQLite calls corrupt or
+  "not a database" (or that is not a file at all) is renamed, with its side
+  files, to ``history.sqlite3.damaged-<time>`` (never deleted: it is the
+  operator's data), and a new history starts; :attr:`History.moved_aside` says
+  where the old one is. When the database cannot be used at all (locked, no
+  permission, disk full), this session's history lives in memory and
+  :attr:`History.unavailable` says why.
+
 When history is turned off by policy the same code runs on an in-memory
 database, so the window behaves the same and nothing touches the disk.
 No Qt here: the window drives this module from its own thread.
@@ -23,15 +34,24 @@ No Qt here: the window drives this module from its own thread.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import sqlite3
+import stat
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from engine.atomic_file import fsync_folder
 from engine.events import FinalEvent
+from engine.logging_setup import create_private_folder, keep_private
+
+log = logging.getLogger(__name__)
 
 MessageStatus = Literal["complete", "streaming", "interrupted", "cancelled", "failed"]
 Role = Literal["user", "assistant"]
@@ -58,6 +78,21 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 """
+#: SQLite's primary result codes for a file whose content is not a usable database.
+_DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+#: The files SQLite keeps beside a database: they belong to it and move with it.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+#: What the read-only look at an existing database reads after its header and schema: the
+#: messages table as :func:`_mark_interrupted` will (every row, overflow pages too), and
+#: the other b-trees. A full integrity check would read the whole file at every start.
+_PROBES = {
+    "messages": "SELECT count(*) FROM messages WHERE status='streaming'",
+    "conversations": "SELECT count(*) FROM conversations",
+    "messages_by_conversation": (
+        "SELECT count(*) FROM messages INDEXED BY messages_by_conversation"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +120,83 @@ class Message:
     notices: list[dict[str, str]]
 
 
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """True when SQLite says the file's content is not a usable database."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _DAMAGE_CODES  # extended codes keep the low byte
+
+
+def _damage(db_path: Path) -> str | None:
+    """Why the existing file at ``db_path`` is not a usable database, or None.
+
+    The look is read-only on purpose: the last read-write connection to close
+    checkpoints the WAL into the file and deletes it, which would change the very
+    bytes that are to be kept. Anything other than damage (locked, a hot rollback
+    journal a reader cannot replay...) is left for the real open to meet.
+    """
+    try:
+        info = db_path.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        # A pipe or folder in its place: SQLite would open it, then wait or fail for ever.
+        return "not a regular file"
+    if info.st_size == 0:
+        return None  # SQLite's empty database
+    uri = f"{db_path.absolute().as_uri()}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as probe:
+            names = {name for (name,) in probe.execute("SELECT name FROM sqlite_master")}
+            for name, query in _PROBES.items():
+                if name in names:  # a database from before the table existed is not damaged
+                    probe.execute(query).fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc) if _is_damage(exc) else None
+    return None
+
+
+def _prepare_file(db_path: Path) -> None:
+    """Create a new database file 0600, or tighten an old one and its side files (POSIX)."""
+    if sys.platform == "win32":
+        return  # private through the ACL of the user's profile folder
+    with contextlib.suppress(FileExistsError):  # it exists (or another process was first)
+        fd = os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # the umask may have removed our own bits
+        finally:
+            os.close(fd)
+    # Files an older genba made 0644; SQLite copies the database's mode to new side files.
+    for suffix in ("", *_SIDE_FILES):
+        keep_private(Path(f"{db_path}{suffix}"))
+
+
+def _mark_interrupted(db: sqlite3.Connection) -> int:
+    """Mark answers a previous process left ``streaming`` as ``interrupted``; return how many."""
+    with db:
+        cur = db.execute("UPDATE messages SET status='interrupted' WHERE status='streaming'")
+    return cur.rowcount
+
+
+def _move_aside(db_path: Path, now: float) -> Path:
+    """Rename a damaged database and its side files out of the way; return its new path.
+
+    Side files move first: a stale ``-wal`` left beside a new database would be
+    replayed into it. Raises ``OSError`` when a rename fails.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    number = 1
+    while any(os.path.lexists(f"{kept}{suffix}") for suffix in ("", *_SIDE_FILES)):
+        number += 1
+        kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{number}")
+    for suffix in (*_SIDE_FILES, ""):
+        if os.path.lexists(f"{db_path}{suffix}"):
+            # Same names as SQLite's, so opening the kept copy finds its own WAL.
+            Path(f"{db_path}{suffix}").rename(f"{kept}{suffix}")
+    fsync_folder(db_path.parent)
+    return kept
+
+
 def final_stats(event: FinalEvent) -> dict[str, Any]:
     """The parts of a final event worth keeping; the routing trace is left out (large)."""
     stats = asdict(event)
@@ -97,36 +209,69 @@ class History:
     """All reads and writes of the history database. Use from one thread."""
 
     def __init__(self, db_path: Path | None, *, clock: Any = time.time) -> None:
-        """Open (creating if needed) the database at ``db_path``; ``None`` keeps it in memory."""
+        """Open (creating if needed) the database at ``db_path``; ``None`` keeps it in memory.
+
+        Never raises for a bad database: see :attr:`moved_aside` and :attr:`unavailable`.
+        """
         self._clock = clock
         self.path = db_path
         self.closed = False
-        if db_path is None:
-            self._db = sqlite3.connect(":memory:")
-        else:
-            db_path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(db_path)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._db:
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        self.recovered = self._mark_interrupted()
+        #: Where a damaged database was kept when a new one had to be started, else None.
+        self.moved_aside: Path | None = None
+        #: Why the database file could not be used (history is then in memory), else None.
+        self.unavailable: str | None = None
+        #: How many answers a previous process left ``streaming`` (now ``interrupted``).
+        self.recovered = 0
+        self._db = self._open(None) if db_path is None else self._open_on_disk(db_path)
+
+    def _open_on_disk(self, db_path: Path) -> sqlite3.Connection:
+        """The database at ``db_path``, a fresh one if it was damaged, else one in memory."""
+        try:
+            create_private_folder(db_path.parent)
+            damage = _damage(db_path)
+            if damage is not None:
+                self.moved_aside = _move_aside(db_path, self._clock())
+                log.warning(
+                    "history database %s is damaged (%s); kept it as %s and started a new one",
+                    db_path,
+                    damage,
+                    self.moved_aside,
+                )
+            _prepare_file(db_path)
+            return self._open(db_path)
+        except (OSError, sqlite3.Error) as exc:
+            self.unavailable = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+            log.error(
+                "history database %s cannot be used (%s); this session's history is not saved",
+                db_path,
+                self.unavailable,
+            )
+            return self._open(None)
+
+    def _open(self, db_path: Path | None) -> sqlite3.Connection:
+        """Connect, set up the schema and mark interrupted answers; raise ``sqlite3.Error``."""
+        db = sqlite3.connect(":memory:" if db_path is None else db_path)
+        try:
+            if db_path is not None:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys=ON")
+            with db:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self.recovered = _mark_interrupted(db)
+        except sqlite3.Error:
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+            raise
+        return db
 
     # -- lifecycle -------------------------------------------------------
     def close(self) -> None:
         """Close the connection (a checkpoint folds the WAL back into the file)."""
         self._db.close()
         self.closed = True
-
-    def _mark_interrupted(self) -> int:
-        with self._db:
-            cur = self._db.execute(
-                "UPDATE messages SET status='interrupted' WHERE status='streaming'"
-            )
-        return cur.rowcount
 
     def integrity_ok(self) -> bool:
         """True when SQLite's own integrity check passes."""

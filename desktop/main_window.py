@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.set_busy(False)
         self.retranslate()
         self.apply_settings(self.settings)
+        self._tell_about_history()  # after apply_settings: in the operator's language
         self.updates.start(self.settings)
         self.refresh_conversations()
         latest = self.history.conversations()
@@ -317,6 +318,23 @@ class MainWindow(QMainWindow):
         """Tell the operator what went wrong (non-blocking: shown above the input box)."""
         self.notice.setText(message)
         self.notice.setVisible(True)
+
+    def _tell_about_history(self) -> None:
+        """Say in one sentence when the history on disk could not be used as it was."""
+        if self.history.unavailable is not None:
+            self.show_error(
+                self.tr(
+                    "The history could not be opened, so the conversations of this session "
+                    "are not saved."
+                )
+            )
+        elif self.history.moved_aside is not None:
+            self.show_error(
+                self.tr(
+                    "The history was damaged, so a new one was started; "
+                    "the old history was kept at {path}."
+                ).format(path=self.history.moved_aside)
+            )
 
     def _show_shortcuts(self) -> None:
         rows = "\n".join(f"{keys}\t{what}" for keys, what in self.actions_.shortcut_table())

@@ -251,6 +251,14 @@
         <translation>Notice</translation>
     </message>
     <message>
+        <source>The history could not be opened, so the conversations of this session are not saved.</source>
+        <translation>The history could not be opened, so the conversations of this session are not saved.</translation>
+    </message>
+    <message>
+        <source>The history was damaged, so a new one was started; the old history was kept at {path}.</source>
+        <translation>The history was damaged, so a new one was started; the old history was kept at {path}.</translation>
+    </message>
+    <message>
         <source>Keyboard shortcuts</source>
         <translation>Keyboard shortcuts</translation>
     </message>
@@ -572,6 +580,10 @@
     <message>
         <source>Your administrator has fixed the answer mode</source>
         <translation>Your administrator has fixed the answer mode</translation>
+    </message>
+    <message>
+        <source>Your administrator allows only the models IT installs</source>
+        <translation>Your administrator allows only the models IT installs</translation>
     </message>
     <message>
         <source>Default</source>

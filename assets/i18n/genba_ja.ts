@@ -251,6 +251,14 @@
         <translation>お知らせ</translation>
     </message>
     <message>
+        <source>The history could not be opened, so the conversations of this session are not saved.</source>
+        <translation>履歴を開けなかったため、今回の会話は保存されません。</translation>
+    </message>
+    <message>
+        <source>The history was damaged, so a new one was started; the old history was kept at {path}.</source>
+        <translation>履歴が壊れていたため、新しい履歴を開始しました。以前の履歴は {path} に保管してあります。</translation>
+    </message>
+    <message>
         <source>Keyboard shortcuts</source>
         <translation>キーボードショートカット</translation>
     </message>
@@ -572,6 +580,10 @@
     <message>
         <source>Your administrator has fixed the answer mode</source>
         <translation>回答モードは管理者によって固定されています</translation>
+    </message>
+    <message>
+        <source>Your administrator allows only the models IT installs</source>
+        <translation>管理者の設定により、IT担当者が導入したモデルのみ使用できます</translation>
     </message>
     <message>
         <source>Default</source>
