@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     args = build_parser().parse_args(argv)
     paths = Paths.default()
-    configure_logging(paths)
+    try:
+        configure_logging(paths)
+    except OSError as exc:  # a read-only profile must not stop the window, as in the CLI
+        print(f"genba-desktop: cannot write the log file ({exc}); continuing without it",
+              file=sys.stderr)
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from desktop.screenshot import render_screenshots

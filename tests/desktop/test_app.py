@@ -133,3 +133,24 @@ def test_app_icon_is_found(qtbot: Any) -> None:
     icon = app_icon()
     assert not icon.isNull()
     assert {s.width() for s in icon.availableSizes()} >= {16, 32, 48, 256}
+
+
+def test_an_unwritable_log_folder_does_not_stop_the_app(
+    tmp_path: Path, tiny_moe_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "logs").write_text("a file where the log folder should be")
+    done = subprocess.run(
+        [sys.executable, "-m", "desktop", "--screenshot", str(tmp_path / "shots"),
+         "--model", str(tiny_moe_path)],
+        env={**os.environ, "GENBA_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "cannot write the log file" in done.stderr and "Traceback" not in done.stderr
+    assert list((tmp_path / "shots").glob("*.png"))
