@@ -313,12 +313,12 @@
         <translation>The model on this PC failed too: {error}</translation>
     </message>
     <message>
-        <source>The model on this PC stopped unexpectedly; the server answers instead: {error}</source>
-        <translation>The model on this PC stopped unexpectedly; the server answers instead: {error}</translation>
+        <source>The model on this PC stopped unexpectedly ({why}); the server answers instead.</source>
+        <translation>The model on this PC stopped unexpectedly ({why}); the server answers instead.</translation>
     </message>
     <message>
-        <source>The model on this PC stopped unexpectedly: {error}</source>
-        <translation>The model on this PC stopped unexpectedly: {error}</translation>
+        <source>The model on this PC stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check this PC with `genba doctor`.</source>
+        <translation>The model on this PC stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check this PC with `genba doctor`.</translation>
     </message>
     <message>
         <source>{error}</source>

@@ -313,12 +313,12 @@
         <translation>このPCのモデルでもエラーが起きました: {error}</translation>
     </message>
     <message>
-        <source>The model on this PC stopped unexpectedly; the server answers instead: {error}</source>
-        <translation>このPCのモデルが予期せず停止しました。サーバーが代わりに回答します: {error}</translation>
+        <source>The model on this PC stopped unexpectedly ({why}); the server answers instead.</source>
+        <translation>このPCのモデルが予期せず停止しました（{why}）。代わりにサーバーが回答します。</translation>
     </message>
     <message>
-        <source>The model on this PC stopped unexpectedly: {error}</source>
-        <translation>このPCのモデルが予期せず停止しました: {error}</translation>
+        <source>The model on this PC stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check this PC with `genba doctor`.</source>
+        <translation>このPCのモデルが予期せず停止しました（{why}）。次の質問で再起動します。繰り返し起こる場合は、IT担当者に `genba doctor` でこのPCを確認するよう依頼してください。</translation>
     </message>
     <message>
         <source>{error}</source>
