@@ -13,15 +13,22 @@ The same place fixes how connections are made:
 * The proxy is ``network.proxy`` when set; otherwise the system's proxy
   configuration (``HTTP(S)_PROXY``/``NO_PROXY``, or the Windows/macOS settings),
   which httpx reads through ``urllib.request.getproxies``.
+
+:class:`Deadline` bounds a whole HTTP exchange in wall-clock time, which
+httpx's own timeouts (restarted by every byte) cannot.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 import truststore
@@ -119,3 +126,80 @@ def open_client(
         transport=transport,
         follow_redirects=False,
     )
+
+
+@runtime_checkable
+class _NetworkStream(Protocol):
+    """What :class:`Deadline` needs of an httpcore network stream."""
+
+    def get_extra_info(self, info: str) -> Any: ...
+
+
+class Deadline:
+    """One wall-clock deadline for an HTTP exchange, from connect to the last byte.
+
+    httpx's read timeout restarts with every byte, so a server that trickles
+    never trips it. Pass :meth:`trace` as the request's ``trace`` extension and
+    :meth:`timeout` as its timeout: when the deadline passes, a watchdog timer
+    shuts down the sockets the request opened, which wakes whatever read or
+    write is blocked (headers or body). A reader then checks :attr:`passed` to
+    tell that end from a real one, and checks it after every chunk too, for a
+    transport whose sockets the trace does not show. Call :meth:`stop` when the
+    exchange is over.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._at = time.monotonic() + seconds
+        self._fired = threading.Event()
+        self._lock = threading.Lock()
+        self._streams: list[_NetworkStream] = []
+        self._stopped = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    @property
+    def passed(self) -> bool:
+        """True once the deadline has passed (even before the watchdog has run)."""
+        return self._fired.is_set() or time.monotonic() >= self._at
+
+    def timeout(self, *, connect: float, read: float, write: float) -> httpx.Timeout:
+        """httpx timeouts for the next request, none reaching beyond the deadline."""
+        # Never 0: httpx would make the socket non-blocking instead of waiting.
+        left = max(0.01, self._at - time.monotonic())
+        return httpx.Timeout(
+            connect=min(connect, left), read=min(read, left),
+            write=min(write, left), pool=min(connect, left),
+        )
+
+    def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's ``trace`` hook: remember each network stream the request opens."""
+        stream = info.get("return_value") if event.endswith(".complete") else None
+        if isinstance(stream, _NetworkStream):
+            with self._lock:
+                self._streams.append(stream)
+            if self._fired.is_set():
+                self._shut_down()  # opened just as the deadline passed
+
+    def stop(self) -> None:
+        """The exchange is over: the watchdog leaves its sockets alone from now on."""
+        with self._lock:
+            self._stopped = True
+            self._streams.clear()
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        self._fired.set()
+        self._shut_down()
+
+    def _shut_down(self) -> None:
+        with self._lock:
+            if self._stopped:
+                return
+            for stream in self._streams:
+                sock = stream.get_extra_info("socket")
+                if isinstance(sock, socket.socket):
+                    with contextlib.suppress(OSError):
+                        # The plain socket call even for TLS: SSLSocket.shutdown would
+                        # change the TLS object under the thread that is reading it.
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)

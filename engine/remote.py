@@ -4,12 +4,21 @@ Works with llama.cpp's server, llama-cpp-python's server, vLLM and Ollama: one
 POST with ``"stream": true``, answered by Server-Sent Events whose ``data:``
 lines carry JSON chunks and end with ``data: [DONE]``.
 
-Deadlines (from :class:`RemoteConfig`): *connect* bounds opening the
-connection, *read* bounds every wait for the next bytes, *total* bounds the
-whole answer and is checked on every line received. A dead or slow server
-therefore ends a query after at most ``total + read`` seconds, whatever it does.
-Connect errors are retried once (not certificate errors: they would fail the
-same way again). Every stream is bounded in size.
+Deadlines (from :class:`RemoteConfig`): *total* (``fallback.timeout_s``) is
+one deadline for the whole exchange: connecting, sending, the headers and every
+byte of the body, whether SSE, a whole JSON answer or an error body. httpx's
+own timeouts restart with every byte, so :class:`Deadline` enforces it: a
+watchdog shuts the connection down when it passes, and every chunk read is
+checked against the clock. Within it, *connect* bounds opening the connection
+and *read* every wait for the next bytes. A dead, slow or trickling server
+therefore ends a query after ``total`` seconds, whatever it does. Connect
+errors are retried once (not certificate errors: they would fail the same way
+again).
+
+Size: every body is counted as its bytes arrive (not per line), so memory stays
+bounded whatever a server sends: answers stop at :data:`MAX_STREAM_BYTES`,
+error bodies are read up to :data:`MAX_ERROR_BODY`. Compressed bodies are not
+asked for and refused, because they could expand without bound before any check.
 
 Errors (the engine's tree, see :mod:`engine.errors`):
 
@@ -19,16 +28,18 @@ Errors (the engine's tree, see :mod:`engine.errors`):
   malformed SSE or JSON, stalled or too slow mid-answer, too large.
 
 Text already yielded stays with the caller; the error only says why it ended.
-The token goes in the ``Authorization`` header and nowhere else.
+The token goes in the ``Authorization`` header and nowhere else: server text
+enters a message only through :func:`~engine.remote_stream.quote`, and every
+error leaving :meth:`RemoteClient.stream_chat` is passed through
+:func:`~engine.remote_stream.redact` once more, so a server that echoes the
+header cannot put the token on stderr or into history.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,15 +47,17 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from engine.errors import RemoteProtocolError, RemoteUnavailableError
-from engine.network import NetworkConfig, open_client
+from engine.errors import RemoteError, RemoteProtocolError, RemoteUnavailableError
+from engine.network import Deadline, NetworkConfig, open_client
 from engine.remote_stream import (
     ChunkParser,
+    LineSplitter,
     RemoteChunk,
     RemoteDelta,
     RemoteDone,
     SSEDecoder,
-    error_text,
+    redact,
+    status_error,
 )
 
 __all__ = [
@@ -63,6 +76,7 @@ READ_S = 30.0
 MAX_STREAM_BYTES = 8 * 1024 * 1024
 """No answer is this large; a server sending more is broken or hostile."""
 MAX_ERROR_BODY = 2048
+"""Enough for any error message; the rest of an error body is never read."""
 
 
 class RemoteSettings(Protocol):
@@ -98,7 +112,18 @@ class RemoteConfig:
 
     @property
     def endpoint(self) -> str:
-        """The chat-completions URL: ``fallback.url`` may be the server root or its ``/v1``."""
+        """The chat-completions URL: ``fallback.url`` may be the server root or its ``/v1``.
+
+        Raises :class:`~engine.errors.RemoteUnavailableError` for a URL with a
+        query or fragment, which appending the path would mangle (and whose
+        query may hold a key); the settings layer refuses such a URL too.
+        """
+        if "?" in self.url or "#" in self.url:
+            raise RemoteUnavailableError(
+                "fallback.url has a ?query or #fragment, so genba sends nothing to it. "
+                "Ask IT to set the server's base URL only (e.g. https://llm.example.com/v1); "
+                "a key belongs in the OS keyring."
+            )
         base = self.url.rstrip("/")
         if base.endswith("/chat/completions"):
             return base
@@ -141,31 +166,48 @@ class RemoteClient:
         """Stream one answer: :class:`RemoteDelta` pieces, then one :class:`RemoteDone`.
 
         ``temperature``/``seed`` are sent when given (servers may ignore ``seed``).
+        Ends within ``config.total_s`` whatever the server does; raises
+        :class:`~engine.errors.RemoteError` subclasses whose messages never
+        contain the token.
         """
-        deadline = time.monotonic() + self.config.total_s
-        timeout = httpx.Timeout(
-            connect=self.config.connect_s,
-            read=min(self.config.read_s, self.config.total_s),
-            write=self.config.read_s,
-            pool=self.config.connect_s,
-        )
-        client = open_client(
-            self._network,
-            timeout=timeout,
-            ca_bundle=self.config.ca_bundle or None,
-            transport=self._transport,
-        )
-        with client:
-            body = self._body(messages, max_tokens)
-            if temperature is not None:
-                body["temperature"] = temperature
-            if seed is not None:
-                body["seed"] = seed
-            response = self._send(client, body, deadline)
-            try:
-                yield from self._read(response, deadline, cancel)
-            finally:
-                response.close()
+        body = self._body(messages, max_tokens)
+        if temperature is not None:
+            body["temperature"] = temperature
+        if seed is not None:
+            body["seed"] = seed
+        try:
+            yield from self._exchange(body, cancel)
+        except RemoteError as exc:
+            # The last guard: whatever a message quotes, the token leaves it here.
+            exc.args = (redact(str(exc), self._token),)
+            raise
+
+    def _exchange(
+        self, body: dict[str, Any], cancel: threading.Event | None
+    ) -> Iterator[RemoteChunk]:
+        endpoint = self.config.endpoint  # refuses a URL it would mangle, before any socket
+        deadline = Deadline(self.config.total_s)
+        try:
+            client = open_client(
+                self._network,
+                timeout=self._timeout(deadline),
+                ca_bundle=self.config.ca_bundle or None,
+                transport=self._transport,
+            )
+            with client:
+                response = self._send(client, endpoint, body, deadline)
+                try:
+                    if response.status_code != 200:
+                        raise self._status_error(response, deadline)
+                    log.info("Remote answer from %s started", self.config.host)
+                    yield from self._read(response, deadline, cancel)
+                finally:
+                    # Stop the watchdog before closing, so it never shuts down a socket
+                    # number the system may already have handed to someone else.
+                    deadline.stop()
+                    response.close()
+        finally:
+            deadline.stop()
 
     # -- request -----------------------------------------------------------
     def _body(self, messages: Sequence[Mapping[str, str]], max_tokens: int) -> dict[str, Any]:
@@ -178,20 +220,30 @@ class RemoteClient:
             body["model"] = self.config.model
         return body
 
+    def _timeout(self, deadline: Deadline) -> httpx.Timeout:
+        c = self.config
+        return deadline.timeout(connect=c.connect_s, read=c.read_s, write=c.read_s)
+
     def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream"}
+        # identity: a compressed body could grow without bound before the size check.
+        headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         return headers
 
-    def _send(self, client: httpx.Client, body: dict[str, Any], deadline: float) -> httpx.Response:
+    def _send(
+        self, client: httpx.Client, endpoint: str, body: dict[str, Any], deadline: Deadline
+    ) -> httpx.Response:
         host = self.config.host
         for attempt in (1, 2):
+            if deadline.passed:
+                raise self._late(started=False)
             request = client.build_request(
-                "POST", self.config.endpoint, json=body, headers=self._headers()
+                "POST", endpoint, json=body, headers=self._headers(),
+                timeout=self._timeout(deadline), extensions={"trace": deadline.trace},
             )
             try:
-                response = client.send(request, stream=True)
+                return client.send(request, stream=True)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 tls = _tls_failure(exc)
                 if tls is not None:
@@ -200,40 +252,80 @@ class RemoteClient:
                         f"trust ({tls}). Ask IT to install its CA in the system trust store "
                         "or set fallback.ca_bundle."
                     ) from exc
-                if attempt == 2 or time.monotonic() >= deadline:
+                if deadline.passed:
+                    raise self._late(started=False) from exc
+                if attempt == 2:
                     raise RemoteUnavailableError(
                         f"Cannot connect to the remote server {host} ({_what(exc)}). "
                         "Check the network, the proxy and fallback.url."
                     ) from exc
                 log.info("Connecting to %s failed (%s); retrying once", host, _what(exc))
-                continue
-            except httpx.TimeoutException as exc:
-                raise RemoteUnavailableError(
-                    f"The remote server {host} did not answer within "
-                    f"{self.config.read_s:g} s. It may be overloaded; try again later."
-                ) from exc
             except httpx.HTTPError as exc:
+                if deadline.passed:  # the watchdog cut the connection
+                    raise self._late(started=False) from exc
+                if isinstance(exc, httpx.TimeoutException):
+                    raise RemoteUnavailableError(
+                        f"The remote server {host} did not answer within "
+                        f"{self.config.read_s:g} s. It may be overloaded; try again later."
+                    ) from exc
                 raise RemoteUnavailableError(
                     f"Cannot reach the remote server {host} ({_what(exc)}). "
                     "Check the network and fallback.url."
                 ) from exc
-            if response.status_code != 200:
-                raise _status_error(response, host)
-            log.info("Remote answer from %s started", host)
-            return response
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- response ----------------------------------------------------------
+    def _bytes(self, response: httpx.Response, deadline: Deadline) -> Iterator[bytes]:
+        """Every byte of a response body comes through here: bounded in size and time."""
+        host = self.config.host
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            raise RemoteProtocolError(
+                f"The remote server {host} sent a compressed ({encoding[:20]}) answer "
+                "although genba asked for none. Check fallback.url and any proxy in between."
+            )
+        received = 0
+        try:
+            for part in response.iter_raw():
+                received += len(part)
+                if deadline.passed:
+                    raise self._late(started=True)
+                if received > MAX_STREAM_BYTES:
+                    raise RemoteProtocolError(
+                        f"The remote server {host} sent more than "
+                        f"{MAX_STREAM_BYTES // 1_000_000} MB; the answer was stopped."
+                    )
+                yield part
+        except httpx.HTTPError as exc:
+            if deadline.passed:  # the watchdog cut the connection
+                raise self._late(started=True) from exc
+            if isinstance(exc, httpx.TimeoutException):
+                raise RemoteProtocolError(
+                    f"The remote server {host} stopped sending for "
+                    f"{self.config.read_s:g} s mid-answer."
+                ) from exc
+            raise RemoteProtocolError(
+                f"The connection to the remote server {host} broke mid-answer ({_what(exc)})."
+            ) from exc
+        if deadline.passed:
+            # The watchdog's shutdown looks like the end of a body that ends at close.
+            raise self._late(started=True)
+
     def _read(
-        self, response: httpx.Response, deadline: float, cancel: threading.Event | None
+        self, response: httpx.Response, deadline: Deadline, cancel: threading.Event | None
     ) -> Iterator[RemoteChunk]:
         host = self.config.host
+        chunks = self._bytes(response, deadline)
+        state = ChunkParser(self._token)
         if response.headers.get("content-type", "").startswith("application/json"):
-            yield from _whole_answer(response, host)  # a server that ignored "stream": true
+            # A server that ignored "stream": true sends the whole answer at once.
+            text = state.take(b"".join(chunks).decode("utf-8", errors="replace"), host)
+            if text:
+                yield RemoteDelta(text)
+            yield state.done()
             return
         decoder = SSEDecoder()
-        state = ChunkParser()
-        for line in self._lines(response, deadline):
+        for line in _lines(chunks):
             if cancel is not None and cancel.is_set():
                 yield state.done("cancelled")
                 return
@@ -257,71 +349,42 @@ class RemoteClient:
             )
         yield state.done()
 
-    def _lines(self, response: httpx.Response, deadline: float) -> Iterator[str]:
-        """The response's lines, bounded in size and time; httpx errors become ours."""
-        host = self.config.host
-        received = 0
+    def _status_error(self, response: httpx.Response, deadline: Deadline) -> RemoteError:
+        body = self._error_body(response, deadline)
+        return status_error(response.status_code, body, self.config.host, self._token)
+
+    def _late(self, *, started: bool) -> RemoteError:
+        """The error for a passed deadline: before the answer started, or during it."""
+        host, seconds = self.config.host, self.config.total_s
+        if not started:
+            return RemoteUnavailableError(
+                f"The remote server {host} did not answer within {seconds:g} s "
+                "(fallback.timeout_s). It may be overloaded; try again later."
+            )
+        return RemoteProtocolError(
+            f"The remote server {host} did not finish within {seconds:g} s "
+            "(fallback.timeout_s). Try again later, or ask IT to raise fallback.timeout_s."
+        )
+
+    def _error_body(self, response: httpx.Response, deadline: Deadline) -> str:
+        """The start of an error response's body; a late, broken or huge one loses only that."""
+        body = bytearray()
         try:
-            for line in response.iter_lines():
-                received += len(line) + 1
-                if received > MAX_STREAM_BYTES:
-                    raise RemoteProtocolError(
-                        f"The remote server {host} sent more than "
-                        f"{MAX_STREAM_BYTES // 1_000_000} MB; the answer was stopped."
-                    )
-                if time.monotonic() > deadline:
-                    raise RemoteProtocolError(
-                        f"The remote server {host} did not finish within "
-                        f"{self.config.total_s:g} s (fallback.timeout_s)."
-                    )
-                yield line
-        except httpx.TimeoutException as exc:
-            raise RemoteProtocolError(
-                f"The remote server {host} stopped sending for {self.config.read_s:g} s mid-answer."
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise RemoteProtocolError(
-                f"The connection to the remote server {host} broke mid-answer ({_what(exc)})."
-            ) from exc
+            for part in self._bytes(response, deadline):
+                body += part
+                if len(body) >= MAX_ERROR_BODY:
+                    break
+        except RemoteError:
+            pass  # the status alone still says what happened
+        return body[:MAX_ERROR_BODY].decode("utf-8", errors="replace")
 
 
-def _whole_answer(response: httpx.Response, host: str) -> Iterator[RemoteChunk]:
-    body = b""
-    for part in response.iter_bytes():
-        body += part
-        if len(body) > MAX_STREAM_BYTES:
-            raise RemoteProtocolError(f"The remote server {host} sent an oversized answer.")
-    state = ChunkParser()
-    text = state.take(body.decode("utf-8", errors="replace"), host)
-    if text:
-        yield RemoteDelta(text)
-    yield state.done()
-
-
-def _status_error(response: httpx.Response, host: str) -> RemoteProtocolError:
-    status = response.status_code
-    try:
-        body = response.read()[:MAX_ERROR_BODY].decode("utf-8", errors="replace")
-    except httpx.HTTPError:
-        body = ""
-    finally:
-        response.close()
-    detail = ""
-    try:
-        parsed = json.loads(body)
-        if isinstance(parsed, dict) and "error" in parsed:
-            detail = f": {error_text(parsed['error'])}"
-    except ValueError:
-        pass
-    if status in (401, 403):
-        hint = "The server refused genba's token; ask IT for a valid one (OS keyring)."
-    elif status == 404:
-        hint = "Check fallback.url (it should point at an OpenAI-compatible /v1 API)."
-    elif status >= 500:
-        hint = "The server is having trouble; try again later."
-    else:
-        hint = "Check fallback.url and fallback.model."
-    return RemoteProtocolError(f"The remote server {host} answered HTTP {status}{detail}. {hint}")
+def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
+    """The lines of a byte stream; holds only the unfinished last one."""
+    splitter = LineSplitter()
+    for part in chunks:
+        yield from splitter.feed(part)
+    yield from splitter.flush()
 
 
 def _tls_failure(exc: BaseException) -> str | None:

@@ -2,15 +2,21 @@
 
 ``/v1/chat/completions`` with ``"stream": true`` answers with Server-Sent Events
 whose ``data:`` payloads are JSON chunks (``choices[0].delta.content``), ending
-with ``data: [DONE]``. :class:`SSEDecoder` splits lines into event payloads;
-:class:`ChunkParser` turns payloads into text and remembers how the answer
-ended. Pure parsing, no I/O: :mod:`engine.remote` does the HTTP around it.
+with ``data: [DONE]``. :class:`LineSplitter` cuts the bytes into lines,
+:class:`SSEDecoder` lines into event payloads, and :class:`ChunkParser` turns
+payloads into text and remembers how the answer ended. Pure parsing, no I/O:
+:mod:`engine.remote` does the HTTP around it (and bounds what it feeds in).
 Garbage raises :class:`~engine.errors.RemoteProtocolError`.
+
+Server text never reaches an error message unfiltered: :func:`quote` is the one
+way in, and it hides the token (and anything shaped like ``Bearer <secret>``)
+before it shortens, so a cut cannot leave half a secret behind.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +42,62 @@ class RemoteDone:
 
 
 RemoteChunk = RemoteDelta | RemoteDone
+
+
+HIDDEN = "[hidden]"
+_CREDENTIAL = re.compile(r"(?i)\b(bearer|basic)(\s+)[^\s\"',;}\]]+")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """``text`` with ``secret`` and every ``Bearer <credential>`` replaced by ``[hidden]``.
+
+    Servers echo request headers in error bodies (a 401 that repeats the
+    ``Authorization`` header is common), and error messages end up on stderr
+    and in stored history notices.
+    """
+    if secret:
+        text = text.replace(secret, HIDDEN)
+    return _CREDENTIAL.sub(rf"\1\2{HIDDEN}", text)
+
+
+def quote(text: str, limit: int, secret: str | None = None) -> str:
+    """Server text fit for an error message: credentials hidden first, then shortened."""
+    return redact(text, secret)[:limit]
+
+
+class LineSplitter:
+    """Cuts a byte stream into lines (``\\r\\n``, ``\\n`` or ``\\r``, as SSE allows).
+
+    Holds only the unfinished last line; :mod:`engine.remote` bounds the bytes
+    fed in, which bounds that line too.
+    """
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self._scanned = 0  # bytes of _pending already known to hold no line end
+
+    def feed(self, data: bytes) -> list[str]:
+        """Take the next bytes; return the lines they complete (without line ends)."""
+        self._pending += data
+        lines: list[str] = []
+        start = 0
+        while (end := _LINE_END.search(self._pending, max(start, self._scanned))) is not None:
+            if end.group() == b"\r" and end.end() == len(self._pending):
+                break  # maybe the first half of a \r\n split across two reads
+            lines.append(self._pending[start : end.start()].decode("utf-8", errors="replace"))
+            start = end.end()
+        del self._pending[:start]
+        # Resume the search where it stopped, so a long line is scanned once, not per read.
+        self._scanned = max(0, len(self._pending) - 1)
+        return lines
+
+    def flush(self) -> list[str]:
+        """The last line when the stream ended without a line end."""
+        rest = bytes(self._pending).rstrip(b"\r")
+        self._pending.clear()
+        self._scanned = 0
+        return [rest.decode("utf-8", errors="replace")] if rest else []
 
 
 class SSEDecoder:
@@ -64,9 +126,13 @@ class SSEDecoder:
 
 
 class ChunkParser:
-    """Parses one answer's JSON chunks; remembers finish reason, usage and model name."""
+    """Parses one answer's JSON chunks; remembers finish reason, usage and model name.
 
-    def __init__(self) -> None:
+    ``secret`` (the token) is hidden from any server text an error quotes.
+    """
+
+    def __init__(self, secret: str | None = None) -> None:
+        self._secret = secret
         self.finish: str | None = None
         self.usage: Mapping[str, Any] = {}
         self.model = ""
@@ -75,15 +141,17 @@ class ChunkParser:
         """Parse one chunk; return its text. Raise RemoteProtocolError for garbage."""
         try:
             chunk = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting ("[[[[...") exhausts the parser
             raise RemoteProtocolError(
-                f"The remote server {host} sent data that is not JSON: {data[:80]!r}."
+                f"The remote server {host} sent data that is not JSON: "
+                f"{quote(data, 80, self._secret)!r}."
             ) from None
         if not isinstance(chunk, dict):
             raise RemoteProtocolError(f"The remote server {host} sent an unexpected chunk.")
         if "error" in chunk:
             raise RemoteProtocolError(
-                f"The remote server {host} reported an error: {error_text(chunk['error'])}"
+                f"The remote server {host} reported an error: "
+                f"{error_text(chunk['error'], self._secret)}"
             )
         choices = chunk.get("choices")
         if not isinstance(choices, list):
@@ -116,11 +184,31 @@ class ChunkParser:
         )
 
 
-def error_text(error: object) -> str:
-    """The human part of an OpenAI-style ``error`` value, bounded in length."""
+def status_error(status: int, body: str, host: str, secret: str | None) -> RemoteProtocolError:
+    """The error for a non-200 answer: the status, the server's own words, what to do."""
+    detail = ""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        parsed = None
+    if isinstance(parsed, dict) and "error" in parsed:
+        detail = f": {error_text(parsed['error'], secret)}"
+    if status in (401, 403):
+        hint = "The server refused genba's token; ask IT for a valid one (OS keyring)."
+    elif status == 404:
+        hint = "Check fallback.url (it should point at an OpenAI-compatible /v1 API)."
+    elif status >= 500:
+        hint = "The server is having trouble; try again later."
+    else:
+        hint = "Check fallback.url and fallback.model."
+    return RemoteProtocolError(f"The remote server {host} answered HTTP {status}{detail}. {hint}")
+
+
+def error_text(error: object, secret: str | None = None) -> str:
+    """The human part of an OpenAI-style ``error`` value, credentials hidden, bounded."""
     if isinstance(error, dict):
         error = error.get("message", error)
-    return str(error)[:200]
+    return quote(str(error), 200, secret)
 
 
 def _int_or_none(value: object) -> int | None:

@@ -24,7 +24,7 @@ _WINDOW = r"^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*-\s*([01]?[0-9]|2[0-3]):[0-5][0
 def _text_pattern(spec: SettingSpec) -> str | None:
     if spec.kind == "url":
         schemes = "|".join(re.escape(s) for s in spec.schemes)
-        pattern = rf"^\s*({schemes})://[^\s/?#]+[^\s]*\s*$"
+        pattern = rf"^\s*({schemes})://[^\s/?#]+[^\s?#]*\s*$"
     elif spec.kind == "path":
         pattern = _ABSOLUTE_PATH
     elif spec.kind == "window":

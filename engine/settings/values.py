@@ -155,6 +155,10 @@ def _check_url(spec: SettingSpec, raw: object) -> object:
     if parts.password is not None:
         # Tokens and passwords belong in the OS keyring, never in a settings file.
         raise _fail(spec, "<hidden>", "contains a password; store credentials in the OS keyring")
+    if "?" in text or "#" in text:
+        # genba appends paths to its server URLs, which a query would swallow (and a query
+        # may hold a key); no URL setting needs one.
+        raise _fail(spec, "<hidden>", "has a ?query or #fragment; give the base URL only")
     del port
     return text
 

@@ -2,7 +2,9 @@
 
 :class:`FaultServer` is a real HTTP server on 127.0.0.1 (threaded, optionally
 TLS) whose behaviour a test picks: a good stream, a hang, HTTP 500, a stream cut
-mid-answer, malformed SSE, a trickle that never ends. :func:`self_signed` makes
+mid-answer, malformed SSE, a trickle that never ends, bodies and headers that
+drip one byte at a time, floods without a newline, a 401 that echoes the
+``Authorization`` header. :func:`self_signed` makes
 a throw-away CA and server certificate. :class:`LlamaServer` runs
 ``python -m llama_cpp.server`` on the tiny model. :class:`MemoryKeyring` stands
 in for the OS keyring, which has no daemon on the test machine.
@@ -32,6 +34,10 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 WORDS = ["Hello", " from", " the", " remote", " server", "."]
+DRIP_S = 0.2
+"""Seconds between the bytes of a drip: far below any read timeout, so only a deadline ends it."""
+FLOOD_BYTES = 16 * 1024 * 1024
+"""Twice the client's 8 MB cap."""
 
 
 def chunk(text: str | None = None, finish: str | None = None) -> bytes:
@@ -158,6 +164,86 @@ class FaultServer:
                         self._send(line)
                 except OSError:
                     return
+
+            def _drip(self, data: bytes) -> None:
+                """Send ``data`` one byte per DRIP_S, until done or the test ends."""
+                for i in range(len(data)):
+                    if outer.release.wait(DRIP_S):
+                        return
+                    try:
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                    except OSError:
+                        return
+
+            def _flood(self, total: int, first: bytes = b"") -> None:
+                """``first``, then ``total`` bytes of "x" with no newline among them."""
+                block = b"x" * 65_536
+                try:
+                    self.wfile.write(first)
+                    for _ in range(total // len(block)):
+                        self.wfile.write(block)
+                except OSError:
+                    return
+
+            def _head(self, status: int, ctype: str, length: int) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(length))
+                self.end_headers()
+
+            def mode_drip_sse(self) -> None:
+                self._sse_head()
+                self._send(b"data: ")
+                self._drip(b"x" * 100_000)
+
+            def mode_drip_json(self) -> None:
+                body = json.dumps({"choices": [{"message": {"content": "whole answer"},
+                                                "finish_reason": "stop"}],
+                                   "pad": "x" * 1000}).encode()
+                self._head(200, "application/json", len(body))
+                self._drip(body)
+
+            def mode_drip_error(self) -> None:
+                body = json.dumps({"error": {"message": "model crashed " + "x" * 1000}}).encode()
+                self._head(500, "application/json", len(body))
+                self._drip(body)
+
+            def mode_drip_headers(self) -> None:
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                self.wfile.flush()
+                self._drip(b"X-Slow: " + b"x" * 10_000)
+
+            def mode_flood_line(self) -> None:
+                self._sse_head()
+                self._flood(FLOOD_BYTES, first=b"data: ")
+
+            def mode_flood_json(self) -> None:
+                self._head(200, "application/json", FLOOD_BYTES)
+                self._flood(FLOOD_BYTES)
+
+            def mode_flood_error(self) -> None:
+                self._head(500, "text/plain", FLOOD_BYTES)
+                self._flood(FLOOD_BYTES)
+
+            def mode_echo_auth(self) -> None:
+                auth = self.headers.get("Authorization", "")
+                token = auth.removeprefix("Bearer ")
+                body = json.dumps({"error": {
+                    "message": f"invalid token {token} (you sent Authorization: {auth})",
+                }}).encode()
+                self._head(401, "application/json", len(body))
+                self.wfile.write(body)
+
+            def mode_echo_auth_sse(self) -> None:
+                # Not JSON, with the token across the 80 characters an error quotes.
+                token = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                self._sse_head()
+                self._send(b"data: " + b"n" * 70 + b" " + token.encode() + b"\n\n")
+
+            def mode_deep_json(self) -> None:
+                self._sse_head()
+                self._send(b"data: " + b"[" * 100_000 + b"\n\n")
 
             def mode_not_openai(self) -> None:
                 self._sse_head()
