@@ -66,6 +66,8 @@ def _hang_up(proc: subprocess.Popen[bytes]) -> None:
     if proc.stdin is not None:
         with contextlib.suppress(OSError):
             proc.stdin.close()
+    # Reap it once it has gone (a zombie and an unwaited Popen warn otherwise).
+    threading.Thread(target=proc.wait, name="worker-reaper", daemon=True).start()
 
 
 def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
@@ -189,6 +191,10 @@ class LlamaWorker:
         except (OSError, ValueError, ProtocolError) as exc:
             log.error("inference worker output broken: %s", exc)
             proc.kill()
+        # Each reader closes its own pipe at the end: a worker dropped without
+        # close() must leave no open file behind.
+        with contextlib.suppress(OSError):
+            out.close()
         inbox.put(_Exited(proc.wait()))
 
     @staticmethod
@@ -202,7 +208,9 @@ class LlamaWorker:
                     lines.append(line)
                     log.info("worker: %s", line)
         except (OSError, ValueError):
-            return
+            pass
+        with contextlib.suppress(OSError):
+            err.close()
 
     # -- requests ------------------------------------------------------------
     def _write(self, proc: subprocess.Popen[bytes], message: Message) -> None:

@@ -247,3 +247,26 @@ def test_the_answering_process_never_loads_llama_cpp(tiny_moe_path: Path, tmp_pa
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["local", "False"]
+
+
+def test_a_dropped_worker_exits_and_leaves_no_open_pipe() -> None:
+    """An engine dropped without close() (a crashed caller, a test) must not leak its worker."""
+    import gc
+    import time
+
+    from engine.worker_client import LlamaWorker
+
+    worker = LlamaWorker()
+    pid = worker.info().pid
+    del worker
+    gc.collect()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the dropped worker is still running")
+    gc.collect()  # an unclosed pipe would surface here as an unraisable ResourceWarning
