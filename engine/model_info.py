@@ -3,16 +3,49 @@
 Uses gguf-py's memory-mapped reader, so inspecting a 20 GB model touches only
 its header pages. Everything genba decides before loading (is it a MoE, may N
 be overridden, how many bytes a token reads at each N, how much KV cache a
-token of context costs) comes from here.
+token of context costs) comes from here, and so does the one validation that
+``genba inspect``, ``genba models import``, ``genba doctor``, the current-model
+pointer and the engine's load all share.
 
 Invariants: :func:`inspect_model` either returns a complete :class:`ModelInfo`
 or raises a :class:`~engine.errors.ModelFileError` subclass; it never lets a
-gguf-py or numpy exception escape.
+gguf-py or numpy exception escape, and never opens anything but a regular file
+(a FIFO would block the reader forever).
+
+llama.cpp aborts the whole process (``GGML_ASSERT``) on some metadata, so a file
+that would make it abort is refused here, before it is loaded. The limits are
+those of the bundled llama.cpp (llama-cpp-python 0.3.36, ``vendor/llama.cpp``):
+
+* ``block_count`` in 1..LLAMA_MAX_LAYERS (``src/llama-model.cpp:1328``);
+* ``nextn_predict_layers`` <= ``block_count`` (``src/llama-model.cpp:1330``);
+* ``expert_count`` <= LLAMA_MAX_EXPERTS (``src/llama-model.cpp:1361``);
+* ``expert_used_count`` present and, in every layer, in 1..``expert_count``
+  (``src/llama-model.cpp:1362,1364``; a 0 in one layer of a per-layer array
+  passes those asserts and crashes later with SIGSEGV). genba's load-time
+  override of N does not help: llama.cpp ignores overrides for a missing key
+  and for a per-layer array (``src/llama-model-loader.cpp:458-482``);
+* expert groups: fewer groups than experts, dividing them, with 1..groups-1 of
+  them used (``src/llama-model.cpp:1365-1369``);
+* a per-layer N that differs between layers only for Nemotron-H: every other
+  architecture picks the first layer's N experts and sums each layer's own N
+  (``src/llama-graph.cpp:1477,2349``), which aborts in ``ggml.c:1797`` when a
+  layer asks for more than the first.
+
+A per-layer ``expert_used_count`` array fixes N: llama.cpp applies the file's
+values whatever N genba asks for (:attr:`ModelInfo.expert_used_per_layer`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import math
+import mmap
+import os
 import re
+import stat
+import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +53,7 @@ from typing import Any
 import gguf
 
 from engine.errors import (
+    InvalidModelError,
     ModelNotFoundError,
     NotGGUFError,
     NotMoEError,
@@ -27,9 +61,17 @@ from engine.errors import (
     UnsupportedArchitectureError,
 )
 
+log = logging.getLogger(__name__)
+
 GGUF_MAGIC = b"GGUF"
+LLAMA_MAX_LAYERS = 512  # vendor/llama.cpp/src/llama-hparams.h:11
+LLAMA_MAX_EXPERTS = 1024  # vendor/llama.cpp/src/llama-hparams.h:12
+# The only architectures whose graph uses each layer's own N (src/models/nemotron-h.cpp).
+PER_LAYER_N_ARCHITECTURES = frozenset({"nemotron_h", "nemotron_h_moe"})
+
 _EXPERT_TENSOR = re.compile(r"^blk\.(\d+)\.(ffn_\w+_exps)\.weight$")
-_LAYER_TENSOR = re.compile(r"^blk\.(\d+)\.")
+_FIX = "Download the model again or use another one (see `genba models list`)."
+_RECOPY = "Download or copy the model again."
 
 
 @dataclass(frozen=True)
@@ -59,7 +101,13 @@ class ExpertTensor:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What genba knows about a model file before loading it."""
+    """What genba knows about a model file before loading it.
+
+    ``expert_used_per_layer`` is set when the file gives N per layer (an array):
+    llama.cpp then ignores the ``<arch>.expert_used_count`` load override, so the
+    file's N is the only N the model runs at (``expert_used_overridable`` is False
+    and ``expert_used_count`` is the largest per-layer value).
+    """
 
     path: Path
     name: str
@@ -78,6 +126,7 @@ class ModelInfo:
     dense_bytes_per_token: int
     expert_tensors: tuple[ExpertTensor, ...] = field(repr=False)
     metadata: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    expert_used_per_layer: tuple[int, ...] | None = None
 
     @property
     def bytes_per_expert_all_layers(self) -> int:
@@ -101,6 +150,7 @@ class ModelInfo:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (the ``genba inspect --json`` contract)."""
+        per_layer = self.expert_used_per_layer
         return {
             "path": str(self.path),
             "name": self.name,
@@ -109,6 +159,7 @@ class ModelInfo:
             "expert_count": self.expert_count,
             "expert_used_count": self.expert_used_count,
             "expert_used_overridable": self.expert_used_overridable,
+            "expert_used_per_layer": list(per_layer) if per_layer is not None else None,
             "moe_layers": self.moe_layers,
             "block_count": self.block_count,
             "context_length": self.context_length,
@@ -132,52 +183,323 @@ def known_architectures() -> frozenset[str]:
     return frozenset(gguf.MODEL_ARCH_NAMES.values())
 
 
-def _field_value(reader: gguf.GGUFReader, key: str) -> Any:
-    found = reader.fields.get(key)
-    if found is None:
-        return None
-    return found.contents()
+# -- the file itself ----------------------------------------------------------------
+@contextlib.contextmanager
+def _regular_file(path: Path) -> Iterator[int]:
+    """An fd of ``path`` opened for reading, only if it is a regular file.
 
-
-def _check_magic(path: Path) -> int:
+    The type is checked before opening (opening a FIFO without a writer blocks)
+    and again on the descriptor, in case the path was swapped in between;
+    ``O_NONBLOCK`` keeps even that swap from blocking the open.
+    """
     try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            magic = fh.read(4)
-    except FileNotFoundError as exc:
+        mode = path.stat().st_mode
+        _require_regular(path, mode)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags)
+    except (FileNotFoundError, NotADirectoryError) as exc:
         raise ModelNotFoundError(
             f"Model file {path} does not exist. Check the path, or run `genba models list`."
         ) from exc
     except OSError as exc:
         raise ModelNotFoundError(
-            f"Cannot read model file {path}: {exc.strerror}. Check its permissions."
+            f"Cannot read model file {path}: {exc.strerror or exc}. Check its permissions."
         ) from exc
-    if path.is_dir():
+    try:
+        _require_regular(path, os.fstat(fd).st_mode)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _require_regular(path: Path, mode: int) -> None:
+    if stat.S_ISDIR(mode):
         raise ModelNotFoundError(f"{path} is a folder; give the path of a .gguf file inside it.")
+    if not stat.S_ISREG(mode):
+        raise ModelNotFoundError(
+            f"{path} is not a regular file (a pipe, device or socket); "
+            "give the path of a .gguf model file."
+        )
+
+
+def _check_magic(fd: int, path: Path, size: int) -> None:
+    if size == 0:
+        raise TruncatedModelError(f"{path} is empty (0 bytes). {_RECOPY}")
+    magic = os.read(fd, 4)  # the fd was just opened: this is the first 4 bytes
+    if len(magic) < 4 and GGUF_MAGIC.startswith(magic):
+        raise TruncatedModelError(f"{path} is incomplete: it ends inside its header. {_RECOPY}")
     if magic != GGUF_MAGIC:
         raise NotGGUFError(
             f"{path} is not a GGUF model file (it does not start with 'GGUF'). "
             "Use a .gguf file made for llama.cpp."
         )
-    return size
 
 
-def _open_reader(path: Path, size: int) -> gguf.GGUFReader:
-    try:
-        reader = gguf.GGUFReader(path, "r")
-    except (ValueError, IndexError, OSError, KeyError, UnicodeDecodeError) as exc:
-        raise TruncatedModelError(
-            f"{path} is damaged or incomplete ({exc}). Download or copy the model again."
-        ) from exc
-    end = max((int(t.data_offset) + int(t.n_bytes) for t in reader.tensors), default=0)
-    if end > size:
-        raise TruncatedModelError(
-            f"{path} is incomplete: its tensors need {end} bytes but the file has {size}. "
-            "Download or copy the model again."
+# -- the layout, walked with a bounds check on every read ----------------------------
+_V = gguf.GGUFValueType
+_SCALAR_BYTES: dict[int, int] = {
+    _V.UINT8: 1, _V.INT8: 1, _V.BOOL: 1, _V.UINT16: 2, _V.INT16: 2, _V.UINT32: 4,
+    _V.INT32: 4, _V.FLOAT32: 4, _V.UINT64: 8, _V.INT64: 8, _V.FLOAT64: 8,
+}  # fmt: skip
+_MIN_ITEM_BYTES: dict[int, int] = {_V.STRING: 8, _V.ARRAY: 12}
+_MAX_ARRAY_DEPTH = 4
+_GGML_MAX_DIMS = 4
+_DEFAULT_ALIGNMENT = 32
+
+
+class _Layout:
+    """Walks a GGUF's header, metadata and tensor list, checking every read's bounds.
+
+    gguf-py trusts the counts and lengths it reads, so a cut file surfaces as
+    whatever numpy raises ("cannot reshape array of size 0..."). Walking the
+    structure first turns any cut into one message naming where the file ends.
+    """
+
+    def __init__(self, buf: mmap.mmap, path: Path) -> None:
+        self.buf, self.path, self.size = buf, path, len(buf)
+        self.pos = 0
+        self.section = "header"
+        self.alignment = _DEFAULT_ALIGNMENT
+
+    def ended(self) -> TruncatedModelError:
+        return TruncatedModelError(
+            f"{self.path} is incomplete: it ends inside its {self.section} "
+            f"(after {self.size:,} bytes). {_RECOPY}"
         )
-    return reader
+
+    def damaged(self, what: str) -> InvalidModelError:
+        return InvalidModelError(f"{self.path} is damaged: {what} in its {self.section}. {_RECOPY}")
+
+    def take(self, n: int) -> int:
+        if n > self.size - self.pos:
+            raise self.ended()
+        self.pos += n
+        return self.pos - n
+
+    def uint(self, fmt: str) -> int:
+        value: int = struct.unpack_from(fmt, self.buf, self.take(struct.calcsize(fmt)))[0]
+        return value
+
+    def string(self) -> bytes:
+        n = self.uint("<Q")
+        return self.buf[self.take(n) : self.pos]
+
+    def expect(self, count: int, min_bytes: int) -> None:
+        """Refuse a count the rest of the file cannot hold (bounds the loops below)."""
+        if count * min_bytes > self.size - self.pos:
+            raise self.ended()
+
+    def skip_value(self, vtype: int, depth: int = 0) -> None:
+        if vtype in _SCALAR_BYTES:
+            self.take(_SCALAR_BYTES[vtype])
+        elif vtype == _V.STRING:
+            self.take(self.uint("<Q"))
+        elif vtype == _V.ARRAY and depth < _MAX_ARRAY_DEPTH:
+            item, count = self.uint("<I"), self.uint("<Q")
+            if item in _SCALAR_BYTES:
+                self.take(count * _SCALAR_BYTES[item])
+                return
+            self.expect(count, _MIN_ITEM_BYTES.get(item, 1))
+            for _ in range(count):
+                self.skip_value(item, depth + 1)
+        else:
+            raise self.damaged(f"a value of unknown type {vtype}")  # or arrays nested too deep
 
 
+def _check_layout(buf: mmap.mmap, path: Path) -> None:
+    """Raise TruncatedModelError where ``buf`` ends early, InvalidModelError on nonsense."""
+    walk = _Layout(buf, path)
+    walk.take(4)  # the magic, checked already
+    version = walk.uint("<I")
+    n_tensors, n_kv = walk.uint("<Q"), walk.uint("<Q")
+    if version not in (2, 3):
+        endian = " for big-endian computers" if version & 0xFFFF == 0 else ""
+        raise InvalidModelError(
+            f"{path} was written in a GGUF version{endian} that llama.cpp here cannot read. "
+            "Convert the model again with a current llama.cpp, or use another one."
+        )
+    walk.section = "metadata"
+    walk.expect(n_kv, 13)  # key length, value type and the smallest value
+    for _ in range(n_kv):
+        key, vtype = walk.string(), walk.uint("<I")
+        if key == b"general.alignment" and vtype == _V.UINT32:
+            walk.alignment = walk.uint("<I")
+        else:
+            walk.skip_value(vtype)
+    walk.section = "tensor list"
+    walk.expect(n_tensors, 24)  # name length, dimension count, type and offset
+    data_end = max((_tensor_end(walk) for _ in range(n_tensors)), default=0)
+    if walk.alignment == 0 or walk.alignment & (walk.alignment - 1):
+        raise walk.damaged(f"an alignment of {walk.alignment}")
+    data_start = -(-walk.pos // walk.alignment) * walk.alignment
+    if data_start + data_end > walk.size:
+        raise TruncatedModelError(
+            f"{path} is incomplete: its tensor data needs {data_start + data_end:,} bytes "
+            f"but the file has {walk.size:,}. {_RECOPY}"
+        )
+
+
+def _tensor_end(walk: _Layout) -> int:
+    """Read one tensor's info; return where its data ends (relative to the data section)."""
+    walk.string()
+    n_dims = walk.uint("<I")
+    if n_dims > _GGML_MAX_DIMS:
+        raise walk.damaged(f"a tensor with {n_dims} dimensions")
+    dims = [walk.uint("<Q") for _ in range(n_dims)]
+    type_id, offset = walk.uint("<I"), walk.uint("<Q")
+    try:
+        block, type_bytes = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(type_id)]
+    except (ValueError, KeyError):
+        raise walk.damaged(f"a tensor of unknown type {type_id}") from None
+    return offset + math.prod(dims) // block * type_bytes
+
+
+# -- metadata values ----------------------------------------------------------------
+def _open_reader(path: Path) -> gguf.GGUFReader:
+    try:
+        return gguf.GGUFReader(path, "r")
+    except (ValueError, IndexError, KeyError, OverflowError, OSError) as exc:
+        # The layout walk passed, so this is something subtler (a duplicated key or
+        # tensor name, text that is not UTF-8). The detail goes to the log for
+        # support; the operator gets what to do.
+        log.info("gguf-py cannot read %s: %s", path, exc)
+        raise InvalidModelError(
+            f"{path} is damaged: its metadata cannot be read. {_RECOPY}"
+        ) from exc
+
+
+def _field_value(reader: gguf.GGUFReader, key: str, path: Path) -> Any:
+    found = reader.fields.get(key)
+    if found is None:
+        return None
+    try:
+        return found.contents()
+    except UnicodeDecodeError:
+        raise InvalidModelError(
+            f"{path} is damaged: its '{key}' entry is not valid text. {_RECOPY}"
+        ) from None
+
+
+def _text(reader: gguf.GGUFReader, key: str) -> Any:
+    """A descriptive entry, or None when it is not valid text (llama.cpp never decodes it)."""
+    found = reader.fields.get(key)
+    try:
+        return found.contents() if found is not None else None
+    except UnicodeDecodeError:
+        log.info("ignoring %s: not valid UTF-8", key)
+        return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_field(
+    reader: gguf.GGUFReader,
+    key: str,
+    path: Path,
+    default: int | None = None,
+    *,
+    per_layer: bool = False,
+) -> int:
+    """A whole, non-negative entry (llama.cpp reads them as uint32, so -1 would wrap).
+
+    ``per_layer`` accepts an array too and returns its largest value.
+    """
+    value = _field_value(reader, key, path)
+    if value is None and default is not None:
+        return default
+    if per_layer and isinstance(value, list) and value:
+        value = max(value) if all(_whole(v) for v in value) else None
+    if _whole(value) and value >= 0:
+        return int(value)
+    what = "is missing" if key not in reader.fields else "is not a whole number"
+    raise InvalidModelError(f"{path} is damaged: its '{key}' entry {what}. {_FIX}")
+
+
+# -- what llama.cpp would abort on ----------------------------------------------------
+def _check_block_count(reader: gguf.GGUFReader, arch: str, path: Path) -> int:
+    n_layer = _int_field(reader, f"{arch}.block_count", path)
+    if not 1 <= n_layer <= LLAMA_MAX_LAYERS:
+        raise InvalidModelError(
+            f"{path} says the model has {n_layer} layers (block_count); llama.cpp loads "
+            f"1 to {LLAMA_MAX_LAYERS}. {_FIX}"
+        )
+    nextn = _int_field(reader, f"{arch}.nextn_predict_layers", path, default=0)
+    if nextn > n_layer:
+        raise InvalidModelError(
+            f"{path} says {nextn} of its {n_layer} layers predict ahead "
+            f"(nextn_predict_layers), more than it has. {_FIX}"
+        )
+    return n_layer
+
+
+def _check_expert_count(
+    reader: gguf.GGUFReader, arch: str, path: Path, experts: tuple[ExpertTensor, ...]
+) -> None:
+    n_expert = experts[0].n_expert
+    if n_expert > LLAMA_MAX_EXPERTS:
+        raise InvalidModelError(
+            f"{path} says the model has {n_expert} experts (expert_count); llama.cpp allows "
+            f"at most {LLAMA_MAX_EXPERTS}. {_FIX}"
+        )
+    for t in experts:
+        # gguf lists dimensions fastest first: a stack of experts is [in, out, expert].
+        held = f"{t.shape[-1]} experts" if len(t.shape) == 3 else "no stack of experts"
+        if len(t.shape) != 3 or t.shape[-1] != n_expert:
+            raise InvalidModelError(
+                f"{path} says the model has {n_expert} experts (expert_count) but its tensor "
+                f"{t.name} holds {held}. {_FIX}"
+            )
+    groups = _int_field(reader, f"{arch}.expert_group_count", path, default=0)
+    used = _int_field(reader, f"{arch}.expert_group_used_count", path, default=0)
+    if groups >= n_expert or (groups > 1 and (n_expert % groups or not 0 < used < groups)):
+        raise InvalidModelError(
+            f"{path} groups its {n_expert} experts in {groups} groups and uses {used} of them "
+            "(expert_group_count, expert_group_used_count), which llama.cpp cannot run. "
+            f"{_FIX}"
+        )
+
+
+def _expert_used(
+    reader: gguf.GGUFReader, arch: str, path: Path, n_expert: int, n_layer: int
+) -> tuple[int, tuple[int, ...] | None]:
+    """The file's N, and its per-layer values when it gives them as an array."""
+    key = f"{arch}.expert_used_count"
+    value = _field_value(reader, key, path)
+    if value is None:
+        raise InvalidModelError(
+            f"{path} does not say how many experts are active per token "
+            f"(no expert_used_count). {_FIX}"
+        )
+    per_layer = tuple(value) if isinstance(value, list) else None
+    values = per_layer if per_layer is not None else (value,)
+    if not all(_whole(v) for v in values):
+        raise InvalidModelError(
+            f"{path} is damaged: its '{key}' entry is not a whole number. {_FIX}"
+        )
+    if per_layer is not None and len(per_layer) != n_layer:
+        raise InvalidModelError(
+            f"{path} gives active experts for {len(per_layer)} layers (expert_used_count) "
+            f"but has {n_layer} layers. {_FIX}"
+        )
+    for layer, n in enumerate(values):
+        if not 1 <= n <= n_expert:
+            where = f" in layer {layer}" if per_layer is not None else ""
+            raise InvalidModelError(
+                f"{path} activates {n} experts per token{where} (expert_used_count) but has "
+                f"{n_expert}; it must be between 1 and {n_expert}. {_FIX}"
+            )
+    if per_layer is not None and len(set(per_layer)) > 1 and arch not in PER_LAYER_N_ARCHITECTURES:
+        raise InvalidModelError(
+            f"{path} activates a different number of experts in different layers "
+            f"({min(per_layer)} to {max(per_layer)}), which llama.cpp runs only for "
+            f"Nemotron-H models, not '{arch}'. {_FIX}"
+        )
+    return max(values), per_layer
+
+
+# -- inspection ---------------------------------------------------------------------
 def _expert_tensors(reader: gguf.GGUFReader, n_expert: int) -> tuple[ExpertTensor, ...]:
     found = []
     for t in reader.tensors:
@@ -213,63 +535,71 @@ def _dense_bytes_per_token(reader: gguf.GGUFReader) -> int:
     return total
 
 
-def _require_int(value: Any, what: str, path: Path) -> int:
-    if isinstance(value, int):
-        return value
-    raise TruncatedModelError(f"{path} has no valid '{what}' entry. The file may be damaged.")
+def _read(path: Path) -> tuple[gguf.GGUFReader, int]:
+    """The parsed file and its size, once the file is known to be a complete GGUF."""
+    with _regular_file(path) as fd:
+        size = os.fstat(fd).st_size
+        _check_magic(fd, path, size)
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf:
+            _check_layout(buf, path)
+    return _open_reader(path), size
 
 
-def inspect_model(path: Path | str) -> ModelInfo:
-    """Read a GGUF file's metadata and tensor layout; raise a ModelFileError if unusable."""
-    path = Path(path)
-    size = _check_magic(path)
-    reader = _open_reader(path, size)
-    arch = _field_value(reader, "general.architecture")
+def _architecture(reader: gguf.GGUFReader, path: Path) -> str:
+    arch = _field_value(reader, "general.architecture", path)
     if not isinstance(arch, str):
-        raise TruncatedModelError(f"{path} names no architecture. The file may be damaged.")
+        raise InvalidModelError(f"{path} names no architecture. The file may be damaged.")
     if arch not in known_architectures():
         raise UnsupportedArchitectureError(
             f"{path} uses architecture '{arch}', which this genba's llama.cpp does not know. "
             "Update genba or pick a model from `genba models list`."
         )
-    n_expert = _field_value(reader, f"{arch}.expert_count") or 0
-    experts = _expert_tensors(reader, int(n_expert)) if n_expert else ()
-    if not n_expert or not experts:
+    return arch
+
+
+def inspect_model(path: Path | str) -> ModelInfo:
+    """Read a GGUF file's metadata and tensor layout; raise a ModelFileError if unusable.
+
+    Refuses, with one sentence that says what to do, every file llama.cpp would
+    abort on (see the module docstring), so the caller can load what it returns.
+    """
+    path = Path(path)
+    reader, size = _read(path)
+    arch = _architecture(reader, path)
+    n_expert = _int_field(reader, f"{arch}.expert_count", path, default=0)
+    experts = _expert_tensors(reader, n_expert) if n_expert > 0 else ()
+    if not experts:
         raise NotMoEError(
             f"{path} is a dense '{arch}' model with no experts, so genba cannot choose top-N "
             "experts. Use a Mixture-of-Experts GGUF (see `genba models list`)."
         )
-    used_field = reader.fields.get(f"{arch}.expert_used_count")
-    used_raw = _field_value(reader, f"{arch}.expert_used_count")
-    overridable = used_field is not None and gguf.GGUFValueType.ARRAY not in used_field.types
-    used = int(max(used_raw)) if isinstance(used_raw, list) else int(used_raw or 0)
-    block_count = _require_int(_field_value(reader, f"{arch}.block_count"), "block_count", path)
-    head_count = _field_value(reader, f"{arch}.attention.head_count") or 1
-    head_count_kv = _field_value(reader, f"{arch}.attention.head_count_kv") or head_count
-    if isinstance(head_count, list):
-        head_count = max(head_count)
-    if isinstance(head_count_kv, list):
-        head_count_kv = max(head_count_kv)
+    block_count = _check_block_count(reader, arch, path)
+    _check_expert_count(reader, arch, path, experts)
+    used, per_layer = _expert_used(reader, arch, path, n_expert, block_count)
+    head_count = _int_field(reader, f"{arch}.attention.head_count", path, default=1, per_layer=True)
     return ModelInfo(
         path=path,
-        name=str(_field_value(reader, "general.name") or path.stem),
+        name=str(_text(reader, "general.name") or path.stem),
         architecture=arch,
         file_bytes=size,
-        expert_count=int(n_expert),
+        expert_count=n_expert,
         expert_used_count=used,
-        expert_used_overridable=overridable,
+        expert_used_overridable=per_layer is None,
         moe_layers=len({t.layer for t in experts}),
         block_count=block_count,
-        context_length=int(_field_value(reader, f"{arch}.context_length") or 0),
-        embedding_length=int(_field_value(reader, f"{arch}.embedding_length") or 0),
-        head_count=int(head_count),
-        head_count_kv=int(head_count_kv),
+        context_length=_int_field(reader, f"{arch}.context_length", path, default=0),
+        embedding_length=_int_field(reader, f"{arch}.embedding_length", path, default=0),
+        head_count=head_count,
+        head_count_kv=_int_field(
+            reader, f"{arch}.attention.head_count_kv", path, default=head_count, per_layer=True
+        ),
         has_chat_template=reader.fields.get("tokenizer.chat_template") is not None,
         dense_bytes_per_token=_dense_bytes_per_token(reader),
         expert_tensors=experts,
         metadata={
-            k: _field_value(reader, k)
+            k: _text(reader, k)
             for k in reader.fields
             if k.startswith("general.") and not k.startswith("general.file")
         },
+        expert_used_per_layer=per_layer,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import print_json
-from engine.model_info import inspect_model
+from engine.model_info import ModelInfo, inspect_model
 
 
 def _human(n: float) -> str:
@@ -28,15 +28,25 @@ def run(args: argparse.Namespace) -> int:
     print(f"  architecture       {info.architecture}")
     print(f"  file size          {_human(info.file_bytes)}")
     print(f"  experts            {info.expert_count}, {info.expert_used_count} active by default")
-    overridable = "yes" if info.expert_used_overridable else "no (per-layer array)"
-    print(f"  N overridable      {overridable}")
+    print(f"  N overridable      {_overridable(info)}")
     print(f"  MoE layers         {info.moe_layers} of {info.block_count}")
     print(f"  context length     {info.context_length}")
     print(f"  chat template      {'yes' if info.has_chat_template else 'no'}")
     print("  weights read per generated token:")
     for n, b in info.bytes_per_token_by_n.items():
-        print(f"    N={n:<3} {_human(b)}")
+        if info.expert_used_overridable or n == info.expert_used_count:
+            print(f"    N={n:<3} {_human(b)}")
     return 0
+
+
+def _overridable(info: ModelInfo) -> str:
+    """Whether N can be chosen; a per-layer array fixes it (llama.cpp ignores the override)."""
+    per_layer = info.expert_used_per_layer
+    if per_layer is None:
+        return "yes"
+    if len(set(per_layer)) == 1:
+        return f"no: the file fixes N={per_layer[0]} in every layer"
+    return f"no: the file fixes N per layer ({', '.join(map(str, per_layer))})"
 
 
 def register(subparsers: Any) -> None:
