@@ -22,8 +22,10 @@ those of the bundled llama.cpp (llama-cpp-python 0.3.36, ``vendor/llama.cpp``):
 * ``expert_used_count`` present and, in every layer, in 1..``expert_count``
   (``src/llama-model.cpp:1362,1364``; a 0 in one layer of a per-layer array
   passes those asserts and crashes later with SIGSEGV). genba's load-time
-  override of N does not help: llama.cpp ignores overrides for a missing key
-  and for a per-layer array (``src/llama-model-loader.cpp:458-482``);
+  override of N does not help: N is read by ``get_key_or_arr``
+  (``src/llama-model.cpp:1333``), which returns for a missing key before
+  looking at overrides and hands an array to ``get_arr``, which never reads
+  them (``src/llama-model-loader.cpp:459-481``; only ``get_key``, line 421, does);
 * expert groups: fewer groups than experts, dividing them, with 1..groups-1 of
   them used (``src/llama-model.cpp:1365-1369``);
 * a per-layer N that differs between layers only for Nemotron-H: every other
@@ -280,9 +282,11 @@ class _Layout:
         value: int = struct.unpack_from(fmt, self.buf, self.take(struct.calcsize(fmt)))[0]
         return value
 
-    def string(self) -> bytes:
+    def string_is(self, expected: bytes) -> bool:
+        """Read past a string; True if it is ``expected`` (a huge one is never copied)."""
         n = self.uint("<Q")
-        return self.buf[self.take(n) : self.pos]
+        start = self.take(n)
+        return n == len(expected) and self.buf[start : self.pos] == expected
 
     def expect(self, count: int, min_bytes: int) -> None:
         """Refuse a count the rest of the file cannot hold (bounds the loops below)."""
@@ -321,18 +325,18 @@ def _check_layout(buf: mmap.mmap, path: Path) -> None:
     walk.section = "metadata"
     walk.expect(n_kv, 13)  # key length, value type and the smallest value
     for _ in range(n_kv):
-        key, vtype = walk.string(), walk.uint("<I")
-        if key == b"general.alignment" and vtype == _V.UINT32:
+        is_alignment, vtype = walk.string_is(b"general.alignment"), walk.uint("<I")
+        if is_alignment and vtype == _V.UINT32:
             walk.alignment = walk.uint("<I")
         else:
             walk.skip_value(vtype)
+    if walk.alignment == 0 or walk.alignment & (walk.alignment - 1):
+        raise walk.damaged(f"an alignment of {walk.alignment}")
     walk.section = "tensor list"
     walk.expect(n_tensors, 24)  # name length, dimension count, type and offset
     data_end = max((_tensor_end(walk) for _ in range(n_tensors)), default=0)
-    if walk.alignment == 0 or walk.alignment & (walk.alignment - 1):
-        raise walk.damaged(f"an alignment of {walk.alignment}")
     data_start = -(-walk.pos // walk.alignment) * walk.alignment
-    if data_start + data_end > walk.size:
+    if data_end and data_start + data_end > walk.size:  # no tensor data, no padding needed
         raise TruncatedModelError(
             f"{path} is incomplete: its tensor data needs {data_start + data_end:,} bytes "
             f"but the file has {walk.size:,}. {_RECOPY}"
@@ -341,7 +345,7 @@ def _check_layout(buf: mmap.mmap, path: Path) -> None:
 
 def _tensor_end(walk: _Layout) -> int:
     """Read one tensor's info; return where its data ends (relative to the data section)."""
-    walk.string()
+    walk.skip_value(_V.STRING)  # its name
     n_dims = walk.uint("<I")
     if n_dims > _GGML_MAX_DIMS:
         raise walk.damaged(f"a tensor with {n_dims} dimensions")
@@ -538,10 +542,15 @@ def _dense_bytes_per_token(reader: gguf.GGUFReader) -> int:
 def _read(path: Path) -> tuple[gguf.GGUFReader, int]:
     """The parsed file and its size, once the file is known to be a complete GGUF."""
     with _regular_file(path) as fd:
-        size = os.fstat(fd).st_size
-        _check_magic(fd, path, size)
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf:
-            _check_layout(buf, path)
+        try:
+            size = os.fstat(fd).st_size
+            _check_magic(fd, path, size)
+            with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf:
+                _check_layout(buf, path)
+        except OSError as exc:  # a read error, or a file system that cannot map files
+            raise ModelNotFoundError(
+                f"Cannot read model file {path}: {exc.strerror or exc}. Copy it to a local disk."
+            ) from exc
     return _open_reader(path), size
 
 

@@ -27,7 +27,7 @@ import gguf
 import pytest
 
 from engine.cli import main
-from engine.errors import ModelFileError
+from engine.errors import ModelFileError, NotMoEError
 from engine.model_info import LLAMA_MAX_EXPERTS, LLAMA_MAX_LAYERS, inspect_model
 from engine.paths import Paths
 
@@ -313,7 +313,8 @@ def test_per_layer_n_is_reported_as_fixed(tiny_moe_path: Path, tmp_path: Path,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="llama.cpp ignores kv_overrides for an array key (llama-model-loader.cpp:473-481), "
+    reason="llama.cpp ignores kv_overrides for an array key (llama-model-loader.cpp:473-481, "
+    "get_arr never reads them), "
     "so the adapter's expert_used_count override does nothing and the answer reports an N "
     "that did not run; engine/llama_adapter.py and the decision must pin N to the file's",
 )
@@ -330,6 +331,18 @@ def test_experts_asked_for_a_per_layer_model_is_the_n_that_runs(
     ran = {len(ids) for layer in answer["routing"] for ids in layer}
     assert ran == {2}  # what llama.cpp really did: the file's N, whatever was asked
     assert answer["experts"] == 2  # ...and what genba must report
+
+
+def test_a_file_without_tensors_is_not_called_incomplete(tmp_path: Path) -> None:
+    # llama.cpp's vocabulary files end right after the tensor list, unpadded.
+    writer = gguf.GGUFWriter(str(tmp_path / "vocab.gguf"), arch="llama")
+    writer.add_block_count(2)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    writer.close()
+    with pytest.raises(NotMoEError, match="no experts"):
+        inspect_model(tmp_path / "vocab.gguf")
 
 
 # -- no foreign exception ever escapes ----------------------------------------------------------
