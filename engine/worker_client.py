@@ -289,8 +289,10 @@ class LlamaWorker:
                     if "ok" in message:
                         finished = True
                         return
+                    if cancel_sent:
+                        continue  # decoded ahead before the worker saw the cancel: not shown
                     yield message
-                    # Lockstep: the worker produces the next item only when asked.
+                    # The worker runs one item ahead and waits for this before the next.
                     if cancel is not None and cancel.is_set():
                         if not cancel_sent:
                             self._cancel(request_id)

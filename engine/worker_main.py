@@ -8,11 +8,11 @@ report. When llama.cpp crashes, aborts or is killed, only this process dies.
 
 One request runs at a time on the main thread; a reader thread takes requests
 off the pipe so that ``cancel`` reaches a running ``generate`` between tokens,
-and a closed stdin (the engine went away) ends the worker. A stream runs in
-lockstep with its reader: after each item the worker waits for ``more`` (or
-``cancel``), so a Stop pressed while the window shows token *k* ends the answer
-at token *k* + 1 at most, as when llama.cpp ran in the app's own thread; the
-round trip costs tens of microseconds against milliseconds per token.
+and a closed stdin (the engine went away) ends the worker. A stream runs at
+most one item ahead of its reader: the worker decodes token *k* + 1 while the
+engine handles token *k* (so the pipe's round trip hides behind the decode),
+then waits for ``more`` (or ``cancel``). A Stop pressed while the window shows
+token *k* therefore wastes at most one decode, and the engine drops that token.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class WorkerServer:
         self._cancelled: set[int] = set()
         self._current = -1
         self._cancel = threading.Event()
-        self._credit = threading.Semaphore(0)
+        self._credit = threading.Semaphore(1)
         self._lock = threading.Lock()
 
     # -- called from the reader thread --------------------------------------
@@ -104,7 +104,7 @@ class WorkerServer:
         with self._lock:
             self._current = request_id
             self._cancel.clear()
-            self._credit = threading.Semaphore(0)
+            self._credit = threading.Semaphore(1)  # one item ahead of the reader
             if request_id in self._cancelled:
                 self._cancel.set()
         try:
