@@ -12,6 +12,7 @@ TEXTS = (
     QT_TRANSLATE_NOOP('ReasonText', ' (experts are set by policy)'),
     QT_TRANSLATE_NOOP('ReasonText', 'N={n} requested'),
     QT_TRANSLATE_NOOP('ReasonText', ', outside policy {lo}..{hi} → N={n}'),
+    QT_TRANSLATE_NOOP('ReasonText', ', but this model file fixes N={n} in every layer → N={n}'),
     QT_TRANSLATE_NOOP('ReasonText', ', but llama.cpp crashes above N={n} with this model on this PC → N={n}'),
     QT_TRANSLATE_NOOP('ReasonText', 'resources fine → local'),
     QT_TRANSLATE_NOOP('ReasonText', 'prompt {prompt} + answer {answer} tokens > local context {context}'),

@@ -24,6 +24,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +91,27 @@ def verified_current_model(pointer: Path, cache_file: Path | None) -> CurrentMod
     known = _load_verified(cache_file)
     if stamp in known:
         return current
+    problem = _hash_problem(current, S_ISREG(stat.st_mode))
+    if problem:
+        log.error("ignoring the current-model pointer: %s", problem)
+        return None
+    _save_verified(cache_file, known | {stamp})
+    return current
+
+
+def _hash_problem(current: CurrentModel, regular: bool) -> str | None:
+    """Why the pointer's file is not the one it names by hash (None: it is)."""
+    if not regular:  # a FIFO would block the hash forever
+        return f"{current.path} is not a regular file"
     from engine.model_store import sha256_of
 
     try:
         actual = sha256_of(current.path)
     except OSError as exc:
-        log.warning("cannot read %s to check it: %s", current.path, exc)
-        return None
+        return f"cannot read {current.path} to check it ({exc})"
     if actual != current.sha256:
-        log.error("ignoring %s: its sha256 %s does not match the pointer's %s",
-                  current.path, actual, current.sha256)
-        return None
-    _save_verified(cache_file, known | {stamp})
-    return current
+        return f"the sha256 of {current.path} ({actual}) is not the pointer's ({current.sha256})"
+    return None
 
 
 def _load_verified(cache_file: Path | None) -> set[str]:

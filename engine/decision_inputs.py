@@ -57,6 +57,8 @@ class DecisionPolicy:
     """``fallback.allow_when_offline_local_fails``: a broken local model may go remote."""
     experts_safe_max: int | None = None
     """The largest N llama.cpp runs this model at on this PC, when it is below the model's."""
+    experts_fixed: int | None = None
+    """The file fixes N per layer (llama.cpp cannot override it): the only N that runs."""
 
     @classmethod
     def from_settings(
@@ -68,6 +70,7 @@ class DecisionPolicy:
         remote_available: bool = False,
         remote_unavailable_why: str = "remote fallback is off",
         safe_max: int | None = None,
+        fixed_experts: int | None = None,
     ) -> DecisionPolicy:
         """Resolve the ``experts.*``/``resources.*`` settings against one model.
 
@@ -80,6 +83,8 @@ class DecisionPolicy:
         else:
             safe_max = None
         lo, default, hi = _expert_bounds(settings, runnable, model_default_experts)
+        if fixed_experts is not None:
+            lo = default = hi = fixed_experts
         mode = settings.get_str("experts.mode")
         battery = settings.get_str("resources.on_battery")
         return cls(
@@ -97,6 +102,7 @@ class DecisionPolicy:
             remote_unavailable_why=remote_unavailable_why,
             remote_when_local_fails=settings.get_bool("fallback.allow_when_offline_local_fails"),
             experts_safe_max=safe_max,
+            experts_fixed=fixed_experts,
         )
 
     def mode_experts(self) -> int:

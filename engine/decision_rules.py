@@ -166,7 +166,11 @@ def requested_experts(
     """The N asked for by the experts mode or the operator, in policy bounds, and whence."""
     target = policy.mode_experts()
     origin: Reason = (part(f"experts.mode.{policy.mode}", n=target),)
-    if query.experts is not None:
+    if policy.experts_fixed is not None:
+        if query.experts is not None and query.experts != policy.experts_fixed:
+            origin = (part("experts.requested", n=query.experts),
+                      part("experts.fixed_by_file", n=policy.experts_fixed))
+    elif query.experts is not None:
         if not policy.user_can_choose:
             origin += (part("experts.set_by_policy"),)
         else:

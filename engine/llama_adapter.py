@@ -166,9 +166,16 @@ class LlamaModel:
         n_threads: int | None = None,
         n_batch: int = 256,
         logits_all: bool = False,
+        fixed: bool = False,
     ) -> LlamaModel:
-        """Load ``path`` with ``experts`` active experts per MoE layer."""
+        """Load ``path`` with ``experts`` active experts per MoE layer.
+
+        ``fixed``: the file gives N per layer, which llama.cpp reads without
+        consulting key overrides; ``experts`` must then be the file's N and no
+        override is passed (one would be silently ignored).
+        """
         validate_experts(experts, expert_count)
+        overrides = {} if fixed else {f"{architecture}.expert_used_count": experts}
         return _open(
             path,
             experts=experts,
@@ -179,7 +186,7 @@ class LlamaModel:
             n_threads=n_threads,
             n_threads_batch=n_threads,
             logits_all=logits_all,
-            kv_overrides={f"{architecture}.expert_used_count": experts},
+            kv_overrides=overrides or None,
         )
 
     def close(self) -> None:

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from engine.errors import ContextTooLongError, LocalCrashError
+from engine.errors import ContextTooLongError, ExpertCountError, LocalCrashError
 from engine.events import Event, FinalEvent, StopReason, TokenEvent
 from engine.llama_adapter import Sampling, validate_experts
 from engine.model_info import ModelInfo
@@ -133,6 +133,9 @@ class LocalModel:
     def _probe_locked(self, key: str) -> None:
         count = self.info.expert_count
         default = min(max(1, self.info.expert_used_count or 1), count)
+        if not self.info.expert_used_overridable:
+            self._runs_at(key, default)  # the file's N is the only one there is
+            return
         if self._runs_at(key, count):
             return
         if not self._runs_at(key, default):
@@ -168,6 +171,12 @@ class LocalModel:
     # -- loading ---------------------------------------------------------------
     def _load_locked(self, experts: int, n_ctx: int) -> float | None:
         validate_experts(experts, self.info.expert_count)
+        fixed = not self.info.expert_used_overridable
+        if fixed and experts != self.info.expert_used_count:
+            raise ExpertCountError(
+                f"{self.info.path.name} fixes N={self.info.expert_used_count} in every layer; "
+                f"llama.cpp cannot run it with {experts} experts."
+            )
         if self._resident == (experts, n_ctx) and self._worker.running:
             return None
         started = time.perf_counter()
@@ -176,7 +185,7 @@ class LocalModel:
         reply = self._worker.request(
             "load", path=str(self.info.path), architecture=self.info.architecture,
             expert_count=self.info.expert_count, experts=experts, n_ctx=n_ctx,
-            n_threads=self.n_threads,
+            n_threads=self.n_threads, fixed=fixed,
         )
         self._resident = (experts, int(reply["n_ctx"]))
         elapsed = time.perf_counter() - started

@@ -63,6 +63,7 @@ ENGLISH: Mapping[str, str] = {
     "experts.set_by_policy": " (experts are set by policy)",
     "experts.requested": "N={n} requested",
     "experts.outside_policy": ", outside policy {lo}..{hi} → N={n}",
+    "experts.fixed_by_file": ", but this model file fixes N={n} in every layer → N={n}",
     "experts.safe_max": ", but llama.cpp crashes above N={n} with this model on this PC → N={n}",
     "local.fine": "resources fine → local",
     # Context fit.
@@ -107,6 +108,7 @@ ENGLISH: Mapping[str, str] = {
 
 GLUED = frozenset({
     "experts.set_by_policy", "experts.outside_policy", "experts.safe_max",
+    "experts.fixed_by_file",
     "context.even_without_old_turns",
     "memory.reserved", "speed.at_minimum", "then.experts", "then.answer_limited",
     "then.old_turns_trimmed", "then.local_anyway", "then.remote", "then.refused",

@@ -176,7 +176,7 @@ class WorkerServer:
                 expert_count=int(message["expert_count"]), experts=int(message["experts"]),
                 n_ctx=int(message["n_ctx"]), n_threads=n_threads,
                 n_batch=int(message.get("n_batch", 256)),
-                logits_all=bool(message.get("logits_all")),
+                logits_all=bool(message.get("logits_all")), fixed=bool(message.get("fixed")),
             )
         return {"n_ctx": self._model.n_ctx}
 

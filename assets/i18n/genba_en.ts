@@ -372,6 +372,10 @@
         <translation>, outside policy {lo}..{hi} → N={n}</translation>
     </message>
     <message>
+        <source>, but this model file fixes N={n} in every layer → N={n}</source>
+        <translation>, but this model file fixes N={n} in every layer → N={n}</translation>
+    </message>
+    <message>
         <source>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</source>
         <translation>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</translation>
     </message>

@@ -372,6 +372,10 @@
         <translation>、ポリシーの範囲 {lo}..{hi} の外 → N={n}</translation>
     </message>
     <message>
+        <source>, but this model file fixes N={n} in every layer → N={n}</source>
+        <translation>。ただしこのモデルファイルは全層で N={n} に固定されています → N={n}</translation>
+    </message>
+    <message>
         <source>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</source>
         <translation>。ただしこのPCではこのモデルはN={n}を超えると停止するため → N={n}</translation>
     </message>

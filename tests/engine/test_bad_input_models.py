@@ -311,13 +311,6 @@ def test_per_layer_n_is_reported_as_fixed(tiny_moe_path: Path, tmp_path: Path,
     assert inspect_model(tiny_moe_path).expert_used_per_layer is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="llama.cpp ignores kv_overrides for an array key (llama-model-loader.cpp:473-481, "
-    "get_arr never reads them), "
-    "so the adapter's expert_used_count override does nothing and the answer reports an N "
-    "that did not run; engine/llama_adapter.py and the decision must pin N to the file's",
-)
 def test_experts_asked_for_a_per_layer_model_is_the_n_that_runs(
     tiny_moe_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

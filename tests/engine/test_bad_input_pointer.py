@@ -77,3 +77,23 @@ def test_a_file_that_does_not_match_the_pointer_s_hash_is_not_run(
 def test_a_pointer_that_is_not_a_regular_file_is_ignored(paths: Paths) -> None:
     paths.current_model_pointer.mkdir(parents=True)
     assert read_current_model(paths.current_model_pointer) is None
+
+
+def test_a_pointer_naming_a_fifo_is_ignored_without_blocking(paths: Paths) -> None:
+    import os
+    import threading
+
+    paths.models_dir.mkdir(parents=True)
+    os.mkfifo(paths.models_dir / "m.gguf")
+    _pointer(paths, path="m.gguf", sha256="0" * 64)
+    result: list[object] = []
+    reader = threading.Thread(
+        target=lambda: result.append(
+            verified_current_model(paths.current_model_pointer, paths.verified_models_file)
+        ),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(30)
+    assert not reader.is_alive(), "hashing a FIFO blocked"
+    assert result == [None]
