@@ -8,12 +8,50 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from PySide6.QtGui import QImage
 
 from desktop.app import has_display
 from desktop.screenshot import render_screenshots
 
 REPO = Path(__file__).resolve().parents[2]
+
+Region = tuple[float, float, float, float]
+"""left, top, right, bottom as fractions of the image (the window is resized, fonts vary)."""
+
+_WINDOW: dict[str, Region] = {
+    "menu": (0.0, 0.0, 0.3, 0.035),
+    "conversations": (0.01, 0.1, 0.22, 0.3),
+    "chat": (0.26, 0.08, 0.97, 0.65),
+    "first-run message": (0.24, 0.25, 0.98, 0.5),
+    "status": (0.0, 0.93, 0.7, 1.0),
+}
+_DIALOG: dict[str, Region] = {"tabs": (0.0, 0.0, 0.6, 0.07), "page": (0.02, 0.08, 0.97, 0.5)}
+
+
+def _gray(png: Path) -> npt.NDArray[np.int16]:
+    image = QImage(str(png)).convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
+    return rows[:, : image.width()].astype(np.int16)
+
+
+def _crop(gray: npt.NDArray[np.int16], region: Region) -> npt.NDArray[np.int16]:
+    height, width = gray.shape
+    left, top, right, bottom = region
+    return gray[int(top * height) : int(bottom * height), int(left * width) : int(right * width)]
+
+
+def _ink(gray: npt.NDArray[np.int16], region: Region) -> int:
+    """Strong left-to-right contrast steps in ``region``: text strokes make many of them;
+    a blank area, a frame or a solid selection bar without its title make almost none."""
+    part = _crop(gray, region)
+    return int((np.abs(part[:, 2:] - part[:, :-2]) > 96).sum())
+
+
+def _changed(a: npt.NDArray[np.int16], b: npt.NDArray[np.int16], region: Region) -> int:
+    """Pixels of ``region`` that differ strongly between two images of the same size."""
+    return int((np.abs(_crop(a, region) - _crop(b, region)) > 96).sum())
 
 
 def test_display_detection() -> None:
@@ -78,6 +116,23 @@ def test_screenshot_renders_main_states(qtbot: Any, tmp_path: Path, tiny_moe_pat
     for png in written:
         image = QImage(str(png))
         assert image.width() > 600 and image.height() > 400
+    shots = {p.stem: _gray(p) for p in written}
+    # The first run shows its menu, the "no model" explanation and the status bar, and no
+    # conversations yet: the empty list proves the ink measure does not count noise.
+    first = shots["first-run"]
+    for region in ("menu", "status", "first-run message"):
+        assert _ink(first, _WINDOW[region]) > 200, region
+    assert _ink(first, _WINDOW["conversations"]) == 0
+    # With a model: the conversation titles, the chat and the engine's numbers are drawn.
+    for name in ("main", "chat-ja"):
+        for region in ("menu", "conversations", "chat", "status"):
+            assert _ink(shots[name], _WINDOW[region]) > 200, (name, region)
+    # Another conversation in another language really is another picture.
+    assert _changed(shots["main"], shots["chat-ja"], _WINDOW["chat"]) > 2000
+    for name in ("settings", "policy"):
+        assert _ink(shots[name], _DIALOG["tabs"]) > 200, name
+        assert _ink(shots[name], _DIALOG["page"]) > 200, name
+    assert _changed(shots["settings"], shots["policy"], _DIALOG["page"]) > 2000
 
 
 def test_qt_binding_keeps_reference_counts_when_emitting() -> None:
