@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,6 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import GenbaError
 from engine.paths import Paths
 from engine.settings import SCHEMA, SECTIONS, SECURITY_KEYS, Settings, load_settings, validate
 
@@ -57,18 +57,34 @@ def _fresh_paths() -> Iterator[Paths]:
         yield paths
 
 
-def _load_must_not_raise(paths: Paths) -> Settings:
+def _unparsable(path: Path) -> bool:
+    """True when ``path`` exists and is not UTF-8 TOML (judged here, not by the loader)."""
+    if not path.exists():
+        return False
     try:
-        settings = load_settings(paths)
-    except GenbaError:  # our own errors would be acceptable; none are expected
-        raise
+        tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return True
+    return False
+
+
+def _load_must_not_raise(paths: Paths) -> Settings:
+    settings = load_settings(paths)  # "nothing here raises": any exception fails the test
+    # A file that cannot be parsed is ignored whole, and said so, naming the file.
+    for path in (paths.policy_file, paths.user_settings_file):
+        if _unparsable(path):
+            assert (str(path), None, "error") in {
+                (p.file, p.key, p.severity) for p in settings.problems
+            }, path
+            if path == paths.policy_file:
+                assert settings.fail_closed
     for key, spec in SCHEMA.items():  # whatever went in, every effective value is valid
         assert validate(spec, settings.get(key)) == settings.get(key)
     return settings
 
 
 def _leaf_keys(document: dict[str, object]) -> list[tuple[str, object]]:
-    leaves = []
+    leaves: list[tuple[str, object]] = []
     for section, body in document.items():
         if isinstance(body, dict) and section in SECTIONS:
             leaves.extend((f"{section}.{name}", raw) for name, raw in body.items())
@@ -112,7 +128,7 @@ def test_every_key_is_applied_or_named_in_the_report(document: dict[str, object]
             assert result.get(key) == validate(SCHEMA[key], raw)
     assert result.fail_closed == any(p.severity == "error" for p in result.problems)
     for problem in result.errors:
-        if problem.key in SCHEMA and problem.key not in SECURITY_KEYS:
+        if problem.key is not None and problem.key in SCHEMA and problem.key not in SECURITY_KEYS:
             assert result.source(problem.key) != source  # the bad value was not used
 
 

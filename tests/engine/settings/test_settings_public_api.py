@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from types import MappingProxyType
 
 import engine.settings as api
 
@@ -13,8 +14,20 @@ def test_exported_names() -> None:
         "SCHEMA", "SettingSpec", "Problem", "Settings", "load_settings", "defaults",
         "save_user_setting", "SettingsWatcher",
     }  # fmt: skip
+    assert len(api.__all__) == len(set(api.__all__))
     for name in api.__all__:
-        assert getattr(api, name) is not None
+        exported = getattr(api, name)
+        if name.isupper():  # the declared keys, as read-only data
+            continue
+        # Classes and functions: the settings layer's own, documented, not a stray re-export.
+        assert inspect.isclass(exported) or inspect.isfunction(exported), name
+        assert exported.__module__.startswith("engine.settings."), name
+        assert exported.__name__ == name
+        assert inspect.getdoc(exported), name
+    assert isinstance(api.SCHEMA, MappingProxyType)
+    assert all(isinstance(s, api.SettingSpec) and s.key == k for k, s in api.SCHEMA.items())
+    assert tuple(dict.fromkeys(key.split(".")[0] for key in api.SCHEMA)) == api.SECTIONS
+    assert api.SECURITY_KEYS and set(api.SECURITY_KEYS) <= set(api.SCHEMA)
 
 
 def test_dataclass_fields() -> None:
