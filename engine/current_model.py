@@ -10,12 +10,13 @@ the old or the new pointer, never half of one. The engine reads it only between
 answers, so a model is never swapped under a running answer; the old file stays
 in the store (for rollback), so an answer that started on it finishes on it.
 
-The engine applies the updater's rules (``updater/pointer.py``): format 1, and a
-bare file name inside the models folder (no ``../``, no absolute path). It also
-checks the file's sha256 against the pointer before using it — once per file
-version, remembered in the cache folder, because hashing a large model takes
-seconds. A pointer that breaks a rule is ignored (and logged): the engine falls
-back to the configured or default model instead of running an unverified file.
+The rules and the reader are the updater's, shared through :mod:`disk.pointer`:
+format 1, a regular file, and a bare file name inside the models folder (no ``../``,
+no absolute path). The engine also checks the file's sha256 against the pointer
+before using it (:func:`disk.pointer.file_problem`) — once per file version,
+remembered in the cache folder, because hashing a large model takes seconds. A
+pointer that breaks a rule is ignored (and logged): the engine falls back to the
+configured or default model instead of running an unverified file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from stat import S_ISREG
+
+from disk.errors import PointerError
+from disk.pointer import FORMAT, ModelRef, file_problem, read_pointer
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,7 @@ class CurrentModel:
     version: str
 
 
-POINTER_FORMAT = 1
-_MAX_POINTER_BYTES = 64 * 1024
+POINTER_FORMAT = FORMAT
 
 
 def read_current_model(pointer: Path) -> CurrentModel | None:
@@ -49,32 +51,14 @@ def read_current_model(pointer: Path) -> CurrentModel | None:
     back to the configured or default model instead of failing to start.
     """
     try:
-        if pointer.exists() and not pointer.is_file():
-            raise ValueError("not a regular file")
-        with pointer.open("rb") as handle:
-            raw = json.loads(handle.read(_MAX_POINTER_BYTES))
-    except FileNotFoundError:
+        parsed = read_pointer(pointer)
+    except PointerError as exc:
+        log.warning("ignoring the current-model pointer %s: %s", pointer, exc)
         return None
-    except (OSError, ValueError) as exc:
-        log.warning("ignoring unreadable current-model pointer %s: %s", pointer, exc)
+    if parsed is None:
         return None
-    parsed = _parse(raw, pointer.parent)
-    if isinstance(parsed, str):
-        log.warning("ignoring current-model pointer %s: %s", pointer, parsed)
-        return None
-    return parsed
-
-
-def _parse(raw: object, models_dir: Path) -> CurrentModel | str:
-    """The pointer's model, or why the pointer breaks the updater's rules."""
-    if not isinstance(raw, dict) or raw.get("format") != POINTER_FORMAT:
-        return f"not format {POINTER_FORMAT}"
-    name, sha, version = raw.get("path"), raw.get("sha256"), raw.get("version")
-    if not (isinstance(name, str) and isinstance(sha, str) and isinstance(version, str)):
-        return "path, sha256 or version missing"
-    if Path(name).name != name or name in {"", ".", ".."}:
-        return f"{name!r} is not a file name in the models folder"
-    return CurrentModel(path=models_dir / name, sha256=sha.lower(), version=version)
+    ref = parsed.current
+    return CurrentModel(path=pointer.parent / ref.path, sha256=ref.sha256, version=ref.version)
 
 
 def verified_current_model(pointer: Path, cache_file: Path | None) -> CurrentModel | None:
@@ -91,27 +75,13 @@ def verified_current_model(pointer: Path, cache_file: Path | None) -> CurrentMod
     known = _load_verified(cache_file)
     if stamp in known:
         return current
-    problem = _hash_problem(current, S_ISREG(stat.st_mode))
+    ref = ModelRef(path=current.path.name, sha256=current.sha256, version=current.version)
+    problem = file_problem(current.path.parent, ref)
     if problem:
         log.error("ignoring the current-model pointer: %s", problem)
         return None
     _save_verified(cache_file, known | {stamp})
     return current
-
-
-def _hash_problem(current: CurrentModel, regular: bool) -> str | None:
-    """Why the pointer's file is not the one it names by hash (None: it is)."""
-    if not regular:  # a FIFO would block the hash forever
-        return f"{current.path} is not a regular file"
-    from engine.model_store import sha256_of
-
-    try:
-        actual = sha256_of(current.path)
-    except OSError as exc:
-        return f"cannot read {current.path} to check it ({exc})"
-    if actual != current.sha256:
-        return f"the sha256 of {current.path} ({actual}) is not the pointer's ({current.sha256})"
-    return None
 
 
 def _load_verified(cache_file: Path | None) -> set[str]:

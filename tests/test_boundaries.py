@@ -1,10 +1,13 @@
-"""Package boundaries: engine and updater never import Qt or each other; one llama.cpp importer."""
+"""Package boundaries: engine and updater never import Qt or each other; disk is a leaf both
+import (it imports none of them); one llama.cpp importer."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,6 +36,7 @@ def _modules(package: str) -> list[Path]:
         ("engine", {"PySide6", "shiboken6", "updater", "desktop"}),
         ("updater", {"PySide6", "shiboken6", "engine", "desktop", "llama_cpp"}),
         ("desktop", {"llama_cpp"}),
+        ("disk", {"PySide6", "shiboken6", "engine", "updater", "desktop", "llama_cpp"}),
     ],
 )
 def test_package_does_not_import(package: str, forbidden: set[str]) -> None:
@@ -59,8 +63,68 @@ def test_importing_the_engine_loads_neither_qt_nor_llama_cpp() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_ruff_config_bans_cross_imports() -> None:
-    engine_rules = (ROOT / "engine" / "ruff.toml").read_text(encoding="utf-8")
-    updater_rules = (ROOT / "updater" / "ruff.toml").read_text(encoding="utf-8")
-    assert '"PySide6"' in engine_rules and '"updater"' in engine_rules
-    assert '"PySide6"' in updater_rules and '"engine"' in updater_rules
+def _standard_library_only(path: Path) -> set[str]:
+    return {name for name in _imports(path) if name not in sys.stdlib_module_names} - {"disk"}
+
+
+def test_disk_is_a_leaf_of_the_standard_library() -> None:
+    # Both engine and updater import disk, so anything disk imports they both carry.
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_standard_library_only(p))
+        for p in _modules("disk")
+        if _standard_library_only(p)
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("package", ["engine", "updater"])
+def test_engine_and_updater_use_the_disk_layer(package: str) -> None:
+    users = [p for p in _modules(package) if "disk" in _imports(p)]
+    assert users, f"{package} does not use the shared disk layer"
+
+
+def test_importing_disk_loads_no_other_genba_package() -> None:
+    code = (
+        "import sys, disk.atomic, disk.temps, disk.pointer, disk.space, disk.hashing, disk.env; "
+        "bad = [m for m in ('engine', 'updater', 'desktop', 'PySide6') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _banned(package: str) -> set[str]:
+    rules = tomllib.loads((ROOT / package / "ruff.toml").read_text(encoding="utf-8"))
+    return set(rules["lint"]["flake8-tidy-imports"]["banned-api"])
+
+
+@pytest.mark.parametrize(
+    ("package", "must_ban", "must_allow"),
+    [
+        ("engine", {"PySide6", "shiboken6", "updater", "desktop", "llama_cpp"}, {"disk"}),
+        ("updater", {"PySide6", "shiboken6", "engine", "desktop", "llama_cpp"}, {"disk"}),
+        ("disk", {"PySide6", "shiboken6", "engine", "updater", "desktop", "llama_cpp"}, set()),
+    ],
+)
+def test_ruff_config_bans_cross_imports(
+    package: str, must_ban: set[str], must_allow: set[str]
+) -> None:
+    banned = _banned(package)
+    assert must_ban <= banned
+    assert not banned & must_allow
+
+
+def test_ruff_reports_a_leaf_violation(tmp_path: Path) -> None:
+    # The ban must really fire, not only be written down; a copy of the configuration,
+    # so that nobody's lint run of the checkout sees the probe.
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "disk").mkdir()
+    shutil.copy(ROOT / "disk" / "ruff.toml", tmp_path / "disk" / "ruff.toml")
+    probe = tmp_path / "disk" / "probe.py"
+    probe.write_text("import engine\n\nprint(engine)\n", encoding="utf-8")
+    ruff = Path(sys.executable).with_name("ruff")
+    proc = subprocess.run(
+        [str(ruff), "check", "--no-cache", "--select", "TID251", str(probe)],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "disk/ is a leaf" in proc.stdout, proc.stdout + proc.stderr

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import filelock
+from disk.errors import PointerError
+from disk.pointer import file_problem
 
 from updater import install
 from updater.config import UpdateConfig
@@ -32,7 +34,6 @@ from updater.errors import (
     LockedError,
     NetworkError,
     OfflineError,
-    UpdateError,
 )
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
@@ -248,12 +249,9 @@ class UpdateClient:
             return None
         try:
             ref = ModelRef.from_json(raw)
-        except UpdateError:
+        except PointerError:
             return None
-        path = self.config.models_dir / ref.path
-        if path.is_file() and sha256_file(path) == ref.sha256:
-            return ref
-        return None
+        return ref if file_problem(self.config.models_dir, ref) is None else None
 
     def _prepare(self, session: TrustSession, steps: list[Step]) -> ModelRef:
         models = self.config.models_dir

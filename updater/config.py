@@ -3,25 +3,26 @@
 ``genba update`` receives ``args.genba_settings`` (dotted keys) and ``args.genba_paths``
 from the engine's CLI; :meth:`UpdateConfig.from_settings` turns them into this object,
 with defaults for anything missing, so the updater never reads settings files itself.
-The one environment variable it honours is ``GENBA_OFFLINE`` (same meaning as in
-``engine/paths.py``), read here and nowhere else in the updater: the settings layer
+The one environment variable it honours is ``GENBA_OFFLINE``, parsed by the shared
+:func:`disk.env.offline_forced_by_env` (the engine's parser too) and read here and
+nowhere else in the updater: the settings layer
 reports the *policy* value of ``network.offline``, and an updater started by the GUI or
 the CLI must not miss the environment's offline switch.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from disk.env import offline_forced_by_env
+
 from updater.pointer import POINTER_NAME
 
 #: Where a source checkout or an installed app keeps the built-in trusted root.
 _ASSET_ROOT = Path("assets") / "tuf" / "root.json"
-_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 
 
 def builtin_trusted_root() -> Path:
@@ -78,8 +79,7 @@ class UpdateConfig:
         environ: Mapping[str, str] | None = None,
     ) -> UpdateConfig:
         """Build from genba's effective settings and paths (missing keys get defaults)."""
-        env = os.environ if environ is None else environ
-        env_offline = env.get("GENBA_OFFLINE", "").strip().lower() in _TRUE_WORDS
+        env_offline = offline_forced_by_env(environ)
         data_dir = Path(paths.get("data_dir") or Path.home() / ".genba")
         models_dir = Path(paths.get("models_dir") or data_dir / "models")
         root = str(settings.get("updates.trusted_root") or "")

@@ -7,22 +7,27 @@ Invariants, whatever moment the process dies at (``kill -9``, power cut, disk fu
   before the pointer (itself replaced atomically) names it;
 * the previous model stays on disk for :func:`rollback`; only a model that is neither
   current nor previous is deleted, and only after the pointer moved away from it;
-* leftovers of an interrupted run are temp files (``.genba-tmp-*``), which
-  :func:`recover` removes; partial full-model downloads (``.genba-part-*``) are kept so
-  that the next run resumes them.
+* leftovers of an interrupted run are temp files (named by :mod:`disk.temps`, the
+  same convention the engine uses), which :func:`recover` removes — an interrupted
+  ``genba models import`` included; partial full-model downloads (``.genba-part-*``)
+  are kept so that the next run resumes them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from disk.atomic import commit_file, staged_file
+from disk.errors import NotEnoughSpaceError
+from disk.pointer import file_problem
+from disk.space import require_free_space
+from disk.temps import remove_stale_temps
+
 from updater.diff import Progress, apply_diff
 from updater.errors import ContentError, DiskFullError, NothingToDoError
-from updater.files import commit_temp, remove_stale_temps, sha256_file, storage_error
-from updater.files import temp_file_beside as _temp_file_beside
+from updater.files import storage_error
 from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
 
 PART_PREFIX = ".genba-part-"
@@ -34,14 +39,17 @@ def _no_checkpoint(_: str) -> None:
 
 
 def ensure_space(folder: Path, needed: int) -> None:
-    """Raise ``DiskFullError`` early when ``folder`` lacks ``needed`` bytes plus 64 MiB."""
-    folder.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(folder).free
-    if free < needed + (64 << 20):
+    """Raise ``DiskFullError`` early unless ``folder`` has ``needed`` bytes plus the margin
+    of :mod:`disk.space`."""
+    try:
+        require_free_space(folder, needed)
+    except NotEnoughSpaceError as exc:
         raise DiskFullError(
-            f"The update needs {needed / 2**20:.0f} MiB in {folder} but only "
-            f"{free / 2**20:.0f} MiB are free. Free some space and try again."
-        )
+            f"The update needs {exc.needed / 2**20:.0f} MiB in {folder} but only "
+            f"{exc.free / 2**20:.0f} MiB are free. Free some space and try again."
+        ) from exc
+    except OSError as exc:
+        raise storage_error(exc, f"checking the free space in {folder}") from exc
 
 
 def build_from_diff(
@@ -56,14 +64,14 @@ def build_from_diff(
     """Rebuild ``dest`` from ``base`` + ``diff``; it must match the signed ``(sha256, length)``."""
     sha, length = expected
     try:
-        with _temp_file_beside(dest) as (fh, tmp):
-            index = apply_diff(base, diff, fh, progress)
+        with staged_file(dest) as staged:
+            index = apply_diff(base, diff, staged.file, progress)
             checkpoint("built")
             if index.target["sha256"] != sha or index.target["length"] != length:
                 raise ContentError(
                     "The diff builds a model other than the signed target; it was not applied."
                 )
-            commit_temp(fh, tmp, dest)
+            staged.commit(dest)
     except OSError as exc:
         raise storage_error(exc, f"building {dest.name}") from exc
     checkpoint("renamed")
@@ -73,7 +81,7 @@ def adopt_download(part: Path, dest: Path, checkpoint: Checkpoint = _no_checkpoi
     """Move a verified full download into place (fsync first, then rename)."""
     try:
         with part.open("rb+") as fh:
-            commit_temp(fh, part, dest)
+            commit_file(fh, part, dest)
     except OSError as exc:
         raise storage_error(exc, f"installing {dest.name}") from exc
     checkpoint("renamed")
@@ -109,8 +117,7 @@ def rollback(pointer_file: Path) -> Pointer:
     old = read_pointer(pointer_file)
     if old is None or old.previous is None:
         raise NothingToDoError("There is no previous model to roll back to.")
-    target = pointer_file.parent / old.previous.path
-    if not target.is_file() or sha256_file(target) != old.previous.sha256:
+    if file_problem(pointer_file.parent, old.previous) is not None:
         raise ContentError(
             f"The previous model {old.previous.path} is missing or damaged, so genba stays on "
             f"version {old.current.version}. Use `genba update import` or reinstall it."
@@ -125,10 +132,9 @@ def previous_intact(pointer_file: Path, *, full_check: bool = False) -> bool:
     pointer = read_pointer(pointer_file)
     if pointer is None or pointer.previous is None:
         return False
-    path = pointer_file.parent / pointer.previous.path
-    if not path.is_file():
+    if not (pointer_file.parent / pointer.previous.path).is_file():
         return False
-    return not full_check or sha256_file(path) == pointer.previous.sha256
+    return not full_check or file_problem(pointer_file.parent, pointer.previous) is None
 
 
 def verify_current(pointer_file: Path) -> ModelRef | None:
@@ -136,10 +142,7 @@ def verify_current(pointer_file: Path) -> ModelRef | None:
     pointer = read_pointer(pointer_file)
     if pointer is None:
         return None
-    path = pointer_file.parent / pointer.current.path
-    if path.is_file() and sha256_file(path) == pointer.current.sha256:
-        return pointer.current
-    return None
+    return pointer.current if file_problem(pointer_file.parent, pointer.current) is None else None
 
 
 def drop_partial_downloads(models_dir: Path) -> None:
@@ -149,7 +152,11 @@ def drop_partial_downloads(models_dir: Path) -> None:
 
 
 def recover(models_dir: Path, *other_dirs: Path) -> list[Path]:
-    """Remove temp files of interrupted runs (call while holding the update lock)."""
+    """Remove temp files of interrupted runs, the engine's included.
+
+    Called while holding the update lock; a temp file another process is still writing
+    is left alone (:func:`disk.temps.remove_stale_temps`).
+    """
     removed = remove_stale_temps(models_dir)
     for folder in other_dirs:
         removed += remove_stale_temps(folder)

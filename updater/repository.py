@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from disk.atomic import staged_file
 from securesystemslib.signer import CryptoSigner, Signer, SSlibKey
 from tuf.api.metadata import (
     TOP_LEVEL_ROLE_NAMES,
@@ -39,7 +40,7 @@ from tuf.api.serialization.json import JSONSerializer
 
 from updater.diff import build_diff
 from updater.errors import BadInputError
-from updater.files import atomic_write_bytes, sha256_file, temp_file_beside
+from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
 from updater.release import RELEASE_PATH, DiffRef, Release, VersionEntry
 
@@ -262,10 +263,9 @@ class PublisherRepository:
         dest = self.target_file(info)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if not dest.exists():
-            with temp_file_beside(dest) as (fh, tmp), local.open("rb") as src:
-                shutil.copyfileobj(src, fh)
-                fh.flush()
-                tmp.replace(dest)
+            with staged_file(dest) as staged, local.open("rb") as src:
+                shutil.copyfileobj(src, staged.file)
+                staged.commit(dest)
         targets.targets[path] = info
         return info
 

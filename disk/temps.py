@@ -1,0 +1,109 @@
+"""The one temp-file naming convention, and the one cleanup of what a killed process left.
+
+Every temp file genba writes — an atomic write, a model being imported, built or
+extracted, an update being built — is called ``.genba-tmp-<target name>.<random>.tmp``
+and lives in the folder of the file it will replace (so ``os.replace`` stays a rename
+on one file system). One name means one rule for recovery: :func:`remove_stale_temps`.
+
+A temp file is *stale* when no process is writing it. The writer holds an exclusive
+``flock`` on it for its whole life (:func:`hold`); the kernel drops that lock when the
+process exits, ``kill -9`` included. So the cleanup may run at any time, from any
+process — the engine at the start of a model-store operation, the updater's recovery —
+and never deletes a file that another process is still writing. On Windows there is
+no ``flock``, but an open file cannot be deleted there, which gives the same guarantee.
+
+Older genba versions named temp files differently (``.<name>.<random>.part`` or
+``.tmp``, ``.extract-<random>``); the cleanup removes those too, so an upgrade after a
+crash leaves nothing behind. It never touches anything else: not a model (``*.gguf``),
+not the pointer, not a store record, not a resumable download (``.genba-part-*``,
+``.partial/``), not a folder, link, FIFO or device.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+TEMP_PREFIX = ".genba-tmp-"
+TEMP_SUFFIX = ".tmp"
+_NAME_ROOM = 100  # of the target's name in a temp name: file names end at 255 bytes
+_LEGACY_SUFFIXES = (".part", ".tmp")
+_LEGACY_EXTRACT = ".extract-"
+_KEPT_PREFIX = ".genba-part-"  # the updater's resumable downloads: kept on purpose
+
+
+def temp_prefix(target_name: str) -> str:
+    """The start of a temp file's name for ``target_name`` (random part and suffix follow)."""
+    return f"{TEMP_PREFIX}{target_name[:_NAME_ROOM]}."
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is a temp file's name, of this convention or an older one."""
+    if name.startswith((TEMP_PREFIX, _LEGACY_EXTRACT)):
+        return True
+    return (
+        name.startswith(".")
+        and not name.startswith(_KEPT_PREFIX)
+        and name.endswith(_LEGACY_SUFFIXES)
+    )
+
+
+def hold(fd: int) -> None:
+    """Mark the open temp file ``fd`` as in use until it is closed (or its process dies)."""
+    if sys.platform != "win32":
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the temp files no process is writing in ``folder``; return what was removed.
+
+    Not recursive: each caller names the folders it writes to. A missing folder is
+    empty. A file that cannot be deleted (permissions, Windows' open file) is skipped:
+    the next run tries again, and a leftover costs disk space, never correctness.
+    """
+    removed: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        if is_temp_name(path.name) and _remove_if_stale(path):
+            removed.append(path)
+    return removed
+
+
+def _remove_if_stale(path: Path) -> bool:
+    """Unlink ``path`` if it is a regular file nobody holds; True when it was removed."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False
+        fd = os.open(path, flags)
+    except OSError:
+        return False
+    try:
+        if not _try_lock(fd):
+            return False  # a live writer holds it
+        # Unlinked while we hold the lock: a writer starting now gets a new name anyway.
+        path.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        return True  # unlink fails on a file another process has open
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when ``fd`` is closed
+    except OSError:
+        return False
+    return True
