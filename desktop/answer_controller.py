@@ -1,31 +1,37 @@
-"""The widget and worker side of asking: send, regenerate, stop, copy, and the engine's replies.
+"""Asking: send, regenerate, stop, copy, and the engine's replies shown as they arrive.
 
 Order of work for one question:
 
-1. the user message is committed to history, then an empty ``streaming``
-   answer row is created (by :class:`~desktop.answer_flow.AnswerFlow`, which
-   owns the history side);
-2. the question goes to the worker thread; each token signal appends to the
-   view and to the answer flow, which commits it at least every second;
-3. the final event (or the error) stores text, status and the engine's stats,
-   updates the status bar, and the window emits ``answer_completed``.
+1. the session commits the user message, then an empty ``streaming`` answer
+   row (:class:`~desktop.session.ChatSession`, over
+   :class:`~desktop.answer_flow.AnswerFlow`);
+2. the question goes to the worker thread; each token signal is recorded by
+   the session (committed at least every second) and appended to the view
+   while its conversation is on screen;
+3. the final event (or the error) is stored by the session, which then emits
+   ``answer_ended``; this object finishes the view, the status panel and the
+   buttons, and emits :attr:`AnswerController.answer_completed` last.
 
-Signals queued by the worker before the window closed are ignored.
+It also decides which of Send, Stop and Regenerate can be used (buttons and
+their keyboard actions), from the model's state and the session's. Signals the
+worker queued before the window closed are ignored.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from engine.events import FinalEvent, NoticeEvent
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel
 
-from desktop.chat_view import Entry
+from desktop.actions import WindowActions
+from desktop.button_row import ButtonRow
+from desktop.chat_view import ChatView, Entry
+from desktop.engine_worker import EngineClient
+from desktop.input_box import InputBox
 from desktop.notice_text import notice_text
-
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
+from desktop.session import ChatSession, EndedAnswer
+from desktop.status_panel import StatusPanel
 
 _QUIET_NOTICES = frozenset({"reload"})
 """Notice kinds kept with the answer only (not flashed above the input box)."""
@@ -34,132 +40,147 @@ _QUIET_NOTICES = frozenset({"reload"})
 class AnswerController(QObject):
     """Turns the operator's questions into worker calls and the worker's signals into widgets."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        worker, a = window.client.worker, window.actions_
+    # FinalEvent, or the error message when the engine failed; emitted after history and view
+    # are updated. (Never None: emitting None through Signal(object) has crashed PySide6.)
+    answer_completed = Signal(object)
+
+    def __init__(
+        self,
+        parent: QObject,
+        session: ChatSession,
+        client: EngineClient,
+        *,
+        chat: ChatView,
+        input_box: InputBox,
+        buttons: ButtonRow,
+        actions: WindowActions,
+        notice: QLabel,
+        status: StatusPanel,
+        max_tokens: int,
+    ) -> None:
+        super().__init__(parent)
+        self._session, self._client = session, client
+        self._chat, self._input, self._buttons, self._actions = chat, input_box, buttons, actions
+        self._notice, self._status = notice, status
+        self._max_tokens = max_tokens
+        self._model_ready = False
+        worker = client.worker
         worker.token_received.connect(self.on_token_received)
         worker.notice_received.connect(self.on_notice_received)
         worker.answer_finished.connect(self.on_answer_finished)
         worker.answer_failed.connect(self.on_answer_failed)
-        window.input.submitted.connect(self.send)
-        window.send_button.clicked.connect(self.send)
-        window.stop_button.clicked.connect(self.stop)
-        window.regenerate_button.clicked.connect(self.regenerate)
-        window.copy_button.clicked.connect(self.copy_answer)
-        a.send.triggered.connect(self.send)
-        a.stop.triggered.connect(self.stop)
-        a.regenerate.triggered.connect(self.regenerate)
-        a.copy_answer.triggered.connect(self.copy_answer)
+        session.answer_ended.connect(self.on_answer_ended)
+        for changed in (session.conversation_changed, session.answer_started):
+            changed.connect(self.update_buttons)
+        input_box.submitted.connect(self.send)
+        buttons.send_clicked.connect(self.send)
+        buttons.stop_clicked.connect(self.stop)
+        buttons.regenerate_clicked.connect(self.regenerate)
+        buttons.copy_clicked.connect(self.copy_answer)
+        actions.send.triggered.connect(self.send)
+        actions.stop.triggered.connect(self.stop)
+        actions.regenerate.triggered.connect(self.regenerate)
+        actions.copy_answer.triggered.connect(self.copy_answer)
+        self.update_buttons()
+
+    # -- what can be done ---------------------------------------------------------
+    def on_model_ready_changed(self, ready: bool) -> None:
+        """Questions can be asked (``ready``) or not: no model, or a model being loaded."""
+        self._model_ready = ready
+        self.update_buttons()
+
+    def update_buttons(self) -> None:
+        """Enable the buttons and actions that fit: answering, or idle with a model."""
+        ready, busy = self._model_ready, self._session.answering
+        can_regenerate = ready and not busy and self._session.current_id is not None
+        self._buttons.set_state(
+            can_send=ready and not busy, can_stop=busy, can_regenerate=can_regenerate
+        )
+        self._actions.send.setEnabled(ready and not busy)
+        self._actions.stop.setEnabled(busy)
+        self._actions.regenerate.setEnabled(can_regenerate)
 
     # -- asking ------------------------------------------------------------------
     def send(self, text: str | None = None) -> bool:
         """Send the message box's text (or ``text``); False when nothing was sent."""
-        w = self.window
-        text = (w.input.toPlainText() if not isinstance(text, str) else text).strip()
-        if not text or w.client.busy or not w.model_ready:
+        # Not a str: the message box's text (triggered(bool) hands its flag as ``text``).
+        text = (text if isinstance(text, str) else self._input.toPlainText()).strip()
+        if not text or self._client.busy or not self._model_ready:
             return False
-        if w.current_id is None:
-            w.current_id = w.history.create_conversation(_title_of(text))
-        w.history.add_user_message(w.current_id, text)
-        w.input.clear()
-        w.chat.add_entry(Entry("user", text))
+        self._session.add_question(text)
+        self._input.clear()
+        self._chat.add_entry(Entry("user", text))
         self._start_answer()
-        w.refresh_conversations()
         return True
 
     def regenerate(self) -> bool:
         """Answer the last question of this conversation again (replacing the last answer)."""
-        w = self.window
-        if w.current_id is None or w.client.busy or not w.model_ready:
+        session = self._session
+        if session.current_id is None or self._client.busy or not self._model_ready:
             return False
-        messages = w.history.messages(w.current_id)
-        if not messages:
+        if not session.history.messages(session.current_id):
             return False
-        if messages[-1].role == "assistant":
-            w.history.delete_message(messages[-1].id)
-            w.chat.remove_last()
+        if session.drop_last_answer():
+            self._chat.remove_last()
         self._start_answer()
         return True
 
     def _start_answer(self) -> None:
-        w = self.window
-        assert w.current_id is not None
-        prompt = [
-            {"role": m.role, "content": m.content}
-            for m in w.history.messages(w.current_id)
-            if m.role == "user" or (m.content and m.status != "failed")
-        ]
-        w.answer.begin(w.current_id)
-        w.notice.setVisible(False)
-        w.chat.begin_answer()
-        w.client.ask(prompt, experts=None, max_tokens=w.max_tokens)
-        w.set_busy(True)
+        prompt = self._session.begin_answer()
+        self._notice.setVisible(False)
+        self._chat.begin_answer()
+        self._client.ask(prompt, experts=None, max_tokens=self._max_tokens)
+        self.update_buttons()
 
     def stop(self) -> None:
         """Stop the running answer (it ends within one token)."""
-        self.window.client.stop()
+        self._client.stop()
 
     def copy_answer(self) -> None:
         """Put the last answer on the clipboard."""
-        text = self.window.chat.last_answer()
+        text = self._chat.last_answer()
         if text:
             QGuiApplication.clipboard().setText(text)
 
     # -- engine events -----------------------------------------------------------
     def on_token_received(self, text: str) -> None:
         """A token arrived: record it and show it."""
-        w = self.window
-        if w.closed or not w.answer.active:
+        session = self._session
+        if session.closing or not session.answering:
             return  # queued before the worker stopped
-        w.answer.add_token(text)
-        if w.current_id == w.answer.conversation_id:
-            w.chat.append_token(text)
+        session.add_token(text)
+        if session.answer_shown:
+            self._chat.append_token(text)
 
     def on_notice_received(self, event: NoticeEvent) -> None:
         """The engine has something to say during the answer: show it in the window's language."""
-        w = self.window
-        if w.closed:
+        if self._session.closing:
             return  # queued before the worker stopped
         message = notice_text(event)
-        w.answer.add_notice(message)
+        self._session.add_notice(message)
         if event.kind not in _QUIET_NOTICES:
-            w.notice.setText(message)
-            w.notice.setVisible(True)
+            self._notice.setText(message)
+            self._notice.setVisible(True)
 
     def on_answer_finished(self, final: FinalEvent) -> None:
         """Store the final text and stats, update the view and the status bar."""
-        w = self.window
-        if w.closed:
+        if self._session.closing:
             return  # queued before the worker stopped
-        shown = w.current_id == w.answer.conversation_id
-        text, status, stats = w.answer.finish(final)
-        if shown:
-            w.chat.finish_answer(text, status, stats, list(w.answer.notices))
-        w.status.set_final(final)
-        self._after_answer()
-        w.answer_completed.emit(final)
+        self._status.set_final(final)
+        self._session.finish_answer(final)
+        self.answer_completed.emit(final)
 
     def on_answer_failed(self, message: str) -> None:
         """The engine raised an error: keep what arrived, mark it failed, say why."""
-        w = self.window
-        if w.closed:
+        if self._session.closing:
             return  # queued before the worker stopped
-        shown = w.current_id == w.answer.conversation_id
-        text = w.answer.fail(message)
-        if shown:
-            w.chat.finish_answer(text, "failed", None, list(w.answer.notices))
-        w.show_error(message)
-        self._after_answer()
-        w.answer_completed.emit(message)
+        self._session.fail_answer(message)
+        self._notice.setText(message)
+        self._notice.setVisible(True)
+        self.answer_completed.emit(message)
 
-    def _after_answer(self) -> None:
-        w = self.window
-        w.answer.conversation_id = None
-        w.set_busy(False)
-        w.conversation_controller.on_answer_ended()
-
-
-def _title_of(text: str) -> str:
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first[:48] + ("…" if len(first) > 48 else "")
+    def on_answer_ended(self, ended: EndedAnswer) -> None:
+        """The session stored the answer: finish it on screen and free the buttons."""
+        if ended.shown:
+            self._chat.finish_answer(ended.text, ended.status, ended.stats, list(ended.notices))
+        self.update_buttons()

@@ -109,6 +109,7 @@ class AnswerFlow(QObject):
             notices = [{"kind": "notice", "message": n} for n in self.notices]
             self.history.finish_answer(self._recorder.message_id, text, status, stats, notices)
         self._recorder = None
+        self.conversation_id = None
 
     def stop_timer(self) -> None:
         """Stop committing by timer (before the history is closed)."""

@@ -1,8 +1,9 @@
 """First-run fixes: import a GGUF file or folder, or build the default model, off the GUI thread.
 
 Each task runs on the engine's worker thread (model work is serialised) and
-reports progress to the first-run page; when it succeeds the engine is loaded
-again. An imported file is validated and copied into the model store by
+reports progress to the first-run page; when it succeeds,
+:attr:`ModelTasks.model_installed` tells the window to re-read the settings and
+load the engine again. An imported file is validated and copied into the model store by
 :func:`engine.model_store.import_model`; the operator's ``model.path`` setting
 then names the copy.
 """
@@ -11,16 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from engine.errors import ModelNotFoundError
 from engine.paths import Paths
 from engine.settings import save_user_setting
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
 
-if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
+from desktop.engine_worker import EngineClient
+from desktop.first_run import FirstRunPage
 
 Progress = Callable[[float], None]
 
@@ -58,19 +58,27 @@ def build_default(paths: Paths, progress: Progress) -> Path:
 
 
 class ModelTasks(QObject):
-    """Runs the first-run tasks for one window and reloads the engine when they succeed."""
+    """Runs the first-run tasks of one window; reports success by :attr:`model_installed`."""
 
-    def __init__(self, window: MainWindow, paths: Paths) -> None:
-        super().__init__(window)
-        self.window = window
+    model_installed = Signal()  # the model store and the operator's settings have changed
+
+    def __init__(
+        self, parent: QWidget, paths: Paths, client: EngineClient, first_run: FirstRunPage
+    ) -> None:
+        super().__init__(parent)
+        self._parent = parent  # the file dialogs' parent
         self.paths = paths
-        window.client.worker.task_progressed.connect(self.on_task_progressed)
-        window.client.worker.task_finished.connect(self.on_task_finished)
+        self._client, self._first_run = client, first_run
+        client.worker.task_progressed.connect(self.on_task_progressed)
+        client.worker.task_finished.connect(self.on_task_finished)
+        first_run.import_file_requested.connect(self.ask_import_file)
+        first_run.import_folder_requested.connect(self.ask_import_folder)
+        first_run.build_default_requested.connect(self.build_default)
 
     def ask_import_file(self) -> None:
         """Let the operator pick a GGUF file, then import it."""
         path, _ = QFileDialog.getOpenFileName(
-            self.window,
+            self._parent,
             self.tr("Import model file"),
             str(Path.home()),
             self.tr("GGUF model (*.gguf)"),
@@ -81,31 +89,29 @@ class ModelTasks(QObject):
     def ask_import_folder(self) -> None:
         """Let the operator pick a folder holding a GGUF file, then import it."""
         path = QFileDialog.getExistingDirectory(
-            self.window, self.tr("Import model from folder"), str(Path.home())
+            self._parent, self.tr("Import model from folder"), str(Path.home())
         )
         if path:
             self.import_path(Path(path))
 
     def import_path(self, source: Path) -> None:
         """Import ``source`` (file or folder) on the worker thread."""
-        self.window.first_run.set_busy(True, self.tr("Importing {name}…").format(name=source.name))
-        self.window.client.run_task("import", lambda p: import_model(self.paths, source, p))
+        self._first_run.set_busy(True, self.tr("Importing {name}…").format(name=source.name))
+        self._client.run_task("import", lambda p: import_model(self.paths, source, p))
 
     def build_default(self) -> None:
         """Build the default model on the worker thread."""
-        self.window.first_run.set_busy(True, self.tr("Building the default model…"))
-        self.window.client.run_task("build", lambda p: build_default(self.paths, p))
+        self._first_run.set_busy(True, self.tr("Building the default model…"))
+        self._client.run_task("build", lambda p: build_default(self.paths, p))
 
     def on_task_progressed(self, _what: str, fraction: float) -> None:
         """Move the progress bar."""
-        self.window.first_run.set_progress(fraction)
+        self._first_run.set_progress(fraction)
 
     def on_task_finished(self, _what: str, error: str) -> None:
-        """Reload the engine on success; show the error on the first-run page otherwise."""
+        """Report success; show the error on the first-run page otherwise."""
         if error:
-            self.window.first_run.set_busy(False)
-            self.window.first_run.set_problem(error)
+            self._first_run.set_busy(False)
+            self._first_run.set_problem(error)
             return
-        self.window.apply_settings(self.window.watcher.poll() or self.window.settings)
-        self.window.show_loading()
-        self.window.client.load()
+        self.model_installed.emit()

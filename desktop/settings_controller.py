@@ -5,6 +5,10 @@ language, text size, high contrast, answer mode, export permission, the
 network line of the status bar, and the engine worker. Keys locked by policy
 disable their menu entries and say why. A timer polls the settings watcher so
 policy or settings files edited outside the app are applied while it runs.
+
+The effective settings live here (:attr:`SettingsController.settings`); every
+change is reported by :attr:`SettingsController.settings_applied`, and a
+refused save by :attr:`SettingsController.error_occurred`.
 """
 
 from __future__ import annotations
@@ -13,15 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import SettingsError
 from engine.paths import offline_forced_by_env
-from engine.settings import SCHEMA, Settings, save_user_setting
-from PySide6.QtCore import QObject, QTimer
+from engine.settings import Settings, SettingsWatcher, save_user_setting
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
-from desktop.i18n import resolve_language
-from desktop.settings_dialog import schema_text
-from desktop.theme import Theme
+from desktop.actions import WindowActions
+from desktop.button_row import ButtonRow
+from desktop.engine_worker import EngineClient
+from desktop.i18n import Translations, resolve_language
+from desktop.status_panel import StatusPanel
+from desktop.theme import Theme, ThemeManager
 
 if TYPE_CHECKING:
-    from desktop.main_window import MainWindow
+    from engine.paths import Paths
 
 WATCH_INTERVAL_MS = 2000
 """How often settings and policy files are checked for outside changes."""
@@ -30,11 +38,30 @@ WATCH_INTERVAL_MS = 2000
 class SettingsController(QObject):
     """Applies and saves the settings of one window."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        a = window.actions_
-        window.mode_box.activated.connect(self.on_mode_chosen)
+    settings_applied = Signal(object)  # Settings, after the window shows them
+    error_occurred = Signal(str)  # a sentence for the operator
+
+    def __init__(
+        self,
+        parent: QWidget,
+        paths: Paths,
+        watcher: SettingsWatcher,
+        settings: Settings,
+        *,
+        client: EngineClient,
+        status: StatusPanel,
+        buttons: ButtonRow,
+        actions: WindowActions,
+        translations: Translations,
+        theme: ThemeManager,
+    ) -> None:
+        super().__init__(parent)
+        self._parent = parent  # the settings dialog's parent
+        self._paths, self._watcher, self.settings = paths, watcher, settings
+        self._client, self._status, self._buttons, self._actions = client, status, buttons, actions
+        self._translations, self._theme = translations, theme
+        a = actions
+        buttons.mode_chosen.connect(self.on_mode_chosen)
         a.settings.triggered.connect(self.open_settings)
         a.larger_text.triggered.connect(lambda: self.step_font(+25))
         a.smaller_text.triggered.connect(lambda: self.step_font(-25))
@@ -50,21 +77,24 @@ class SettingsController(QObject):
 
     def apply_settings(self, settings: Settings) -> None:
         """Apply new effective settings: language, text size, contrast, network, export."""
-        w = self.window
-        w.settings = settings
+        self.settings = settings
         self._apply_look(settings)
-        w.actions_.export.setEnabled(settings.get_bool("history.export_allowed"))
-        w.mode_box.setCurrentIndex(w.mode_box.findData(settings.get_str("experts.mode")))
+        self._actions.export.setEnabled(settings.get_bool("history.export_allowed"))
         self.show_mode_lock()
         self._apply_network(settings)
-        w.client.update_settings(settings)
+        self._client.update_settings(settings)
+        self.settings_applied.emit(settings)
+
+    def reload(self) -> None:
+        """Apply the settings files as they are now (after a model was imported or built)."""
+        self.apply_settings(self._watcher.poll() or self.settings)
 
     def _apply_look(self, settings: Settings) -> None:
-        w, a = self.window, self.window.actions_
+        a = self._actions
         lang = resolve_language(settings.get_str("ui.language"))
-        if lang != w.translations.language or not w.translations.installed:
-            w.translations.switch(lang)
-        w.theme.apply(
+        if lang != self._translations.language or not self._translations.installed:
+            self._translations.switch(lang)
+        self._theme.apply(
             Theme(settings.get_int("ui.font_scale"), settings.get_bool("ui.high_contrast"))
         )
         a.high_contrast.setChecked(settings.get_bool("ui.high_contrast"))
@@ -78,7 +108,7 @@ class SettingsController(QObject):
             action.setEnabled(not settings.is_locked(key))
 
     def _apply_network(self, settings: Settings) -> None:
-        status = self.window.status
+        status = self._status
         offline = settings.get_bool("network.offline") or offline_forced_by_env()
         url = settings.get_str("fallback.url")
         if offline:
@@ -91,39 +121,37 @@ class SettingsController(QObject):
     def save_setting(self, key: str, value: object) -> bool:
         """Save one of the operator's settings and apply the result; False if refused."""
         try:
-            self.apply_settings(save_user_setting(self.window.paths, key, value))
+            self.apply_settings(save_user_setting(self._paths, key, value))
         except SettingsError as exc:
-            self.window.show_error(str(exc))
+            self.error_occurred.emit(str(exc))
             return False
         return True
 
     def show_mode_lock(self) -> None:
-        """Enable the answer-mode box unless policy fixed the mode, and say why in its tip."""
-        settings, box = self.window.settings, self.window.mode_box
+        """Show the answer mode; lock its box when policy fixed the mode, and say why."""
+        settings = self.settings
         if settings.is_locked("experts.mode"):
             why = self.tr("Set by your administrator")
         elif not settings.get_bool("experts.user_can_choose"):
             why = self.tr("Your administrator has fixed the answer mode")
         else:
             why = ""
-        box.setEnabled(not why)
-        box.setToolTip(why or schema_text(SCHEMA["experts.mode"].description))
+        self._buttons.set_mode(settings.get_str("experts.mode"), why)
 
-    def on_mode_chosen(self, index: int) -> None:
+    def on_mode_chosen(self, mode: str) -> None:
         """The operator picked fast / balanced / thorough: used from the next answer."""
-        mode = self.window.mode_box.itemData(index)
-        if mode and mode != self.window.settings.get_str("experts.mode"):
+        if mode != self.settings.get_str("experts.mode"):
             self.save_setting("experts.mode", mode)
 
     def step_font(self, delta: int) -> None:
         """Make the text larger or smaller by ``delta`` percent (kept within 100–200 %)."""
-        scale = max(100, min(200, self.window.settings.get_int("ui.font_scale") + delta))
+        scale = max(100, min(200, self.settings.get_int("ui.font_scale") + delta))
         self.save_setting("ui.font_scale", scale)
 
     def on_settings_tick(self) -> None:
         """Pick up policy or settings files changed outside the app."""
-        fresh = self.window.watcher.poll()
-        if fresh is not None and fresh != self.window.settings:
+        fresh = self._watcher.poll()
+        if fresh is not None and fresh != self.settings:
             self.apply_settings(fresh)
 
     def open_settings(self) -> None:
@@ -131,7 +159,7 @@ class SettingsController(QObject):
         from desktop.settings_dialog import SettingsDialog
         from desktop.token_store import set_token
 
-        dialog = SettingsDialog(self.window.settings, self.window)
+        dialog = SettingsDialog(self.settings, self._parent)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self.apply_dialog(dialog, set_token)
@@ -146,9 +174,9 @@ class SettingsController(QObject):
         token = dialog.new_token()
         if token:
             try:
-                set_token(self.window.settings.get_str("fallback.url"), token)
+                set_token(self.settings.get_str("fallback.url"), token)
             except CredentialError as exc:
-                self.window.show_error(str(exc))
+                self.error_occurred.emit(str(exc))
 
     def stop(self) -> None:
         """Stop watching the settings files (the window is closing)."""

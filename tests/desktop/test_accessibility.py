@@ -81,6 +81,6 @@ def test_text_scale_never_clips_controls(
             clipped.append((type(w).__name__, w.text(), w.size().toTuple(), hint.toTuple()))
     assert clipped == []
     # The text really is larger: the send button's font follows the setting.
-    assert window.send_button.font().pointSizeF() == pytest.approx(
+    assert window.buttons.send_button.font().pointSizeF() == pytest.approx(
         window.theme._base_font.pointSizeF() * scale / 100
     )

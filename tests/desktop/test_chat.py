@@ -32,7 +32,7 @@ def test_send_streams_incrementally_then_shows_stats(
     partial = window.chat.entries[-1].text
     assert window.chat.entries[-1].status == "streaming"
     assert partial in window.chat.toPlainText()
-    assert window.stop_button.isEnabled() and not window.send_button.isEnabled()
+    assert window.buttons.stop_button.isEnabled() and not window.buttons.send_button.isEnabled()
     with qtbot.waitSignal(window.answer_completed, timeout=30_000) as blocker:
         gate.open()
     final = blocker.args[0]
@@ -69,7 +69,7 @@ def test_stop_mid_stream_cancels_within_one_token(qtbot: Any, make_window: Any, 
     window.send(LONG_PROMPT)
     qtbot.waitUntil(lambda: window.chat.entries[-1].text != "", timeout=30_000)
     with qtbot.waitSignal(window.answer_completed, timeout=30_000) as blocker:
-        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.buttons.stop_button, Qt.MouseButton.LeftButton)
         gate.open()
     final = blocker.args[0]
     assert final.stop_reason == "cancelled"
@@ -78,7 +78,7 @@ def test_stop_mid_stream_cancels_within_one_token(qtbot: Any, make_window: Any, 
     stored = window.history.messages(window.current_id)[-1]
     assert stored.status == "cancelled"
     assert window.chat.entries[-1].status == "cancelled"
-    assert window.send_button.isEnabled() and not window.stop_button.isEnabled()
+    assert window.buttons.send_button.isEnabled() and not window.buttons.stop_button.isEnabled()
 
 
 def test_escape_key_stops_the_answer(qtbot: Any, make_window: Any, gate: Any) -> None:
@@ -96,9 +96,8 @@ def test_regenerate_replaces_the_last_answer(qtbot: Any, make_window: Any) -> No
     window = make_window()
     _answer(qtbot, window, lambda: window.send("hello"))
     first = window.history.messages(window.current_id)
-    final = _answer(
-        qtbot, window, lambda: qtbot.mouseClick(window.regenerate_button, Qt.MouseButton.LeftButton)
-    )
+    regenerate = window.buttons.regenerate_button
+    final = _answer(qtbot, window, lambda: qtbot.mouseClick(regenerate, Qt.MouseButton.LeftButton))
     after = window.history.messages(window.current_id)
     assert [m.role for m in after] == ["user", "assistant"]
     assert after[0].id == first[0].id  # the question stays
@@ -112,7 +111,7 @@ def test_copy_puts_the_answer_on_the_clipboard(qtbot: Any, make_window: Any) -> 
     window = make_window()
     _answer(qtbot, window, lambda: window.send("hello"))
     QGuiApplication.clipboard().clear()
-    qtbot.mouseClick(window.copy_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.buttons.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == window.chat.last_answer() != ""
 
 
@@ -193,9 +192,9 @@ def test_answer_mode_chooser_changes_the_experts_used(
     window = make_window()
     finals = {}
     for mode in ("fast", "thorough"):
-        index = window.mode_box.findData(mode)
-        window.mode_box.setCurrentIndex(index)
-        window.mode_box.activated.emit(index)  # as when the operator picks it
+        index = window.buttons.mode_box.findData(mode)
+        window.buttons.mode_box.setCurrentIndex(index)
+        window.buttons.mode_box.activated.emit(index)  # as when the operator picks it
         assert load_settings(app_paths).get_str("experts.mode") == mode
         finals[mode] = _answer(qtbot, window, lambda: window.send("hello"))
     assert finals["fast"].experts < finals["thorough"].experts
@@ -206,6 +205,6 @@ def test_answer_mode_chooser_locked_by_policy(qtbot: Any, make_window: Any, app_
     app_paths.policy_dir.mkdir(parents=True)
     app_paths.policy_file.write_text('[experts]\nmode = "fast"\n', encoding="utf-8")
     window = make_window()
-    assert not window.mode_box.isEnabled()
-    assert window.mode_box.toolTip() == "Set by your administrator"
-    assert window.mode_box.currentData() == "fast"
+    assert not window.buttons.mode_box.isEnabled()
+    assert window.buttons.mode_box.toolTip() == "Set by your administrator"
+    assert window.buttons.mode_box.currentData() == "fast"

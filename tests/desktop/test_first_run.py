@@ -18,7 +18,7 @@ def test_no_model_shows_what_is_missing_and_how_to_fix(qtbot: Any, make_window: 
     assert "No model is installed" in page.problem.text()  # the engine's own explanation
     assert "Traceback" not in page.problem.text()
     assert page.import_file_button.isEnabled() and page.build_button.isEnabled()
-    assert not window.send_button.isEnabled()
+    assert not window.buttons.send_button.isEnabled()
     assert window.send("hello") is False  # nothing to answer with
     assert window.status.model_label.text() == "No model loaded"
 

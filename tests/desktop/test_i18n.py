@@ -76,16 +76,16 @@ def _visible_texts(root: QWidget) -> list[str]:
 
 def test_language_switch_changes_visible_strings(qtbot: Any, make_window: Any) -> None:
     window = make_window()
-    assert window.send_button.text() == "Send"
+    assert window.buttons.send_button.text() == "Send"
     assert window.actions_.file_menu.title() == "&File"
     window.save_setting("ui.language", "ja")
-    qtbot.waitUntil(lambda: window.send_button.text() == "送信")  # LanguageChange is posted
-    assert window.stop_button.text() == "停止"
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")  # LanguageChange is posted
+    assert window.buttons.stop_button.text() == "停止"
     assert window.actions_.file_menu.title() == "ファイル(&F)"
     assert window.input.placeholderText().startswith("質問を入力")
     assert "ローカルのみ" in window.status.texts()
     window.save_setting("ui.language", "en")
-    qtbot.waitUntil(lambda: window.send_button.text() == "Send")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "Send")
     assert "Local only" in window.status.texts()
 
 
@@ -118,7 +118,7 @@ def test_every_visible_string_is_japanese_in_japanese_mode(
         window.send("hello")
     final = blocker.args[0]
     window.save_setting("ui.language", "ja")
-    qtbot.waitUntil(lambda: window.send_button.text() == "送信")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")
     dialog = SettingsDialog(window.settings, window)
     qtbot.addWidget(dialog)
     english = {

@@ -73,7 +73,7 @@ def test_english_window_shows_the_english_message(qapp: Any) -> None:
 def test_a_real_answer_shows_a_japanese_notice(qtbot: Any, make_window: Any) -> None:
     window = make_window()
     window.save_setting("ui.language", "ja")
-    qtbot.waitUntil(lambda: window.send_button.text() == "送信")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")
     with qtbot.waitSignal(window.answer_completed, timeout=30_000):
         window.send("hello")
     notices = window.chat.entries[-1].notices

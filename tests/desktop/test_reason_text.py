@@ -68,7 +68,7 @@ def test_reasons_render_in_japanese_and_fall_back_to_english(japanese: Any) -> N
 def test_a_real_answer_shows_a_japanese_reason(qtbot: Any, make_window: Any) -> None:
     window = make_window()
     window.save_setting("ui.language", "ja")
-    qtbot.waitUntil(lambda: window.send_button.text() == "送信")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")
     with qtbot.waitSignal(window.answer_completed, timeout=30_000) as blocker:
         window.send("hello")
     final = blocker.args[0]
@@ -79,5 +79,5 @@ def test_a_real_answer_shows_a_japanese_reason(qtbot: Any, make_window: Any) -> 
     assert "resources" not in shown and "mode" not in shown, shown
     assert "リソース十分" in window.status.route_label.toolTip()
     window.save_setting("ui.language", "en")
-    qtbot.waitUntil(lambda: window.send_button.text() == "Send")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "Send")
     assert "resources fine" in window.status.experts_label.toolTip()

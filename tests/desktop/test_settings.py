@@ -55,7 +55,7 @@ def test_locked_setting_tooltip_is_translated(
     _policy(app_paths, "[ui]\nhigh_contrast = true\n")
     window = make_window()
     window.save_setting("ui.language", "ja")
-    qtbot.waitUntil(lambda: window.send_button.text() == "送信")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")
     dialog = SettingsDialog(window.settings, window)
     qtbot.addWidget(dialog)
     assert dialog.editors["ui.high_contrast"].toolTip() == "管理者によって設定されています"

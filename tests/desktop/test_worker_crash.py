@@ -48,7 +48,7 @@ def test_a_crash_mid_answer_keeps_the_window_the_text_and_the_next_answer(
     stored = window.history.messages(window.current_id)[-1]
     assert stored.role == "assistant" and stored.status == "failed"
     assert stored.content == entry.text
-    assert window.send_button.isEnabled()
+    assert window.buttons.send_button.isEnabled()
     # The next question starts a fresh worker and is answered.
     with qtbot.waitSignal(window.answer_completed, timeout=30_000) as again:
         window.send("hello")
