@@ -291,11 +291,6 @@ class MainWindow(QMainWindow):
         # The name tests, bench/gui_latency.py and desktop/screenshot.py wait on.
         return self.model_ready
 
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`shutdown` ran: late worker signals are ignored."""
-        return self._closed
-
     def send(self, text: str | None = None) -> bool:
         """Send the message box's text (or ``text``); False when nothing was sent."""
         return self.answer_controller.send(text)

@@ -158,7 +158,9 @@ class ChatSession(QObject):
         self._answer.add_notice(message)
 
     def finish_answer(self, final: FinalEvent) -> None:
-        """Store the final text, status and the engine's stats."""
+        """Store the final text, status and the engine's stats (no-op without an answer)."""
+        if not self._answer.active:
+            return
         cid, shown = self._answer.conversation_id, self.answer_shown
         text, status, stats = self._answer.finish(final)
         self._ended(
@@ -167,6 +169,8 @@ class ChatSession(QObject):
 
     def fail_answer(self, message: str) -> None:
         """The engine raised: keep what arrived, marked failed, with ``message`` as a notice."""
+        if not self._answer.active:
+            return
         cid, shown = self._answer.conversation_id, self.answer_shown
         text = self._answer.fail(message)
         self._ended(

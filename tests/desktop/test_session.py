@@ -181,3 +181,10 @@ def test_close_keeps_a_partial_answer_as_interrupted(session: ChatSession, tmp_p
         assert (last.content, last.status) == ("partial", "interrupted")
     finally:
         reopened.close()
+
+
+def test_an_end_without_an_answer_changes_nothing(session: ChatSession) -> None:
+    rec = Recorder(session)
+    session.finish_answer(_final("stray"))
+    session.fail_answer("stray")
+    assert rec.take() == [] and not session.answering
