@@ -11,7 +11,9 @@ re-hashes gigabytes. Every way in follows the same rules:
 * downloads are bounded (the Hub's announced size must match the catalogue
   before a byte is fetched), need free disk first, and resume: the partial file
   stays in ``models/.partial/`` until the next attempt;
-* files appear atomically (temp file in the same folder, fsync, ``os.replace``).
+* files appear atomically (temp file in the same folder, fsync, ``os.replace``:
+  :mod:`disk.atomic`), and what a killed copy left is removed by the next
+  model-store operation or engine start (:func:`tidy_store`).
 
 The network goes through huggingface-hub only; tests point ``endpoint`` at a
 loopback server that imitates the Hub's file endpoint.
@@ -22,15 +24,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
+import logging
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.atomic_file import write_bytes_atomically
+from disk.atomic import staged_file, write_bytes_atomically
+from disk.errors import NotEnoughSpaceError
+from disk.hashing import sha256_file
+from disk.space import require_free_space
+from disk.temps import remove_stale_temps
+
 from engine.catalogue import CatalogueEntry
 from engine.errors import BadInputError, DownloadError, ModelFileError, ModelStoreError
 from engine.model_access import require_user_models
@@ -40,6 +46,7 @@ from engine.paths import Paths
 if TYPE_CHECKING:
     from engine.settings import Settings
 
+log = logging.getLogger(__name__)
 Progress = Callable[[str, float], None]
 RECORD_SUFFIX = ".genba.json"
 _CHUNK = 4 << 20
@@ -109,8 +116,21 @@ def describe(path: Path, default_origin: str = "unknown") -> StoredModel:
     )
 
 
+def tidy_store(paths: Paths) -> list[Path]:
+    """Remove the temp files killed copies, builds or updates left in the store.
+
+    Safe at any time: a temp file another process is still writing is kept
+    (:func:`disk.temps.remove_stale_temps`). Resumable downloads stay.
+    """
+    removed = remove_stale_temps(paths.models_dir)
+    for path in removed:
+        log.info("removed %s, left by an interrupted copy", path)
+    return removed
+
+
 def list_models(paths: Paths) -> list[StoredModel]:
-    """Every ``.gguf`` in the store, by name."""
+    """Every ``.gguf`` in the store, by name (dead temp files are tidied away first)."""
+    tidy_store(paths)
     if not paths.models_dir.is_dir():
         return []
     found = []
@@ -121,27 +141,22 @@ def list_models(paths: Paths) -> list[StoredModel]:
 
 
 def sha256_of(path: Path, progress: Progress | None = None, stage: str = "checking") -> str:
-    """Hex sha256 of ``path``, reporting progress."""
-    total = max(path.stat().st_size, 1)
-    digest = hashlib.sha256()
-    done = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(stage, done / total)
-    return digest.hexdigest()
+    """Hex sha256 of ``path``, reporting ``(stage, fraction)`` progress."""
+    if progress is None:
+        return sha256_file(path)
+    report = progress
+    return sha256_file(path, lambda done, total: report(stage, done / total))
 
 
 def _require_free_space(folder: Path, needed: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(folder).free
-    if free < needed:
+    """``needed`` bytes plus :mod:`disk.space`'s margin must be free in ``folder``."""
+    try:
+        require_free_space(folder, needed)
+    except NotEnoughSpaceError as exc:
         raise ModelStoreError(
-            f"Not enough free disk space in {folder}: {needed / 1e9:.1f} GB needed, "
-            f"{free / 1e9:.1f} GB free. Free some space and try again."
-        )
+            f"Not enough free disk space in {folder}: {exc.needed / 2**20:.0f} MiB needed, "
+            f"{exc.free / 2**20:.0f} MiB free. Free some space and try again."
+        ) from exc
 
 
 def _validate_and_install(staged: Path, target: Path) -> None:
@@ -168,6 +183,7 @@ def import_model(
     (:func:`engine.model_access.require_user_models`); ``None`` means no policy applies.
     """
     require_user_models(settings, "Importing a model")
+    tidy_store(paths)
     inspect_model(source)  # refuse before copying gigabytes
     target = paths.models_dir / source.name
     if target.exists():
@@ -177,26 +193,21 @@ def import_model(
         )
     size = source.stat().st_size
     _require_free_space(paths.models_dir, size)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{source.name}.", suffix=".part", dir=paths.models_dir)
-    tmp = Path(tmp_name)
     digest = hashlib.sha256()
     try:
-        with source.open("rb") as src, os.fdopen(fd, "wb") as out:
+        with source.open("rb") as src, staged_file(target) as staged:
             done = 0
             while chunk := src.read(_CHUNK):
-                out.write(chunk)
+                staged.file.write(chunk)
                 digest.update(chunk)
                 done += len(chunk)
                 if progress is not None:
                     progress("copying", done / max(size, 1))
-            out.flush()
-            os.fsync(out.fileno())
-        tmp.chmod(0o644)
-        _validate_and_install(tmp, target)
+            staged.sync()
+            inspect_model(staged.path)  # the copy, not only the source, must be a usable MoE
+            staged.commit(target, mode=0o644)  # mkstemp makes it 0600; not a secret
     except OSError as exc:
         raise ModelStoreError(f"Could not copy {source} into {paths.models_dir} ({exc}).") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
     write_record(target, digest.hexdigest(), "import", imported_from=str(source))
     return describe(target)
 

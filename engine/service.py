@@ -56,6 +56,7 @@ from engine.local_model import LocalModel
 from engine.machine import DecodeSpeedTracker, snapshot
 from engine.model_access import configured_model, explicit_model
 from engine.model_info import ModelInfo, inspect_model
+from engine.model_store import tidy_store
 from engine.network import NetworkConfig, remote_status
 from engine.paths import Paths
 from engine.prompt_fit import Messages, check_messages, size_prompt
@@ -146,6 +147,7 @@ class Engine:
         self.n_threads = n_threads
         self._explicit_model = model_path
         self._pointer_stamp = pointer_stamp(paths.current_model_pointer)
+        tidy_store(paths)  # a killed import or update leaves temp files; none survive a start
         info = inspect_model(resolve_model_path(paths, settings, model_path))
         self._local = self._new_local(info)
         self._busy = threading.Lock()

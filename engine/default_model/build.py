@@ -194,9 +194,10 @@ def ensure_default_model(
     under a file lock so two genba processes never build it at the same time.
     A default model built by an older recipe is rebuilt in place.
     """
+    from disk.temps import remove_stale_temps
     from filelock import FileLock
 
-    from engine.model_store import sha256_of, write_record
+    from engine.model_store import sha256_of, tidy_store, write_record
     from engine.worker_client import LlamaWorker
 
     target = paths.default_model_path
@@ -206,9 +207,10 @@ def ensure_default_model(
     with FileLock(str(target.with_name(target.name + ".lock"))):
         if _is_current(target, recipe):  # another process finished it while we waited
             return target
-        source = ensure_source_gguf(
-            paths.cache_dir / "default-model", progress, allow_download=allow_download
-        )
+        source_dir = paths.cache_dir / "default-model"
+        tidy_store(paths)  # what a killed build left
+        remove_stale_temps(source_dir)
+        source = ensure_source_gguf(source_dir, progress, allow_download=allow_download)
         text = asset_text("calibration.txt")
         # Through the inference worker: the app and the CLI never load llama.cpp themselves.
         worker = LlamaWorker(cpu_cache=paths.cpu_backend_file)

