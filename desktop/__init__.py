@@ -1,10 +1,12 @@
 """genba's desktop app for operators: the only package that imports Qt.
 
-Modules: ``app`` (entry point), ``main_window`` (the window: builds widgets and
-owns the controllers ``conversation_controller``, ``answer_controller``,
-``settings_controller`` and ``page_controller``), ``actions``
-(menus and shortcuts), ``engine_worker`` (the engine on a worker thread),
-``answer_flow`` (what is committed when while an answer streams), ``chat_view``,
+Modules: ``app`` (entry point), ``main_window`` (assembly: creates the parts,
+connects their signals, lays them out), ``session`` (the conversation on screen
+and the answer being written), the controllers ``conversation_controller``,
+``answer_controller``, ``settings_controller`` and ``page_controller`` (each
+built from the collaborators it uses), ``actions`` (menus and shortcuts),
+``engine_worker`` (the engine on a worker thread), ``answer_flow`` (what is
+committed when while an answer streams), ``button_row``, ``chat_view``,
 ``conversation_list``, ``input_box``, ``status_panel``, ``flow_layout``,
 ``settings_dialog``, ``first_run`` and ``model_tasks`` (widgets and first-run
 fixes), ``history`` and ``export`` (SQLite history, no Qt), ``i18n``,
