@@ -127,7 +127,7 @@ def test_screenshot_renders_main_states(qtbot: Any, tmp_path: Path, tiny_moe_pat
     for name in ("main", "chat-ja"):
         for region in ("menu", "conversations", "chat", "status"):
             assert _ink(shots[name], _WINDOW[region]) > 200, (name, region)
-    # Another conversation in another language really is another picture.
+    # The Japanese shot (another conversation, another language) is really another picture.
     assert _changed(shots["main"], shots["chat-ja"], _WINDOW["chat"]) > 2000
     for name in ("settings", "policy"):
         assert _ink(shots[name], _DIALOG["tabs"]) > 200, name
