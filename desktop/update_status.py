@@ -43,16 +43,7 @@ class UpdateStatus(QObject):
             values = settings.as_dict()
             if offline_forced_by_env():
                 values["network.offline"] = True
-            p = self._paths
-            config = UpdateConfig.from_settings(
-                values,
-                {
-                    "data_dir": str(p.data_dir),
-                    "models_dir": str(p.models_dir),
-                    "update_dir": str(p.update_dir),
-                    "current_model_pointer": str(p.current_model_pointer),
-                },
-            )
+            config = UpdateConfig.from_settings(values, self._paths)
             self._scheduler = UpdateScheduler(config, on_event=self._state_received.emit)
             self._scheduler.start()
         except Exception as exc:  # an optional status line must never stop the window

@@ -5,8 +5,8 @@
     ``0``/``false``/``no``/``off`` (any case, blanks ignored) leave it alone; any other
     value (``1``, ``true``, a typo) forces it: a switch nobody can read fails closed.
 
-Other variables stay with the one package that uses them (``GENBA_HOME`` and
-``GENBA_LLAMA_CPU`` in ``engine/paths.py``).
+``GENBA_HOME`` belongs to the folders (:mod:`disk.paths`); ``GENBA_LLAMA_CPU``, which
+only the engine uses, is read in ``engine/paths.py``.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The engine's CLI finds :func:`register` through the ``genba.commands`` entry-point group
 (so neither package imports the other) and, before calling ``func``, sets
-``args.genba_settings`` (effective settings by dotted key) and ``args.genba_paths``.
-Missing keys get defaults. Exit codes: 0 ok, 1 failure, 2 bad input; ``--json`` prints
+``args.genba_settings`` (effective settings by dotted key) and ``args.genba_paths`` (the
+engine's :class:`disk.paths.Paths`; without it, this user's default folders, the engine's
+too). Missing keys get defaults. Exit codes: 0 ok, 1 failure, 2 bad input; ``--json`` prints
 one JSON document on stdout; errors always go to stderr as one readable sentence.
 """
 
@@ -14,6 +15,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from disk.paths import Paths
 
 from updater.client import CheckResult, UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
@@ -48,7 +51,9 @@ def register(subparsers: Any) -> None:
 
 def _config(args: argparse.Namespace) -> UpdateConfig:
     settings: dict[str, object] = getattr(args, "genba_settings", None) or {}
-    paths: dict[str, str] = getattr(args, "genba_paths", None) or {}
+    paths = getattr(args, "genba_paths", None)
+    if not isinstance(paths, Paths):  # run without the engine's CLI: this user's folders
+        paths = Paths.default()
     return UpdateConfig.from_settings(settings, paths)
 
 

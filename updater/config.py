@@ -1,8 +1,9 @@
 """The updater's configuration: typed, frozen, built once from genba's effective settings.
 
 ``genba update`` receives ``args.genba_settings`` (dotted keys) and ``args.genba_paths``
-from the engine's CLI; :meth:`UpdateConfig.from_settings` turns them into this object,
-with defaults for anything missing, so the updater never reads settings files itself.
+(a :class:`disk.paths.Paths`, the engine's own folders) from the engine's CLI;
+:meth:`UpdateConfig.from_settings` turns them into this object, with defaults for
+any setting missing, so the updater never reads settings files itself.
 The one environment variable it honours is ``GENBA_OFFLINE``, parsed by the shared
 :func:`disk.env.offline_forced_by_env` (the engine's parser too) and read here and
 nowhere else in the updater: the settings layer
@@ -18,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from disk.env import offline_forced_by_env
-
-from updater.pointer import POINTER_NAME
+from disk.paths import Paths
 
 #: Where a source checkout or an installed app keeps the built-in trusted root.
 _ASSET_ROOT = Path("assets") / "tuf" / "root.json"
@@ -75,20 +75,18 @@ class UpdateConfig:
     def from_settings(
         cls,
         settings: Mapping[str, object],
-        paths: Mapping[str, str],
+        paths: Paths,
         environ: Mapping[str, str] | None = None,
     ) -> UpdateConfig:
-        """Build from genba's effective settings and paths (missing keys get defaults)."""
+        """Build from genba's effective settings (missing keys get defaults) and folders."""
         env_offline = offline_forced_by_env(environ)
-        data_dir = Path(paths.get("data_dir") or Path.home() / ".genba")
-        models_dir = Path(paths.get("models_dir") or data_dir / "models")
         root = str(settings.get("updates.trusted_root") or "")
         return cls(
             repository_url=str(settings.get("updates.repository_url") or ""),
             trusted_root=Path(root) if root else builtin_trusted_root(),
-            models_dir=models_dir,
-            update_dir=Path(paths.get("update_dir") or data_dir / "updates"),
-            pointer=Path(paths.get("current_model_pointer") or models_dir / POINTER_NAME),
+            models_dir=paths.models_dir,
+            update_dir=paths.update_dir,
+            pointer=paths.current_model_pointer,
             enabled=bool(settings.get("updates.enabled", True)),
             offline=bool(settings.get("network.offline", False)) or env_offline,
             proxy=str(settings.get("network.proxy") or ""),

@@ -86,17 +86,15 @@ def _log_to_file() -> None:
 
 
 def _attach_context(args: argparse.Namespace) -> None:
-    """Give plugin commands (which may not import engine) the paths and settings as plain data."""
+    """Give plugin commands (which may not import engine) the folders and the settings.
+
+    The folders are a :class:`disk.paths.Paths` (the shared leaf package, which plugins
+    may import); the settings plain data by dotted key.
+    """
     from engine.cli.common import load_context
 
     paths, settings = load_context()
-    args.genba_paths = {
-        "data_dir": str(paths.data_dir),
-        "models_dir": str(paths.models_dir),
-        "update_dir": str(paths.update_dir),
-        "current_model_pointer": str(paths.current_model_pointer),
-        "log_dir": str(paths.log_dir),
-    }
+    args.genba_paths = paths
     args.genba_settings = settings.as_dict()
 
 

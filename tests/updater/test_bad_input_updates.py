@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from disk.paths import Paths
 from tests.updater.test_cli import _genba_update
 from updater import publish_cli
 from updater.config import UpdateConfig
@@ -26,14 +27,15 @@ def usb(models: dict[str, Path], tmp_path: Path) -> tuple[Path, UpdateConfig]:
         ["add", str(repo), str(models["new"]), "--version", "2", "--diff-from", "1"]
     ) == 0
     assert publish_cli.main(["bundle", str(repo), str(tmp_path / "usb")]) == 0
-    store = tmp_path / "store"
-    store.mkdir()
+    paths = Paths.under(tmp_path / "client")
+    store = paths.models_dir
+    store.mkdir(parents=True)
     shutil.copyfile(models["base"], store / "m.gguf")
     write_pointer(store / "current.json",
                   Pointer(ModelRef("m.gguf", sha256_file(models["base"]), "1")))
     config = UpdateConfig(
         repository_url="", trusted_root=repo / "published" / "metadata" / "1.root.json",
-        models_dir=store, update_dir=tmp_path / "upd", pointer=store / "current.json",
+        models_dir=store, update_dir=paths.update_dir, pointer=paths.current_model_pointer,
     )
     return tmp_path / "usb", config
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from disk.paths import Paths
 from tests.updater.testkit import FakeHub, RepoServer
 from updater import cli, publish_cli
 from updater.config import UpdateConfig
@@ -27,11 +28,12 @@ def _genba_update(argv: list[str], config: UpdateConfig, **settings: object) -> 
         "updates.trusted_root": str(config.trusted_root),
         **settings,
     }
-    args.genba_paths = {
-        "models_dir": str(config.models_dir),
-        "update_dir": str(config.update_dir),
-        "current_model_pointer": str(config.pointer),
-    }
+    # The engine's CLI hands over its Paths: the config's folders must be laid out like them.
+    data_dir = config.models_dir.parent
+    args.genba_paths = replace(Paths.under(data_dir.parent), data_dir=data_dir)
+    assert (args.genba_paths.update_dir, args.genba_paths.current_model_pointer) == (
+        config.update_dir, config.pointer
+    )
     code: int = args.func(args)
     return code
 
@@ -54,8 +56,9 @@ def test_publish_bundle_and_import(
     assert not list((tmp_path / "usb").rglob("*.pem"))  # private keys never leave keys/
     capsys.readouterr()
 
-    store = tmp_path / "store"
-    store.mkdir()
+    paths = Paths.under(tmp_path / "client")
+    store = paths.models_dir
+    store.mkdir(parents=True)
     shutil.copyfile(models["base"], store / "m.gguf")
     write_pointer(
         store / "current.json", Pointer(ModelRef("m.gguf", sha256_file(models["base"]), "1"))
@@ -64,8 +67,8 @@ def test_publish_bundle_and_import(
         repository_url="",
         trusted_root=repo / "published" / "metadata" / "1.root.json",
         models_dir=store,
-        update_dir=tmp_path / "upd",
-        pointer=store / "current.json",
+        update_dir=paths.update_dir,
+        pointer=paths.current_model_pointer,
     )
     code = _genba_update(["import", str(tmp_path / "usb"), "--json"], config)
     out = json.loads(capsys.readouterr().out)
@@ -139,9 +142,25 @@ def test_upload_to_hub_then_update_from_resolve_urls(
 
 
 def test_config_defaults_and_env_offline(tmp_path: Path) -> None:
-    cfg = UpdateConfig.from_settings({}, {"data_dir": str(tmp_path)}, environ={})
-    assert cfg.models_dir == tmp_path / "models" and cfg.pointer.name == "current.json"
+    paths = Paths.under(tmp_path)
+    cfg = UpdateConfig.from_settings({}, paths, environ={})
+    assert cfg.models_dir == tmp_path / "data" / "models"
+    assert cfg.pointer == paths.current_model_pointer and cfg.update_dir == paths.update_dir
     assert cfg.trusted_root.parts[-3:] == ("assets", "tuf", "root.json")
     assert not cfg.offline and cfg.auto_apply and cfg.check_interval_h == 24
-    offline = UpdateConfig.from_settings({}, {}, environ={"GENBA_OFFLINE": "1"})
+    offline = UpdateConfig.from_settings({}, paths, environ={"GENBA_OFFLINE": "1"})
     assert offline.offline
+
+
+def test_the_updater_s_default_folders_are_the_engine_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Run without the engine's CLI (no folders handed over): the same data folder, not ~/.genba.
+    from engine.paths import Paths as EnginePaths
+    from updater.cli import _config
+
+    monkeypatch.delenv("GENBA_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    cfg = _config(argparse.Namespace())
+    assert cfg.models_dir == EnginePaths.default().models_dir
+    assert cfg.models_dir.is_relative_to(tmp_path / "xdg")
