@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import SettingsError
-from engine.paths import offline_forced_by_env
+from engine.network import NetworkConfig
 from engine.settings import Settings, SettingsWatcher, save_user_setting
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -109,7 +109,7 @@ class SettingsController(QObject):
 
     def _apply_network(self, settings: Settings) -> None:
         status = self._status
-        offline = settings.get_bool("network.offline") or offline_forced_by_env()
+        offline = NetworkConfig.from_settings(settings).offline  # the one network state
         url = settings.get_str("fallback.url")
         if offline:
             status.set_network("offline", self.tr("Offline mode is on"))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from engine.paths import Paths, offline_forced_by_env
+from engine.network import NetworkConfig
+from engine.paths import Paths
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class UpdateStatus(QObject):
             from updater.scheduler import UpdateScheduler
 
             values = settings.as_dict()
-            if offline_forced_by_env():
-                values["network.offline"] = True
+            # The engine's one network state (env switch, broken values: fail closed).
+            values["network.offline"] = NetworkConfig.from_settings(settings).offline
             config = UpdateConfig.from_settings(values, self._paths)
             self._scheduler = UpdateScheduler(config, on_event=self._state_received.emit)
             self._scheduler.start()

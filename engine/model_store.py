@@ -15,8 +15,12 @@ re-hashes gigabytes. Every way in follows the same rules:
   :mod:`disk.atomic`), and what a killed copy left is removed by the next
   model-store operation or engine start (:func:`tidy_store`).
 
-The network goes through huggingface-hub only; tests point ``endpoint`` at a
-loopback server that imitates the Hub's file endpoint.
+The network goes through huggingface-hub only, and huggingface-hub through
+genba's network state (:class:`engine.network.NetworkConfig`): its HTTP client
+is made by :func:`engine.network.open_client` for the length of a pull, so the
+policy's proxy and CA bundle apply and offline mode refuses before any socket
+opens. Any failure to reach the Hub is one :class:`DownloadError` line. Tests
+point ``endpoint`` at a loopback server that imitates the Hub's file endpoint.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import io
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,9 +43,16 @@ from disk.space import require_free_space
 from disk.temps import remove_stale_temps
 
 from engine.catalogue import CatalogueEntry
-from engine.errors import BadInputError, DownloadError, ModelFileError, ModelStoreError
+from engine.errors import (
+    BadInputError,
+    DownloadError,
+    ModelFileError,
+    ModelStoreError,
+    RemoteUnavailableError,
+)
 from engine.model_access import require_user_models
 from engine.model_info import inspect_model
+from engine.network import NetworkConfig, open_client
 from engine.paths import Paths
 
 if TYPE_CHECKING:
@@ -232,18 +244,103 @@ def _tqdm_reporter(progress: Progress | None) -> Any:
     return _Reporter
 
 
+def _why(exc: BaseException) -> str:
+    """The root cause of a failed Hub request, on one line.
+
+    huggingface-hub wraps a refused connection in a multi-sentence cache error;
+    the innermost exception ("[Errno 111] Connection refused", a certificate
+    error) is the part that tells the operator what to fix.
+    """
+    root = exc
+    for _ in range(20):  # a bound, in case a library ever builds a cycle
+        inner = root.__cause__ or (None if root.__suppress_context__ else root.__context__)
+        if inner is None:
+            break
+        root = inner
+    text = " ".join(str(root).split()) or type(root).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _unreachable(entry: CatalogueEntry, exc: BaseException) -> DownloadError:
+    why = _why(exc)
+    hint = (
+        "Ask IT to set fallback.ca_bundle to the site's CA certificates"
+        if "CERTIFICATE" in why.upper()
+        else "Check the network connection and network.proxy"
+    )
+    return DownloadError(
+        f"Could not reach {entry.repo} for {entry.filename} ({why}). {hint}, or import the "
+        "file from disk with `genba models import PATH`."
+    )
+
+
+def _hub_errors() -> tuple[type[BaseException], ...]:
+    """Everything huggingface-hub raises for a Hub that cannot be reached or read."""
+    import httpx
+    from huggingface_hub.errors import HfHubHTTPError
+
+    # httpx.HTTPError covers ConnectError, proxy and TLS failures, which are not OSErrors.
+    return (HfHubHTTPError, httpx.HTTPError, RemoteUnavailableError, OSError, ValueError)
+
+
+def _hub_request(request: Any) -> None:
+    """Request hook of the Hub client: file requests only, then huggingface-hub's own hook.
+
+    A pull needs the file's ``resolve`` URL and the CDN it redirects to, nothing
+    from ``/api/``. huggingface-hub 1.x also fetches an "agent harness" registry
+    from huggingface.co/api/ whatever the endpoint, which would tell a site's
+    mirror-only network about genba and write a cache file outside genba's folders.
+    """
+    from huggingface_hub.utils import _http
+
+    if request.url.path.startswith("/api/"):
+        import httpx
+
+        raise httpx.ConnectError(f"genba does not contact {request.url.host}/api/", request=request)
+    _http.hf_request_event_hook(request)
+
+
+@contextmanager
+def _hub_session(network: NetworkConfig) -> Iterator[None]:
+    """huggingface-hub uses a client from :func:`engine.network.open_client` meanwhile.
+
+    ``set_client_factory`` is huggingface-hub's supported hook for proxies and
+    certificates. The client is process-global in huggingface-hub, so the default
+    is put back afterwards: nothing else in genba talks to the Hub. Xet transfers
+    are off meanwhile: hf_xet downloads through its own HTTP stack, which knows
+    neither the policy's proxy and CA nor the offline switch; without it
+    huggingface-hub downloads the same bytes over plain HTTPS, through our client.
+    """
+    import httpx
+    import huggingface_hub as hf
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _http
+
+    try:
+        client = open_client(
+            network, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True,
+            on_request=_hub_request,
+        )  # fmt: skip
+    except RemoteUnavailableError as exc:  # the CA bundle cannot be read
+        raise DownloadError(str(exc)) from exc
+    xet_disabled = constants.HF_HUB_DISABLE_XET
+    constants.HF_HUB_DISABLE_XET = True
+    hf.set_client_factory(lambda: client)
+    try:
+        yield
+    finally:
+        hf.set_client_factory(_http.default_client_factory)  # also closes ours
+        constants.HF_HUB_DISABLE_XET = xet_disabled
+
+
 def _remote_size(entry: CatalogueEntry, endpoint: str | None) -> tuple[int, str | None]:
     import huggingface_hub as hf
-    from huggingface_hub.errors import HfHubHTTPError
 
     url = hf.hf_hub_url(entry.repo, entry.filename, revision=entry.revision, endpoint=endpoint)
     try:
         meta = hf.get_hf_file_metadata(url, token=False, endpoint=endpoint)
-    except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise DownloadError(
-            f"Could not reach {entry.repo} for {entry.filename} ({exc}). Check the network "
-            "connection, or import the file from disk with `genba models import`."
-        ) from exc
+    except _hub_errors() as exc:
+        raise _unreachable(entry, exc) from exc
     if meta.size is None:
         raise DownloadError(f"The Hub did not announce the size of {entry.filename}; not pulling.")
     return int(meta.size), meta.commit_hash
@@ -258,22 +355,50 @@ def _check_size(entry: CatalogueEntry, size: int) -> None:
         )
 
 
+def _download(
+    entry: CatalogueEntry, staging: Path, endpoint: str | None, progress: Progress | None
+) -> Path:
+    """huggingface-hub's resumable download of ``entry`` into ``staging``."""
+    import huggingface_hub as hf
+
+    try:
+        return Path(
+            hf.hf_hub_download(
+                entry.repo, entry.filename, revision=entry.revision, local_dir=staging,
+                endpoint=endpoint, token=False, tqdm_class=_tqdm_reporter(progress),
+            )
+        )  # fmt: skip
+    except _hub_errors() as exc:
+        raise DownloadError(
+            f"Downloading {entry.filename} failed ({_why(exc)}). Run the same command again "
+            "to resume where it stopped."
+        ) from exc
+
+
 def pull_model(
     paths: Paths,
     entry: CatalogueEntry,
     *,
     endpoint: str | None = None,
     allow_unpinned: bool = False,
-    offline: bool = False,
+    network: NetworkConfig | None = None,
     progress: Progress | None = None,
     settings: Settings | None,
 ) -> StoredModel:
     """Download a catalogue model into the store (resumable), verify it, and return it.
 
-    Refused like an import when policy allows only IT's models.
+    Refused like an import when policy allows only IT's models. ``network`` is
+    the network state to use (proxy, CA, offline); ``None`` builds it from
+    ``settings`` and the environment, or from the environment alone when no
+    settings apply. Offline refuses before any socket opens.
     """
     require_user_models(settings, "Downloading a model")
-    if offline:
+    if network is None:
+        network = (
+            NetworkConfig.from_settings(settings) if settings is not None
+            else NetworkConfig.from_environment()
+        )  # fmt: skip
+    if network.offline:
         raise DownloadError(
             "genba is in offline mode, so it cannot download models. Import the file from "
             "disk with `genba models import PATH`, or ask IT to allow network access."
@@ -293,29 +418,12 @@ def pull_model(
                 "first if you want the catalogue's version."
             )
         return existing
-    size, commit = _remote_size(entry, endpoint)
-    _check_size(entry, size)
-    staging = paths.models_dir / ".partial" / entry.name
-    _require_free_space(paths.models_dir, size * 2 if not staging.exists() else size)
-    import huggingface_hub as hf
-    from huggingface_hub.errors import HfHubHTTPError
-
-    try:
-        downloaded = hf.hf_hub_download(
-            entry.repo,
-            entry.filename,
-            revision=entry.revision,
-            local_dir=staging,
-            endpoint=endpoint,
-            token=False,
-            tqdm_class=_tqdm_reporter(progress),
-        )
-        local = Path(downloaded)
-    except (HfHubHTTPError, OSError, ValueError) as exc:
-        raise DownloadError(
-            f"Downloading {entry.filename} failed ({exc}). Run the same command again to "
-            "resume where it stopped."
-        ) from exc
+    with _hub_session(network):
+        size, commit = _remote_size(entry, endpoint)
+        _check_size(entry, size)
+        staging = paths.models_dir / ".partial" / entry.name
+        _require_free_space(paths.models_dir, size * 2 if not staging.exists() else size)
+        local = _download(entry, staging, endpoint, progress)
     sha = sha256_of(local, progress, "verifying")
     if entry.sha256 and sha != entry.sha256:
         local.unlink(missing_ok=True)

@@ -1,15 +1,23 @@
 """The engine's one way onto the network, and the offline switch in front of it.
 
+:class:`NetworkConfig` is *the* network state (offline, proxy, CA bundle), made
+in one place, :meth:`NetworkConfig.from_settings`, from the effective settings
+and the environment. It fails closed: a value it cannot read
+(``GENBA_OFFLINE=maybe``, a broken ``network.offline`` in a settings file, a
+settings object that raises) means offline, never online. The remote client,
+model pulls (huggingface_hub's HTTP client is made here too, see
+:mod:`engine.model_store`), the window's network status and the updater (which
+receives the effective ``network.offline`` from the engine) all read it.
+
 Every HTTP client the engine uses is made by :func:`open_client`; when genba is
-offline (policy ``network.offline`` or ``GENBA_OFFLINE``) it refuses with
-:class:`~engine.errors.RemoteUnavailableError` before any socket opens, so no
-caller can forget the switch. Callers degrade to local work.
+offline it refuses with :class:`~engine.errors.RemoteUnavailableError` before
+any socket opens, so no caller can forget the switch. Callers degrade to local work.
 
 The same place fixes how connections are made:
 
 * TLS is verified against the operating system's trust store (truststore),
-  plus the administrator's optional CA bundle (``fallback.ca_bundle``);
-  verification is never turned off.
+  plus the administrator's optional CA bundle (``fallback.ca_bundle``, the
+  site's CA for every connection genba makes); verification is never turned off.
 * The proxy is ``network.proxy`` when set; otherwise the system's proxy
   configuration (``HTTP(S)_PROXY``/``NO_PROXY``, or the Windows/macOS settings),
   which httpx reads through ``urllib.request.getproxies``.
@@ -25,17 +33,20 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import httpx
 import truststore
+from disk.env import offline_forced_by_env
 
 from engine.errors import RemoteUnavailableError
-from engine.paths import offline_forced_by_env
 from engine.reasons import ENGLISH, ReasonPart, render, text_part
+
+if TYPE_CHECKING:
+    from engine.settings.model import Problem
 
 
 class NetworkSettings(Protocol):
@@ -43,28 +54,62 @@ class NetworkSettings(Protocol):
 
     def get_bool(self, key: str) -> bool: ...
     def get_str(self, key: str) -> str: ...
+    @property
+    def problems(self) -> Sequence[Problem]: ...
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Offline state and proxy, resolved once from settings and the environment."""
+    """Offline state, proxy and CA bundle, resolved once from settings and the environment."""
 
     offline: bool = False
     offline_why: str = ""
     proxy: str = ""
     """Explicit proxy URL; empty means the system's proxy configuration."""
+    ca_bundle: str = ""
+    """Extra CA certificates (PEM file) trusted on top of the OS store; empty: none."""
 
     @classmethod
     def from_settings(
         cls, settings: NetworkSettings, environ: Mapping[str, str] | None = None
     ) -> NetworkConfig:
-        """Read ``network.offline``, ``GENBA_OFFLINE`` and ``network.proxy``."""
-        why = ""
-        if settings.get_bool("network.offline"):
-            why = ENGLISH["network.offline_setting"]
-        elif offline_forced_by_env(environ):
-            why = ENGLISH["network.offline_env"]
-        return cls(offline=bool(why), offline_why=why, proxy=settings.get_str("network.proxy"))
+        """The network state from ``network.*``, ``fallback.ca_bundle`` and ``GENBA_OFFLINE``.
+
+        The one rule (``updater/config.py`` applies the same one, tested against the
+        same table): offline when the setting is on, *or* a settings file gave
+        ``network.offline`` a value that is not a boolean, *or* ``GENBA_OFFLINE`` is
+        set to anything but empty/``0``/``false``/``no``/``off``, *or* reading the
+        settings fails at all. Never online by accident.
+        """
+        try:
+            why = ""
+            if settings.get_bool("network.offline") or _offline_value_broken(settings):
+                why = ENGLISH["network.offline_setting"]
+            elif offline_forced_by_env(environ):
+                why = ENGLISH["network.offline_env"]
+            proxy = settings.get_str("network.proxy")
+            ca_bundle = settings.get_str("fallback.ca_bundle")
+        except Exception:  # fail closed: whatever went wrong, do not go online
+            return cls(offline=True, offline_why=ENGLISH["network.offline_setting"])
+        return cls(offline=bool(why), offline_why=why, proxy=proxy, ca_bundle=ca_bundle)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> NetworkConfig:
+        """The state where no settings apply (tools, tests): only ``GENBA_OFFLINE`` counts."""
+        if offline_forced_by_env(environ):
+            return cls(offline=True, offline_why=ENGLISH["network.offline_env"])
+        return cls()
+
+
+def _offline_value_broken(settings: NetworkSettings) -> bool:
+    """True when a settings file set ``network.offline`` to something unreadable.
+
+    The loader then ignores the value (defaults to online); we cannot tell what
+    was meant, so the network state treats it as on.
+    """
+    return any(
+        p.key == "network.offline" and p.severity == "error" for p in settings.problems
+    )
 
 
 def remote_status(
@@ -108,10 +153,16 @@ def open_client(
     timeout: httpx.Timeout,
     ca_bundle: str | Path | None = None,
     transport: httpx.BaseTransport | None = None,
+    follow_redirects: bool = False,
+    on_request: Callable[[httpx.Request], object] | None = None,
 ) -> httpx.Client:
     """An httpx client honouring offline mode, TLS policy and proxy; the only way to get one.
 
-    ``transport`` replaces the network in tests of callers (the offline check still runs).
+    ``ca_bundle`` defaults to the network state's. ``transport`` replaces the
+    network in tests of callers (the offline check still runs).
+    ``follow_redirects`` and ``on_request`` (a request event hook) are for
+    third-party libraries that need them (huggingface_hub: the Hub redirects
+    downloads to its CDN and tags requests in a hook).
     """
     if network.offline:
         raise RemoteUnavailableError(
@@ -119,12 +170,13 @@ def open_client(
             "turn offline mode off to use the remote server."
         )
     return httpx.Client(
-        verify=tls_context(ca_bundle),
+        verify=tls_context(network.ca_bundle if ca_bundle is None else ca_bundle),
         timeout=timeout,
         proxy=network.proxy or None,
         trust_env=not network.proxy,
         transport=transport,
-        follow_redirects=False,
+        follow_redirects=follow_redirects,
+        event_hooks={"request": [on_request]} if on_request is not None else None,
     )
 
 

@@ -9,8 +9,8 @@ Environment variables, each read in one place:
 ``GENBA_HOME``
     Put all *user* folders under one folder (:mod:`disk.paths`).
 ``GENBA_OFFLINE``
-    is read by the shared leaf ``disk/env.py`` (engine and updater must read it alike);
-    :func:`offline_forced_by_env` is re-exported here for the engine's callers.
+    is read by the shared leaf ``disk/env.py`` (engine and updater must read it alike)
+    and turned into the network state by :class:`engine.network.NetworkConfig`.
 ``GENBA_LLAMA_CPU``
     Forces llama.cpp's CPU backend variant (``haswell``, ``sse42``… or a library
     path) instead of the self-tested choice (:mod:`engine.llama_cpu`); read here.
@@ -21,10 +21,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from disk.env import offline_forced_by_env
 from disk.paths import APP_NAME, Paths
 
-__all__ = ["APP_NAME", "Paths", "forced_cpu_backend", "offline_forced_by_env"]
+__all__ = ["APP_NAME", "Paths", "forced_cpu_backend"]
 
 
 def forced_cpu_backend(environ: Mapping[str, str] | None = None) -> str | None:

@@ -9,6 +9,14 @@ The one environment variable it honours is ``GENBA_OFFLINE``, parsed by the shar
 nowhere else in the updater: the settings layer
 reports the *policy* value of ``network.offline``, and an updater started by the GUI or
 the CLI must not miss the environment's offline switch.
+
+The network state follows the engine's one rule (``engine.network.NetworkConfig``; the
+updater may not import it, so both are tested against one table of inputs in
+``tests/network_cases.py``): offline when ``network.offline`` is anything but ``False``
+(``True``, or a value that is not a boolean: fail closed) or ``GENBA_OFFLINE`` forces it;
+the proxy is ``network.proxy``, the extra CA bundle ``fallback.ca_bundle``. The engine's
+CLI and the window hand over the engine's *effective* offline state in
+``network.offline``, so a broken value the settings layer dropped still counts.
 """
 
 from __future__ import annotations
@@ -31,6 +39,11 @@ def builtin_trusted_root() -> Path:
     if bundle:
         return Path(bundle) / _ASSET_ROOT
     return Path(__file__).resolve().parent.parent / _ASSET_ROOT
+
+
+def _offline_setting(settings: Mapping[str, object]) -> bool:
+    """``network.offline`` as the engine reads it: only ``False`` (or no key) means online."""
+    return settings.get("network.offline", False) is not False
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,7 @@ class UpdateConfig:
             update_dir=paths.update_dir,
             pointer=paths.current_model_pointer,
             enabled=bool(settings.get("updates.enabled", True)),
-            offline=bool(settings.get("network.offline", False)) or env_offline,
+            offline=_offline_setting(settings) or env_offline,
             proxy=str(settings.get("network.proxy") or ""),
             ca_bundle=str(settings.get("fallback.ca_bundle") or ""),
             check_interval_h=float(str(settings.get("updates.check_interval_h", 24))),

@@ -96,6 +96,12 @@ def _attach_context(args: argparse.Namespace) -> None:
     paths, settings = load_context()
     args.genba_paths = paths
     args.genba_settings = settings.as_dict()
+    # The effective offline state, not the raw setting: it also covers GENBA_OFFLINE and a
+    # broken network.offline (which the settings layer drops), so the updater fails closed
+    # exactly when the engine does.
+    from engine.network import NetworkConfig
+
+    args.genba_settings["network.offline"] = NetworkConfig.from_settings(settings).offline
 
 
 def _fail(args: argparse.Namespace, exc: GenbaError, code: int, kind: str) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import load_context, print_json
-from engine.paths import Paths, offline_forced_by_env
+from engine.paths import Paths
 
 
 def _progress_printer(enabled: bool) -> Any:
@@ -43,17 +43,6 @@ def _human(n: float) -> str:
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1000
     return f"{n:.1f} GB"  # pragma: no cover
-
-
-def _offline(paths: Paths) -> bool:
-    if offline_forced_by_env():
-        return True
-    try:
-        from engine.settings import load_settings
-
-        return bool(load_settings(paths).get("network.offline"))
-    except Exception:  # settings problems are reported by `genba doctor`, not here
-        return False
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -96,12 +85,14 @@ def run_pull(args: argparse.Namespace) -> int:
     """Download a catalogue model into the store."""
     from engine.catalogue import find_entry, load_catalogue
     from engine.model_store import pull_model
+    from engine.network import NetworkConfig
 
     paths, settings = load_context()
     entry = find_entry(load_catalogue(), args.name)
     model = pull_model(
         paths, entry, endpoint=args.endpoint, allow_unpinned=args.allow_unpinned,
-        offline=_offline(paths), progress=_progress_printer(not args.quiet), settings=settings,
+        network=NetworkConfig.from_settings(settings),
+        progress=_progress_printer(not args.quiet), settings=settings,
     )  # fmt: skip
     print(model.path)
     if not entry.pinned:
@@ -124,10 +115,12 @@ def run_import(args: argparse.Namespace) -> int:
 def run_build_default(args: argparse.Namespace) -> int:
     """Build the default MoE model now."""
     from engine.default_model import ensure_default_model
+    from engine.network import NetworkConfig
 
-    paths = Paths.default()
+    paths, settings = load_context()
+    network = NetworkConfig.from_settings(settings)
     path = ensure_default_model(
-        paths, _progress_printer(not args.quiet), allow_download=not _offline(paths)
+        paths, _progress_printer(not args.quiet), allow_download=not network.offline
     )
     print(path)
     return 0

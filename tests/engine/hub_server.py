@@ -5,11 +5,13 @@ huggingface-hub reads (``X-Repo-Commit``, ``X-Linked-Etag``/``ETag``,
 ``X-Linked-Size``/``Content-Length``) and ``Range`` support for resumed
 downloads. ``script`` lets a test make the next GETs misbehave ("cut": send
 half the body then drop the connection; "500": fail) to exercise resume.
+With ``tls`` it speaks HTTPS (see ``remote_servers.self_signed``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,15 +99,25 @@ def _handler(state: HubState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # refused TLS handshakes and dropped connections are what some tests want
+
+
 @contextmanager
-def hub_server() -> Iterator[tuple[str, HubState]]:
+def hub_server(tls: ssl.SSLContext | None = None) -> Iterator[tuple[str, HubState]]:
     """Run the imitation Hub on 127.0.0.1; yields (endpoint URL, state)."""
     state = HubState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server = _Server(("127.0.0.1", 0), _handler(state))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}", state
     finally:
         server.shutdown()
         server.server_close()

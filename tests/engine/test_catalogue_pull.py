@@ -14,11 +14,13 @@ from engine.catalogue import CatalogueEntry
 from engine.cli import main
 from engine.errors import BadInputError, DownloadError, ModelFileError
 from engine.model_store import import_model, list_models, pull_model
+from engine.network import NetworkConfig
 from engine.paths import Paths
 from tests.engine.hub_server import HubState, hub_server
 
 REPO = "org/tiny-moe-GGUF"
 FILE = "tiny-moe.gguf"
+OFFLINE = NetworkConfig(offline=True, offline_why="offline mode is on (network.offline)")
 
 
 @pytest.fixture
@@ -113,7 +115,7 @@ def test_unpinned_entries_need_consent_and_offline_blocks_everything(
     with pytest.raises(BadInputError, match="--allow-unpinned"):
         pull_model(paths, loose, endpoint=hub[0], settings=None)
     with pytest.raises(DownloadError, match="offline"):
-        pull_model(paths, entry, endpoint=hub[0], offline=True, settings=None)
+        pull_model(paths, entry, endpoint=hub[0], network=OFFLINE, settings=None)
     assert hub[1].requests == []
 
 
