@@ -169,6 +169,11 @@ def _require_free_space(folder: Path, needed: int) -> None:
             f"Not enough free disk space in {folder}: {exc.needed / 2**20:.0f} MiB needed, "
             f"{exc.free / 2**20:.0f} MiB free. Free some space and try again."
         ) from exc
+    except OSError as exc:  # the folder cannot be created or measured
+        raise ModelStoreError(
+            f"Could not use {folder} for models ({exc.strerror or exc}). Check that the folder "
+            "is writable, or set GENBA_HOME to a folder that is."
+        ) from exc
 
 
 def _validate_and_install(staged: Path, target: Path) -> None:
