@@ -11,8 +11,10 @@ Hugging Face client is needed, and its bytes are trusted only after TUF has chec
 from __future__ import annotations
 
 import ssl
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import urllib3
@@ -37,7 +39,12 @@ class Transport(FetcherInterface):
 
 
 class HttpTransport(Transport):
-    """HTTP(S) via urllib3; proxy and CA bundle from policy; refuses to connect when offline."""
+    """HTTP(S) via urllib3; proxy and CA bundle from policy; refuses to connect when offline.
+
+    The proxy rule is the engine's (``engine/network.py``): ``network.proxy`` when set,
+    else the system's proxy configuration (``HTTP(S)_PROXY``/``NO_PROXY``, or the
+    Windows/macOS settings, through ``urllib.request``), which urllib3 alone ignores.
+    """
 
     def __init__(
         self,
@@ -54,15 +61,29 @@ class HttpTransport(Transport):
         headers = {"User-Agent": USER_AGENT}
         timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
         retries = urllib3.Retry(total=2, backoff_factor=0.5, redirect=5)
-        self._pool: urllib3.PoolManager
-        if proxy:
-            self._pool = urllib3.ProxyManager(
-                proxy, headers=headers, ssl_context=context, timeout=timeout, retries=retries
-            )
-        else:
-            self._pool = urllib3.PoolManager(
-                headers=headers, ssl_context=context, timeout=timeout, retries=retries
-            )
+        self._options: dict[str, Any] = {
+            "headers": headers, "ssl_context": context, "timeout": timeout, "retries": retries,
+        }  # fmt: skip
+        self._proxy = proxy
+        self._direct = urllib3.PoolManager(**self._options)
+        self._proxied: dict[str, urllib3.ProxyManager] = {}
+
+    def _pool_for(self, url: str) -> urllib3.PoolManager:
+        """The policy proxy, else the system's proxy for ``url``, else a direct pool."""
+        proxy = self._proxy
+        if not proxy:
+            parts = urlparse(url)
+            proxy = urllib.request.getproxies().get(parts.scheme, "")
+            if proxy and urllib.request.proxy_bypass(parts.hostname or ""):
+                proxy = ""
+        if not proxy:
+            return self._direct
+        if proxy not in self._proxied:
+            try:
+                self._proxied[proxy] = urllib3.ProxyManager(proxy, **self._options)
+            except (ValueError, urllib3.exceptions.HTTPError) as exc:
+                raise tuf_exc.DownloadError(f"Cannot use the proxy {proxy}: {exc}") from exc
+        return self._proxied[proxy]
 
     def fetch_from(self, url: str, start: int) -> Iterator[bytes]:
         """GET ``url`` (with a Range header when ``start`` > 0)."""
@@ -70,7 +91,7 @@ class HttpTransport(Transport):
             raise OfflineError("Offline mode is on, so genba did not contact the update server.")
         headers = {"Range": f"bytes={start}-"} if start else {}
         try:
-            response = self._pool.request(
+            response = self._pool_for(url).request(
                 "GET", url, headers=headers, preload_content=False, decode_content=False
             )
         except urllib3.exceptions.HTTPError as exc:

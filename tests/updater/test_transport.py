@@ -24,6 +24,30 @@ def test_updates_through_the_policy_proxy(config: UpdateConfig, server: RepoServ
     assert server.proxied and all(u.startswith("http://updates.invalid/") for u in server.proxied)
 
 
+def test_without_a_policy_proxy_the_system_proxy_is_used(
+    config: UpdateConfig, server: RepoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's rule: empty network.proxy means the system's proxy settings."""
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.setenv("http_proxy", server.url)
+    proxied = replace(config, repository_url="http://updates.invalid/", proxy="")
+    UpdateClient(proxied).apply()
+    assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
+    assert server.proxied and all(u.startswith("http://updates.invalid/") for u in server.proxied)
+
+
+def test_no_proxy_is_honoured(
+    config: UpdateConfig, server: RepoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    UpdateClient(replace(config, proxy="")).apply()  # straight to the loopback server
+    assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
+    assert not server.proxied
+
+
 def test_https_with_policy_ca_bundle(
     config: UpdateConfig, repo: PublisherRepository, tmp_path: Path
 ) -> None:
