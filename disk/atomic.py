@@ -69,6 +69,8 @@ def commit_file(handle: BinaryIO, source: Path, target: Path) -> None:
     and fsync the folder so the rename is durable."""
     handle.flush()
     os.fsync(handle.fileno())
+    if sys.platform == "win32":
+        handle.close()  # Windows cannot rename a file that is still open
     source.replace(target)
     fsync_folder(target.parent)
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from disk.atomic import staged_file, write_bytes_atomically
+from disk.atomic import commit_file, staged_file, write_bytes_atomically
 from disk.errors import NotEnoughSpaceError
 from disk.hashing import sha256_file
 from disk.space import require_free_space
@@ -56,6 +56,8 @@ from engine.network import NetworkConfig, open_client
 from engine.paths import Paths
 
 if TYPE_CHECKING:
+    import httpx
+
     from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -177,13 +179,14 @@ def _require_free_space(folder: Path, needed: int) -> None:
 
 
 def _validate_and_install(staged: Path, target: Path) -> None:
-    """Inspect ``staged`` and move it to ``target``; delete it if it is not a usable MoE."""
+    """Inspect ``staged`` and move it to ``target`` durably; delete it if it is not a usable MoE."""
     try:
         inspect_model(staged)
     except ModelFileError:
         staged.unlink(missing_ok=True)
         raise
-    staged.replace(target)
+    with staged.open("rb+") as handle:  # fsync, rename, fsync the folder: disk.atomic's rule
+        commit_file(handle, staged, target)
 
 
 # -- import ---------------------------------------------------------------------
@@ -288,7 +291,7 @@ def _hub_errors() -> tuple[type[BaseException], ...]:
     return (HfHubHTTPError, httpx.HTTPError, RemoteUnavailableError, OSError, ValueError)
 
 
-def _hub_request(request: Any) -> None:
+def _hub_request(request: httpx.Request) -> None:
     """Request hook of the Hub client: file requests only, then huggingface-hub's own hook.
 
     A pull needs the file's ``resolve`` URL and the CDN it redirects to, nothing

@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from disk.temps import remove_stale_temps
+
 from engine.answer_run import AnswerRun
 from engine.current_model import pointer_stamp, verified_current_model
 from engine.decision import (
@@ -147,7 +149,10 @@ class Engine:
         self.n_threads = n_threads
         self._explicit_model = model_path
         self._pointer_stamp = pointer_stamp(paths.current_model_pointer)
-        tidy_store(paths)  # a killed import or update leaves temp files; none survive a start
+        # A killed import, update or settings write leaves temp files; none survive a start.
+        tidy_store(paths)
+        for folder in (paths.config_dir, paths.cache_dir):
+            remove_stale_temps(folder)
         info = inspect_model(resolve_model_path(paths, settings, model_path))
         self._local = self._new_local(info)
         self._busy = threading.Lock()

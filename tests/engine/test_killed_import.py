@@ -108,8 +108,15 @@ def test_an_engine_start_removes_it(
 
     home, models = killed_import
     paths = Paths.default({"GENBA_HOME": str(home)})
+    # Small files killed mid-write elsewhere (settings, caches) go too.
+    others = [paths.config_dir / ".genba-tmp-settings.toml.x1y2z3.tmp",
+              paths.cache_dir / ".genba-tmp-safe-experts.json.a1b2c3.tmp"]  # fmt: skip
+    for temp in others:
+        temp.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(b"half")
     engine = Engine(paths=paths, model_path=tiny_moe_path)
     try:
         assert list(models.iterdir()) == []
+        assert not [t for t in others if t.exists()]
     finally:
         engine.close()
