@@ -131,8 +131,28 @@ def _one_line_failure(err: str) -> str:
     return lines[0]
 
 
+@pytest.fixture
+def agent_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make huggingface-hub look up its agent registry during the next pull.
+
+    It caches the registry per process and on disk; the lookup goes to
+    huggingface.co/api/ whatever the endpoint, which genba refuses.
+    """
+    from huggingface_hub import constants
+    from huggingface_hub.utils import _detect_agent
+
+    cache = tmp_path / "agents.json"
+    monkeypatch.setattr(_detect_agent, "_registry", None)
+    monkeypatch.setattr(constants, "AGENT_HARNESSES_PATH", str(cache))
+    return cache
+
+
 def test_pull_goes_through_the_policy_proxy_and_ca(
-    paths: Paths, entry: CatalogueEntry, tls_hub: tuple[str, HubState], certs: Certs
+    paths: Paths,
+    entry: CatalogueEntry,
+    tls_hub: tuple[str, HubState],
+    certs: Certs,
+    agent_registry: Path,
 ) -> None:
     endpoint, state = tls_hub
     port = endpoint.rsplit(":", 1)[1]
@@ -141,7 +161,8 @@ def test_pull_goes_through_the_policy_proxy_and_ca(
                        f'[fallback]\nca_bundle = "{certs.ca_pem}"\n')  # fmt: skip
         model = pull_model(paths, entry, endpoint=endpoint, settings=load_settings(paths))
     assert model.sha256 == entry.sha256
-    assert proxy.targets and set(proxy.targets) == {f"CONNECT 127.0.0.1:{port}"}
+    assert proxy.targets and set(proxy.targets) == {f"CONNECT 127.0.0.1:{port}"}  # no other host
+    assert not agent_registry.exists()
     assert {m for m, _, _ in state.requests} == {"HEAD", "GET"}  # all of them via the proxy
 
 
