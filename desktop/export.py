@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.atomic_file import write_bytes_atomically
+from disk.atomic import write_bytes_atomically
 
 from desktop.history import History
 

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.atomic_file import fsync_folder
+from disk.atomic import fsync_folder
 from engine.events import FinalEvent
 from engine.logging_setup import create_private_folder, keep_private
 

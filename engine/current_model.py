@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from disk.atomic import write_bytes_atomically
 from disk.errors import PointerError
 from disk.pointer import FORMAT, ModelRef, file_problem, read_pointer
 
@@ -97,8 +98,6 @@ def _load_verified(cache_file: Path | None) -> set[str]:
 def _save_verified(cache_file: Path | None, stamps: set[str]) -> None:
     if cache_file is None:
         return
-    from engine.atomic_file import write_bytes_atomically
-
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomically(cache_file, json.dumps(sorted(stamps)[-64:]).encode("utf-8"))

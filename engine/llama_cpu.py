@@ -145,7 +145,7 @@ def _remembered(cache_file: Path, key: str) -> str | None:
 
 
 def _remember(cache_file: Path, key: str, backend: CpuBackend) -> None:
-    from engine.atomic_file import write_bytes_atomically
+    from disk.atomic import write_bytes_atomically
 
     try:
         data = json.loads(cache_file.read_text(encoding="utf-8"))

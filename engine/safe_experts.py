@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.atomic_file import write_bytes_atomically
+from disk.atomic import write_bytes_atomically
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import filelock
 import tomli_w
+from disk.atomic import write_bytes_atomically
 
-from engine.atomic_file import write_bytes_atomically
 from engine.errors import SettingsError
 from engine.paths import Paths
 from engine.settings.loader import load_settings, parse_toml, read_bytes
