@@ -21,6 +21,7 @@ not the pointer, not a store record, not a resumable download (``.genba-part-*``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -28,7 +29,7 @@ from pathlib import Path
 
 TEMP_PREFIX = ".genba-tmp-"
 TEMP_SUFFIX = ".tmp"
-_NAME_ROOM = 100  # of the target's name in a temp name: file names end at 255 bytes
+_NAME_ROOM = 100  # bytes of the target's name in a temp name: file names end at 255 bytes
 _LEGACY_SUFFIXES = (".part", ".tmp")
 _LEGACY_EXTRACT = ".extract-"
 _KEPT_PREFIX = ".genba-part-"  # the updater's resumable downloads: kept on purpose
@@ -36,7 +37,8 @@ _KEPT_PREFIX = ".genba-part-"  # the updater's resumable downloads: kept on purp
 
 def temp_prefix(target_name: str) -> str:
     """The start of a temp file's name for ``target_name`` (random part and suffix follow)."""
-    return f"{TEMP_PREFIX}{target_name[:_NAME_ROOM]}."
+    room = target_name.encode("utf-8")[:_NAME_ROOM].decode("utf-8", errors="ignore")
+    return f"{TEMP_PREFIX}{room}."
 
 
 def is_temp_name(name: str) -> bool:
@@ -51,11 +53,16 @@ def is_temp_name(name: str) -> bool:
 
 
 def hold(fd: int) -> None:
-    """Mark the open temp file ``fd`` as in use until it is closed (or its process dies)."""
+    """Mark the open temp file ``fd`` as in use until it is closed (or its process dies).
+
+    Where the file system has no ``flock`` the write goes on unmarked: the cleanup
+    cannot lock such a file either, and keeps it (a leftover, never a lost write).
+    """
     if sys.platform != "win32":
         import fcntl
 
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def remove_stale_temps(folder: Path) -> list[Path]:
@@ -78,32 +85,32 @@ def remove_stale_temps(folder: Path) -> list[Path]:
 
 def _remove_if_stale(path: Path) -> bool:
     """Unlink ``path`` if it is a regular file nobody holds; True when it was removed."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return False
+        if sys.platform == "win32":
+            path.unlink()  # fails while another process has the file open
+            return True
+    except OSError:
+        return False
+    return _remove_unlocked(path)
+
+
+def _remove_unlocked(path: Path) -> bool:
+    """POSIX: take the writer's lock ourselves; only a file nobody holds is unlinked."""
+    import fcntl
+
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
         fd = os.open(path, flags)
     except OSError:
         return False
     try:
-        if not _try_lock(fd):
-            return False  # a live writer holds it
-        # Unlinked while we hold the lock: a writer starting now gets a new name anyway.
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when ``fd`` is closed
+        # Unlinked while we hold the lock: a writer starting now makes a new name anyway.
         path.unlink()
-        return True
-    except OSError:
+    except OSError:  # a live writer holds it, or it went meanwhile
         return False
     finally:
         os.close(fd)
-
-
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":
-        return True  # unlink fails on a file another process has open
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when ``fd`` is closed
-    except OSError:
-        return False
     return True

@@ -58,10 +58,14 @@ def test_every_temp_file_has_the_one_name(tmp_path: Path) -> None:
     assert not staged.path.exists()
 
 
-def test_a_temp_name_stays_short_for_a_long_target(tmp_path: Path) -> None:
-    target = tmp_path / ("m" * 240 + ".gguf")
+@pytest.mark.parametrize("stem", ["m" * 240, "模型" * 40], ids=["ascii", "japanese"])
+def test_a_temp_name_stays_short_for_a_long_target(tmp_path: Path, stem: str) -> None:
+    target = tmp_path / (stem + ".gguf")  # 245 bytes: a legal name, too long to prefix whole
     with staged_file(target) as staged:
-        assert len(staged.path.name) < 160
+        staged.file.write(b"x")
+        staged.commit(target)
+        assert len(staged.path.name.encode("utf-8")) < 160
+    assert target.read_bytes() == b"x"
 
 
 _KILLED_WRITER = """
