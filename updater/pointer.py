@@ -28,7 +28,7 @@ def read_pointer(path: Path) -> Pointer | None:
     except PointerError as exc:
         raise ContentError(
             f"The current-model pointer is unusable: {exc}. Delete {path} and run "
-            "`genba update check` (or `genba update import`) to install the model again."
+            "`genba update apply` (or `genba update import BUNDLE`) to install the model again."
         ) from exc
 
 

@@ -164,3 +164,16 @@ def test_the_updater_s_default_folders_are_the_engine_s(
     cfg = _config(argparse.Namespace())
     assert cfg.models_dir == EnginePaths.default().models_dir
     assert cfg.models_dir.is_relative_to(tmp_path / "xdg")
+
+
+def test_a_broken_pointer_is_one_line_that_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = Paths.under(tmp_path / "client")
+    paths.models_dir.mkdir(parents=True)
+    paths.current_model_pointer.write_text('{"format": 1, "path": "../x", "sha256": "a", '
+                                           '"version": "1"}')  # fmt: skip
+    config = UpdateConfig.from_settings({}, paths, environ={})
+    assert _genba_update(["status"], config) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "not a file name" in err and "genba update apply" in err
