@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from disk.temps import is_temp_name
 from engine.catalogue import CatalogueEntry
 from engine.cli import main
 from engine.errors import BadInputError, DownloadError, ModelFileError
@@ -146,7 +147,7 @@ def test_import_validates_copies_and_refuses_duplicates(
     with pytest.raises(ModelFileError):
         import_model(paths, junk, settings=None)
     assert not (paths.models_dir / "junk.gguf").exists()
-    assert not list(paths.models_dir.glob("*.part"))
+    assert not [p for p in paths.models_dir.iterdir() if is_temp_name(p.name)]
 
 
 def test_cli_pull_import_and_list(
