@@ -115,13 +115,9 @@ def run_import(args: argparse.Namespace) -> int:
 def run_build_default(args: argparse.Namespace) -> int:
     """Build the default MoE model now."""
     from engine.default_model import ensure_default_model
-    from engine.network import NetworkConfig
 
-    paths, settings = load_context()
-    network = NetworkConfig.from_settings(settings)
-    path = ensure_default_model(
-        paths, _progress_printer(not args.quiet), allow_download=not network.offline
-    )
+    # Downloads follow the network state (offline, proxy), worked out inside from settings.
+    path = ensure_default_model(Paths.default(), _progress_printer(not args.quiet))
     print(path)
     return 0
 

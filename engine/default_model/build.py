@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,9 @@ from engine.default_model.source import SOURCE, ensure_source_gguf
 from engine.default_model.writer import ModelCard, MoELayer, write_moe_gguf
 from engine.errors import ModelStoreError
 from engine.paths import Paths
+
+if TYPE_CHECKING:
+    from engine.network import NetworkConfig
 
 F32 = npt.NDArray[np.float32]
 Progress = Callable[[str, float], None]
@@ -180,16 +184,26 @@ def _is_current(target: Path, recipe: BuildRecipe) -> bool:
     return built_with is None or built_with == recipe_json(recipe)
 
 
+def _network_state(paths: Paths) -> NetworkConfig:
+    """The network state for a build (read only when one is needed: it loads settings)."""
+    from engine.network import NetworkConfig
+    from engine.settings import load_settings
+
+    return NetworkConfig.from_settings(load_settings(paths))
+
+
 def ensure_default_model(
     paths: Paths,
     progress: Progress | None = None,
     *,
-    allow_download: bool = True,
+    allow_download: bool | None = None,
     recipe: BuildRecipe = DEFAULT_RECIPE,
 ) -> Path:
     """Return the default MoE model's path, building it first if it is not there yet.
 
-    The build fetches the dense source once (``allow_download`` permitting),
+    The build fetches the dense source once (``allow_download`` permitting; ``None``:
+    unless genba is offline, by the network state of this user's settings and the
+    environment, :class:`engine.network.NetworkConfig`, through its proxy),
     converts it (about a minute on two cores) and writes the file atomically,
     under a file lock so two genba processes never build it at the same time.
     A default model built by an older recipe is rebuilt in place.
@@ -210,7 +224,12 @@ def ensure_default_model(
         source_dir = paths.cache_dir / "default-model"
         tidy_store(paths)  # what a killed build left
         remove_stale_temps(source_dir)
-        source = ensure_source_gguf(source_dir, progress, allow_download=allow_download)
+        network = _network_state(paths)
+        source = ensure_source_gguf(
+            source_dir, progress,
+            allow_download=not network.offline if allow_download is None else allow_download,
+            proxy=network.proxy,
+        )  # fmt: skip
         text = asset_text("calibration.txt")
         # Through the inference worker: the app and the CLI never load llama.cpp themselves.
         worker = LlamaWorker(cpu_cache=paths.cpu_backend_file)

