@@ -103,13 +103,15 @@ class FirstRunPage(QWidget):
     def set_problem(self, message: str) -> None:
         """Show the engine's explanation of what is missing."""
         self._problem_text = message
-        self._cannot_run = False
         self.problem.setText(message)
-        self.retranslate()
+        self.set_cannot_run(False)
 
     def set_cannot_run(self, cannot_run: bool) -> None:
         """Explain that llama.cpp itself failed its self-test here (not a missing model)."""
         self._cannot_run = cannot_run
+        # Importing or building a model cannot fix a processor problem: don't offer it.
+        for b in (self.import_file_button, self.import_folder_button, self.build_button):
+            b.setVisible(not cannot_run)
         self.retranslate()
 
     def set_busy(self, busy: bool, text: str = "") -> None:

@@ -69,4 +69,7 @@ def test_llama_cpp_that_cannot_run_here_gets_a_plain_first_run_screen(
     assert "no-such-cpu" in page.problem.text()
     assert "Traceback" not in page.problem.text()
     assert "tell IT" in page.help.text()
+    # Importing a model cannot fix the processor: those buttons are not offered.
+    assert not page.import_file_button.isVisibleTo(page)
+    assert not page.build_button.isVisibleTo(page)
     assert not window._model_ready
