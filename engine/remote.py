@@ -95,7 +95,6 @@ class RemoteConfig:
     connect_s: float = CONNECT_S
     read_s: float = READ_S
     total_s: float = 60.0
-    ca_bundle: str = ""
 
     @classmethod
     def from_settings(cls, settings: RemoteSettings) -> RemoteConfig:
@@ -107,7 +106,6 @@ class RemoteConfig:
             connect_s=min(CONNECT_S, total),
             read_s=min(READ_S, total),
             total_s=total,
-            ca_bundle=settings.get_str("fallback.ca_bundle"),
         )
 
     @property
@@ -190,8 +188,7 @@ class RemoteClient:
         try:
             client = open_client(
                 self._network,
-                timeout=self._timeout(deadline),
-                ca_bundle=self.config.ca_bundle or None,
+                timeout=self._timeout(deadline),  # proxy and CA: the network state's
                 transport=self._transport,
             )
             with client:

@@ -273,7 +273,7 @@ def _remote(settings: Any, network: NetworkConfig) -> dict[str, Any]:
         "offline_why": network.offline_why,
         "proxy": network.proxy or "system settings",
         "timeout_s": settings.get_float("fallback.timeout_s"),
-        "ca_bundle": settings.get_str("fallback.ca_bundle"),
+        "ca_bundle": network.ca_bundle,
     }
 
 

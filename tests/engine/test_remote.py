@@ -199,7 +199,8 @@ def test_self_signed_certificate_is_refused_without_retry(tmp_path: Path) -> Non
 def test_policy_ca_bundle_makes_the_certificate_trusted(tmp_path: Path) -> None:
     certs = self_signed(tmp_path / "certs")
     with FaultServer("ok", tls=certs.server_context) as server:
-        chunks, error = collect(client_for(server.url, ca_bundle=str(certs.ca_pem)))
+        trusting = NetworkConfig(ca_bundle=str(certs.ca_pem))  # from fallback.ca_bundle
+        chunks, error = collect(client_for(server.url, network=trusting))
     assert error is None
     assert text_of(chunks) == "".join(WORDS)
 
