@@ -19,6 +19,7 @@ worker queued before the window closed are ignored.
 
 from __future__ import annotations
 
+from engine.error_codes import ErrorMessage
 from engine.events import FinalEvent, NoticeEvent
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -28,6 +29,7 @@ from desktop.actions import WindowActions
 from desktop.button_row import ButtonRow
 from desktop.chat_view import ChatView, Entry
 from desktop.engine_worker import EngineClient
+from desktop.error_text import error_text
 from desktop.input_box import InputBox
 from desktop.notice_text import notice_text
 from desktop.session import ChatSession, EndedAnswer
@@ -170,10 +172,11 @@ class AnswerController(QObject):
         self._session.finish_answer(final)
         self.answer_completed.emit(final)
 
-    def on_answer_failed(self, message: str) -> None:
-        """The engine raised an error: keep what arrived, mark it failed, say why."""
+    def on_answer_failed(self, error: ErrorMessage) -> None:
+        """The engine raised an error: keep what arrived, mark it failed, say why (translated)."""
         if self._session.closing:
             return  # queued before the worker stopped
+        message = error_text(error)
         self._session.fail_answer(message)
         self._notice.setText(message)
         self._notice.setVisible(True)

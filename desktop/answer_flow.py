@@ -19,6 +19,7 @@ from typing import Any
 from engine.events import FinalEvent
 from PySide6.QtCore import QObject, QTimer
 
+from desktop.error_text import error_text, final_error
 from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
 
 FLUSH_INTERVAL_MS = 500
@@ -85,8 +86,9 @@ class AnswerFlow(QObject):
         text = self.text
         if final.text and len(final.text) >= len(text):
             text = final.text
-        if final.error:
-            self.notices.append(final.error)
+        error = final_error(final)
+        if error is not None:
+            self.notices.append(error_text(error))  # in the window's language
         stats = final_stats(final)
         self._end(text, status, stats)
         return text, status, stats

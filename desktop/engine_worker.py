@@ -6,6 +6,10 @@ a time, so the GUI thread never blocks. The GUI talks to it only through
 :class:`EngineClient`, which emits request signals (queued onto the worker
 thread) and re-emits the worker's signals on the GUI thread.
 
+Engine errors travel to the GUI thread as :class:`engine.error_codes.ErrorMessage`
+values (English message, code, parameters): plain data that the GUI renders in
+its language (:mod:`desktop.error_text`), never the exception with its traceback.
+
 Stop does not travel through the event loop (the worker is busy inside the
 stream): the client sets the ``threading.Event`` the engine checks between
 tokens, so the answer ends within one token with ``stop_reason="cancelled"``.
@@ -18,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from engine.error_codes import ErrorMessage
 from engine.errors import GenbaError, ModelFileError
 from engine.events import FinalEvent, NoticeEvent, TokenEvent
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -44,7 +49,7 @@ class EngineLike(Protocol):
         """Free the model."""
         ...
 
-    def check_local(self) -> tuple[str | None, bool]:
+    def check_local(self) -> tuple[Exception | None, bool]:
         """llama.cpp's self-test: why it cannot run here (or None), and whether remote can."""
         ...
 
@@ -57,15 +62,15 @@ class EngineWorker(QObject):
     """Owns the engine on the worker thread. Signals are emitted from that thread."""
 
     model_loaded = Signal(object)  # ModelInfo (or "" when the engine has none)
-    model_missing = Signal(str)  # the ModelFileError message
-    model_failed = Signal(str)
-    cannot_run = Signal(str)  # llama.cpp cannot run on this PC and no server can answer
+    model_missing = Signal(object)  # ErrorMessage of the ModelFileError
+    model_failed = Signal(object)  # ErrorMessage
+    cannot_run = Signal(object)  # ErrorMessage: llama.cpp cannot run here, no server can answer
     token_received = Signal(str)
     notice_received = Signal(object)  # NoticeEvent
     answer_finished = Signal(object)  # FinalEvent
-    answer_failed = Signal(str)
+    answer_failed = Signal(object)  # ErrorMessage
     task_progressed = Signal(str, float)  # what, fraction 0..1 (or -1 when unknown)
-    task_finished = Signal(str, str)  # what, error message ("" on success)
+    task_finished = Signal(str, object)  # what, ErrorMessage (None on success)
 
     def __init__(self, factory: EngineFactory) -> None:
         super().__init__()
@@ -79,16 +84,16 @@ class EngineWorker(QObject):
         try:
             self._engine = self._factory()
         except ModelFileError as exc:
-            self.model_missing.emit(str(exc))
+            self.model_missing.emit(ErrorMessage.of(exc))
             return
         except GenbaError as exc:
-            self.model_failed.emit(str(exc))
+            self.model_failed.emit(ErrorMessage.of(exc))
             return
         check = getattr(self._engine, "check_local", None)
         if check is not None:
             problem, remote_ok = check()
             if problem is not None and not remote_ok:
-                self.cannot_run.emit(problem)
+                self.cannot_run.emit(ErrorMessage.of(problem))
                 return
         self.model_loaded.emit(getattr(self._engine, "model_info", None) or "")
 
@@ -102,7 +107,7 @@ class EngineWorker(QObject):
     ) -> None:
         """Run one answer, emitting one signal per event."""
         if self._engine is None:
-            self.answer_failed.emit("no model is loaded")
+            self.answer_failed.emit(ErrorMessage("no model is loaded"))
             return
         try:
             for event in self._engine.stream(
@@ -115,7 +120,7 @@ class EngineWorker(QObject):
                 elif isinstance(event, FinalEvent):
                     self.answer_finished.emit(event)
         except GenbaError as exc:
-            self.answer_failed.emit(str(exc))
+            self.answer_failed.emit(ErrorMessage.of(exc))
 
     @Slot(object, str)
     def on_task_requested(
@@ -134,9 +139,9 @@ class EngineWorker(QObject):
         try:
             task(progress)
         except (GenbaError, OSError) as exc:
-            self.task_finished.emit(what, str(exc))
+            self.task_finished.emit(what, ErrorMessage.of(exc))
             return
-        self.task_finished.emit(what, "")
+        self.task_finished.emit(what, None)
 
     @Slot(object)
     def on_settings_changed(self, settings: object) -> None:

@@ -8,6 +8,7 @@ no traceback ever reaches this screen.
 
 from __future__ import annotations
 
+from engine.error_codes import ErrorMessage
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from desktop.error_text import error_text
 
 
 class FirstRunPage(QWidget):
@@ -60,7 +63,7 @@ class FirstRunPage(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_label)
         layout.addStretch(2)
-        self._problem_text = ""
+        self._problem: ErrorMessage | str = ""
         self._cannot_run = False
         self.retranslate()
 
@@ -83,7 +86,7 @@ class FirstRunPage(QWidget):
             )
         self.title.setText(title)
         self.title.setAccessibleName(title)
-        self.problem.setText(self._problem_text)
+        self.problem.setText(error_text(self._problem))
         self.problem.setAccessibleName(self.tr("What is missing"))
         self.help.setText(help_text)
         self.help.setAccessibleName(self.tr("How to fix it"))
@@ -100,10 +103,12 @@ class FirstRunPage(QWidget):
             self.retranslate()
         super().changeEvent(event)
 
-    def set_problem(self, message: str) -> None:
-        """Show the engine's explanation of what is missing."""
-        self._problem_text = message
-        self.problem.setText(message)
+    def set_problem(self, problem: ErrorMessage | str) -> None:
+        """Show the engine's explanation of what is missing, in the window's language.
+
+        The error itself is kept, not its text, so a language switch re-renders it.
+        """
+        self._problem = problem
         self.set_cannot_run(False)
 
     def set_cannot_run(self, cannot_run: bool) -> None:

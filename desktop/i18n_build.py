@@ -8,7 +8,8 @@ unfinished, to be translated in Qt Linguist or by hand) and regenerates
 :mod:`desktop.schema_strings` so the settings' labels and descriptions from the
 engine's schema are translated too, and :mod:`desktop.reason_strings` so the
 engine's reason templates (:data:`engine.reasons.ENGLISH`) are, and
-:mod:`desktop.notice_strings` for the notice templates (:data:`engine.notices.ENGLISH`).
+:mod:`desktop.notice_strings` for the notice templates (:data:`engine.notices.ENGLISH`), and
+:mod:`desktop.error_strings` for the error templates (:data:`engine.error_codes.ENGLISH`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ TS_DIR = REPO_DIR / "assets" / "i18n"
 SCHEMA_STRINGS = PACKAGE_DIR / "schema_strings.py"
 REASON_STRINGS = PACKAGE_DIR / "reason_strings.py"
 NOTICE_STRINGS = PACKAGE_DIR / "notice_strings.py"
+ERROR_STRINGS = PACKAGE_DIR / "error_strings.py"
 
 
 def qt_tool(name: str) -> Path:
@@ -93,10 +95,11 @@ def schema_strings_source() -> str:
 
 
 def write_schema_strings() -> None:
-    """Regenerate the modules that mark the schema's, reasons' and notices' texts."""
+    """Regenerate the modules that mark the schema's, reasons', notices' and errors' texts."""
     SCHEMA_STRINGS.write_text(schema_strings_source(), encoding="utf-8")
     REASON_STRINGS.write_text(reason_strings_source(), encoding="utf-8")
     NOTICE_STRINGS.write_text(notice_strings_source(), encoding="utf-8")
+    ERROR_STRINGS.write_text(error_strings_source(), encoding="utf-8")
 
 
 def reason_texts() -> list[str]:
@@ -121,6 +124,18 @@ def notice_texts() -> list[str]:
 def notice_strings_source() -> str:
     """The text of :mod:`desktop.notice_strings` for the current notice templates."""
     return _marked_strings_source("NoticeText", "the engine's notice templates,", notice_texts())
+
+
+def error_texts() -> list[str]:
+    """The engine's error templates, each once, in order."""
+    from engine.error_codes import ENGLISH
+
+    return list(dict.fromkeys(ENGLISH.values()))
+
+
+def error_strings_source() -> str:
+    """The text of :mod:`desktop.error_strings` for the current error templates."""
+    return _marked_strings_source("ErrorText", "the engine's error templates,", error_texts())
 
 
 def update_sources(ts_dir: Path = TS_DIR, *, write_schema: bool = True) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from engine.error_codes import ErrorMessage
 from engine.errors import ModelNotFoundError
 from engine.paths import Paths
 from engine.settings import save_user_setting
@@ -29,10 +30,7 @@ def find_gguf(folder: Path) -> Path:
     """The model file in ``folder``: the largest ``*.gguf`` (split shards are not supported)."""
     files = sorted(folder.glob("*.gguf"), key=lambda p: p.stat().st_size, reverse=True)
     if not files:
-        raise ModelNotFoundError(
-            f"No .gguf model file was found in {folder}. Choose the folder that holds the "
-            "model file, or import the file itself."
-        )
+        raise ModelNotFoundError.of("model.none_in_folder", folder=str(folder))
     return files[0]
 
 
@@ -108,7 +106,7 @@ class ModelTasks(QObject):
         """Move the progress bar."""
         self._first_run.set_progress(fraction)
 
-    def on_task_finished(self, _what: str, error: str) -> None:
+    def on_task_finished(self, _what: str, error: ErrorMessage | None) -> None:
         """Report success; show the error on the first-run page otherwise."""
         if error:
             self._first_run.set_busy(False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.error_codes import ErrorMessage
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
@@ -68,18 +69,18 @@ class PageController(QObject):
         self.model_ready_changed.emit(True)
         self._focus_on_ready.setFocus()
 
-    def on_cannot_run(self, message: str) -> None:
+    def on_cannot_run(self, problem: ErrorMessage) -> None:
         """llama.cpp failed its self-test on this PC and no server is set up: say so plainly."""
-        self.on_model_missing(message)
+        self.on_model_missing(problem)
         self._first_run.set_cannot_run(True)
 
-    def on_model_missing(self, message: str) -> None:
+    def on_model_missing(self, problem: ErrorMessage) -> None:
         """No usable model: explain and offer import or build."""
         if self._closed:
             return  # queued before the worker stopped
         self.model_ready = False
         self._status.set_model(None)
-        self._first_run.set_problem(message)
+        self._first_run.set_problem(problem)
         self._first_run.set_busy(False)
         self._pages.setCurrentWidget(self._first_run)
         self.model_ready_changed.emit(False)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.error_codes import ErrorMessage
 from engine.errors import SettingsError
 from engine.network import NetworkConfig
 from engine.settings import Settings, SettingsWatcher, save_user_setting
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.actions import WindowActions
 from desktop.button_row import ButtonRow
 from desktop.engine_worker import EngineClient
+from desktop.error_text import error_text
 from desktop.i18n import Translations, resolve_language
 from desktop.status_panel import StatusPanel
 from desktop.theme import Theme, ThemeManager
@@ -123,7 +125,7 @@ class SettingsController(QObject):
         try:
             self.apply_settings(save_user_setting(self._paths, key, value))
         except SettingsError as exc:
-            self.error_occurred.emit(str(exc))
+            self.error_occurred.emit(error_text(ErrorMessage.of(exc)))
             return False
         return True
 
@@ -176,7 +178,7 @@ class SettingsController(QObject):
             try:
                 set_token(self.settings.get_str("fallback.url"), token)
             except CredentialError as exc:
-                self.error_occurred.emit(str(exc))
+                self.error_occurred.emit(error_text(ErrorMessage.of(exc)))
 
     def stop(self) -> None:
         """Stop watching the settings files (the window is closing)."""

@@ -156,7 +156,7 @@ class AnswerRun:
             yield from self.remote(remote, plan, allow_local=False, prefix=partial + separator)
             return
         yield notice("local_crashed.no_remote", why=exc.why)
-        yield error_final(partial, decision, plan, str(exc), route="local")
+        yield error_final(partial, decision, plan, exc, route="local")
 
     def _local_failed(
         self, exc: GenbaError, decision: Decision, plan: Plan, prefix: str
@@ -176,7 +176,7 @@ class AnswerRun:
         if not prefix:
             raise exc  # nothing arrived and nowhere else to go: the caller's error path
         yield notice("local_failed.again", error=str(exc))
-        yield error_final(prefix, decision, plan, str(exc), route="local")
+        yield error_final(prefix, decision, plan, exc, route="local")
 
     def _finish_local(self, final: FinalEvent, decision: Decision, prefix: str) -> FinalEvent:
         """Record the finished local answer; put back the text that came before it."""
@@ -237,7 +237,7 @@ class AnswerRun:
             )
         if retry is None or retry.decision.route != "local":
             yield notice(f"remote_failed{kept}.no_local", **details)
-            yield error_final(partial, decision, plan, str(exc), route="remote")
+            yield error_final(partial, decision, plan, exc, route="remote")
             return
         yield notice(f"remote_failed{kept}", **details)
         yield notice("fallback")
@@ -291,14 +291,19 @@ def _remote_final(
 
 
 def error_final(
-    text: str, decision: Decision, plan: Plan, error: str, *, route: Route
+    text: str, decision: Decision, plan: Plan, error: GenbaError, *, route: Route
 ) -> FinalEvent:
-    """The final event of an answer that could not be completed anywhere."""
+    """The final event of an answer that could not be completed anywhere.
+
+    It carries the error's code and parameters beside its English message, so the
+    window shows e.g. a crash of the local model in the operator's language.
+    """
     failed = (*_parts(decision), part(f"failed.{route}"))
     return FinalEvent(
         text=text, route=route, reason=render(failed), reason_parts=as_dicts(failed),
         experts=None, context=None, prompt_tokens=plan.prompt_tokens, generated_tokens=0,
-        ttft_s=None, tokens_per_s=None, stop_reason="error", error=error,
+        ttft_s=None, tokens_per_s=None, stop_reason="error", error=str(error),
+        error_code=error.code, error_params=dict(error.params) if error.code else None,
     )
 
 

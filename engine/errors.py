@@ -32,13 +32,39 @@ an operator or an IT person can act on.
 
 Cancellation is not an error: a cancelled answer ends with a final event whose
 ``stop_reason`` is ``"cancelled"``.
+
+An error an operator may see in the window also carries a ``code`` and
+``params`` (:mod:`engine.error_codes`), so the window can show it in its own
+language; build those with :meth:`GenbaError.of`. ``raise SomeError("text")``
+still works: such an error has no code and every front end shows its English.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Self
+
+from engine.error_codes import ParamValue, english
+
 
 class GenbaError(Exception):
-    """Root of every error the engine raises on purpose."""
+    """Root of every error the engine raises on purpose.
+
+    ``code`` and ``params`` (keyword-only, optional) name the message's template
+    in :data:`engine.error_codes.ENGLISH`; ``code`` is ``""`` for plain text.
+    """
+
+    def __init__(
+        self, message: str = "", *, code: str = "", params: Mapping[str, ParamValue] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params: dict[str, ParamValue] = dict(params or {})
+
+    @classmethod
+    def of(cls, code: str, **params: ParamValue) -> Self:
+        """The error whose English message is the template ``code`` filled with ``params``."""
+        return cls(english(code, params), code=code, params=params)
 
 
 class BadInputError(GenbaError):
@@ -105,8 +131,7 @@ class LocalCrashError(GenbaError):
         self.detail = detail
         self.why = why = f"{how}: {detail}" if detail else how
         super().__init__(
-            f"The local model stopped unexpectedly ({why}). It starts again with the next "
-            "question; if this keeps happening, ask IT to check the model with `genba doctor`."
+            english("local_crashed", {"why": why}), code="local_crashed", params={"why": why}
         )
 
 

@@ -72,6 +72,11 @@ class FinalEvent:
     their English templates are in :data:`engine.reasons.ENGLISH`, and
     ``engine.reasons.render(engine.reasons.from_dicts(reason_parts)) == reason``.
     ``None`` when the reason was not built from parts (e.g. events from older versions)."""
+    error_code: str = ""
+    """The code of ``error`` in :data:`engine.error_codes.ENGLISH` (``""``: ``error`` is
+    plain English), so a front end can show it in the operator's language."""
+    error_params: dict[str, str | int | float] | None = None
+    """The parameters of ``error_code`` (JSON-friendly); ``None`` without a code."""
 
 
 Event = TokenEvent | NoticeEvent | FinalEvent

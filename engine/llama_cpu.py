@@ -182,10 +182,7 @@ def choose_variant(
                 variant_name(path), "forced", portable=True
             )
         names = ", ".join(v.name for v in variants)
-        raise ModelLoadError(
-            f"GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed "
-            f"(installed: {names}). Unset it or pick one of these."
-        )
+        raise ModelLoadError.of("cpu.forced_missing", forced=forced, installed=names)
     usable = [v for v in variants if v.score > 0]
     key = machine_key(variants)
     if cache_file is not None:
@@ -205,10 +202,7 @@ def choose_variant(
             return v, backend
         log.warning("CPU backend %s failed its self-test: %s", v.name, failure)
     detail = "; ".join(f"{n}: {why}" for n, why in tried) or "no variant supports this CPU"
-    raise ModelLoadError(
-        f"llama.cpp cannot run on this PC's processor ({detail}). "
-        "Ask IT to check the installation; answers can still come from the remote server."
-    )
+    raise ModelLoadError.of("cpu.none_runs", detail=detail)
 
 
 def describe_exit(returncode: int) -> str:
@@ -254,7 +248,7 @@ def _registry_ggml() -> ctypes.CDLL:
             return ctypes.CDLL(name)
         except OSError as exc:
             last = exc
-    raise ModelLoadError(f"llama.cpp's ggml library is not loaded ({last}). Reinstall genba.")
+    raise ModelLoadError.of("cpu.ggml_missing", error=str(last))
 
 
 def registered_backends(ggml: ctypes.CDLL) -> int:
@@ -282,9 +276,7 @@ def ensure_cpu_backend(
     libraries = find_variant_libraries(package_dir)
     if not libraries:
         if registered_backends(ggml) == 0:
-            raise ModelLoadError(
-                "llama.cpp has no CPU backend installed. Reinstall genba (`make setup`)."
-            )
+            raise ModelLoadError.of("cpu.no_backend")
         backend = CpuBackend("built-in", "built-in", portable=False)
         log.warning("llama.cpp was not built portable; it may crash on other CPUs")
     else:
@@ -295,9 +287,7 @@ def ensure_cpu_backend(
         load.restype = ctypes.c_void_p
         load.argtypes = [ctypes.c_char_p]
         if not load(str(variant.path).encode()):
-            raise ModelLoadError(
-                f"llama.cpp could not load its CPU backend {variant.path.name}. Reinstall genba."
-            )
+            raise ModelLoadError.of("cpu.load_failed", file=variant.path.name)
         log.info("llama.cpp CPU backend: %s", backend.describe())
     _state["backend"] = backend
     return backend

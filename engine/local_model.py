@@ -173,9 +173,9 @@ class LocalModel:
         validate_experts(experts, self.info.expert_count)
         fixed = not self.info.expert_used_overridable
         if fixed and experts != self.info.expert_used_count:
-            raise ExpertCountError(
-                f"{self.info.path.name} fixes N={self.info.expert_used_count} in every layer; "
-                f"llama.cpp cannot run it with {experts} experts."
+            raise ExpertCountError.of(
+                "experts.fixed", file=self.info.path.name, fixed=self.info.expert_used_count,
+                experts=experts,
             )
         if self._resident == (experts, n_ctx) and self._worker.running:
             return None
@@ -245,10 +245,7 @@ class LocalModel:
         )["tokens"]
         room = n_ctx - len(prompt)
         if room <= 0:
-            raise ContextTooLongError(
-                f"The conversation is {len(prompt)} tokens long but the context holds "
-                f"{n_ctx}. Start a new conversation or shorten the question."
-            )
+            raise ContextTooLongError.of("context.too_long", tokens=len(prompt), n_ctx=n_ctx)
         max_tokens = min(request.max_tokens, room)
         gen_started = time.perf_counter()
         first_at: float | None = None

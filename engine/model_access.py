@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.error_codes import english
 from engine.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -35,16 +36,27 @@ def user_models_allowed(settings: Settings | None) -> bool:
     return settings is None or settings.get_bool(KEY)
 
 
-def require_user_models(settings: Settings | None, what: str) -> None:
-    """Raise ModelNotAllowedError for ``what`` (e.g. "Importing a model") when the key is off."""
-    if not user_models_allowed(settings):
-        why = " (a policy file has an error, so it is off for safety)" if (
-            settings is not None and settings.fail_closed
-        ) else ""
-        raise ModelNotAllowedError(
-            f"{what} is turned off on this PC by policy (model.allow_user_models = false"
-            f"{why}): only the model IT set or installed is used. Ask IT to install the model."
-        )
+_ACTIONS = {"Importing a model": "import", "Downloading a model": "download"}
+"""The actions the model store asks about, by their English words, to their error codes."""
+
+
+def require_user_models(settings: Settings | None, what: str, *, file: str = "") -> None:
+    """Raise ModelNotAllowedError for ``what`` (e.g. "Importing a model") when the key is off.
+
+    ``file`` names the model file of ``what`` = ``"Using the model file"``. The
+    error carries a code (:mod:`engine.error_codes`) for the actions it knows, so
+    the window can say it in its own language; any other ``what`` stays English.
+    """
+    if user_models_allowed(settings):
+        return
+    closed = ".fail_closed" if settings is not None and settings.fail_closed else ""
+    action = "file" if file else _ACTIONS.get(what)
+    if action is not None:
+        params = {"file": file} if file else {}
+        raise ModelNotAllowedError.of(f"model.not_allowed.{action}{closed}", **params)
+    # An action without a code: the same sentence, English only.
+    template = english(f"model.not_allowed.import{closed}", {})
+    raise ModelNotAllowedError(template.replace("Importing a model", what, 1))
 
 
 def explicit_model(settings: Settings | None, path: Path) -> Path:
@@ -55,7 +67,7 @@ def explicit_model(settings: Settings | None, path: Path) -> Path:
     policy_model = settings.get_path("model.path") if settings.is_locked("model.path") else None
     if policy_model is not None and _same(policy_model.expanduser(), path):
         return path
-    require_user_models(settings, f"Using the model file {path.name}")
+    require_user_models(settings, "Using the model file", file=path.name)
     return path  # pragma: no cover - require_user_models raised
 
 

@@ -34,18 +34,15 @@ def check_messages(messages: Messages) -> None:
     a command-line argument); they could not be sent to llama.cpp or a server.
     """
     if not messages:
-        raise BadInputError("There is no question to answer. Type a question first.")
+        raise BadInputError.of("question.missing")
     last = str(messages[-1].get("content", ""))
     if not last.strip():
-        raise BadInputError("The question is empty. Type a question first.")
+        raise BadInputError.of("question.empty")
     for message in messages:
         try:
             str(message.get("content", "")).encode("utf-8")
         except UnicodeEncodeError:
-            raise BadInputError(
-                "The question contains bytes that are not valid UTF-8 text. Save or paste it "
-                "as UTF-8 text and try again."
-            ) from None
+            raise BadInputError.of("question.not_utf8") from None
 
 
 def size_prompt(

@@ -92,10 +92,7 @@ def resolve_model_path(
         return current.path
     if paths.default_model_path.exists():
         return paths.default_model_path
-    raise ModelNotFoundError(
-        "No model is installed yet. Build the built-in default with `genba models build-default`, "
-        "or import a GGUF file with `genba models import PATH`."
-    )
+    raise ModelNotFoundError.of("model.none")
 
 
 def policy_for(
@@ -192,18 +189,19 @@ class Engine:
         """Stop the inference worker, freeing the local model and its tokenizer."""
         self._local.close()
 
-    def check_local(self) -> tuple[str | None, bool]:
+    def check_local(self) -> tuple[GenbaError | None, bool]:
         """Start the inference worker and run llama.cpp's quantized self-test in it.
 
-        Returns why llama.cpp cannot run on this PC (None when it can) and whether
-        the remote server could answer instead. The desktop calls it on start.
+        Returns why llama.cpp cannot run on this PC (None when it can; the error
+        itself, so its code reaches the window) and whether the remote server
+        could answer instead. The desktop calls it on start.
         """
         policy, _ = policy_for(self.effective_settings(), self.model_info)
         try:
             self._local.worker.request("selftest", n_threads=self.n_threads)
         except GenbaError as exc:
             log.error("llama.cpp self-test failed: %s", exc)
-            return str(exc), policy.remote_available
+            return exc.with_traceback(None), policy.remote_available
         return None, policy.remote_available
 
     # -- deciding ------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Each message is a 4-byte big-endian length and a UTF-8 JSON object. Requests
 carry ``op`` and ``id``; the worker answers each with ``{"id", "ok": {...}}`` or
-``{"id", "error": {"type", "message"}}``, and a streaming request (``generate``)
+``{"id", "error": {"type", "message", "code", "params"}}``, and a streaming request (``generate``)
 sends ``{"id", "token", "text"}`` items before its answer. ``{"op": "cancel",
 "id"}`` may arrive at any time; ``{"op": "log", ...}`` carries a log record from
 the worker. Pipes rather than sockets: they work the same on Windows and Linux,
@@ -15,6 +15,7 @@ import json
 from typing import IO, Any
 
 from engine import errors
+from engine.error_codes import ErrorMessage
 
 MAX_MESSAGE_BYTES = 64 << 20
 """A generous bound (a routing trace of a long answer is the largest message)."""
@@ -69,17 +70,31 @@ def read_message(stream: IO[bytes]) -> Message | None:
 
 
 def error_payload(exc: BaseException) -> Message:
-    """How an engine error crosses the wire (its class name and message)."""
-    return {"type": type(exc).__name__, "message": str(exc)}
+    """How an engine error crosses the wire (class name, message, code and parameters)."""
+    coded = ErrorMessage.of(exc)
+    return {
+        "type": type(exc).__name__, "message": coded.message, "code": coded.code,
+        "params": dict(coded.params),
+    }
 
 
 def raise_error(payload: Any) -> None:
-    """Raise the engine error a worker reported; unknown kinds become GenerationError."""
-    kind = payload.get("type") if isinstance(payload, dict) else None
-    message = str(payload.get("message")) if isinstance(payload, dict) else str(payload)
-    cls = getattr(errors, str(kind), None)
+    """Raise the engine error a worker reported; unknown kinds become GenerationError.
+
+    Its code and parameters come along when they are what the engine sends
+    (a code as text, parameters as names to str/int/float), so the window can
+    translate an error from the worker (llama.cpp's CPU backend) like any other.
+    """
+    data = payload if isinstance(payload, dict) else {}
+    message = str(data.get("message")) if data else str(payload)
+    code, params = data.get("code"), data.get("params")
+    if not (isinstance(code, str) and isinstance(params, dict) and all(
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in params.values()
+    )):
+        code, params = "", {}
+    cls = getattr(errors, str(data.get("type")), None)
     if isinstance(cls, type) and issubclass(cls, errors.GenbaError) and (
         cls is not errors.LocalCrashError
     ):
-        raise cls(message)
-    raise errors.GenerationError(message)
+        raise cls(message, code=code, params=params)
+    raise errors.GenerationError(message, code=code, params=params)

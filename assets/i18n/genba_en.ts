@@ -135,6 +135,85 @@
     </message>
 </context>
 <context>
+    <name>ErrorText</name>
+    <message>
+        <source>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</source>
+        <translation>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</translation>
+    </message>
+    <message>
+        <source>There is no question to answer. Type a question first.</source>
+        <translation>There is no question to answer. Type a question first.</translation>
+    </message>
+    <message>
+        <source>The question is empty. Type a question first.</source>
+        <translation>The question is empty. Type a question first.</translation>
+    </message>
+    <message>
+        <source>The question contains bytes that are not valid UTF-8 text. Save or paste it as UTF-8 text and try again.</source>
+        <translation>The question contains bytes that are not valid UTF-8 text. Save or paste it as UTF-8 text and try again.</translation>
+    </message>
+    <message>
+        <source>The conversation is {tokens} tokens long but the context holds {n_ctx}. Start a new conversation or shorten the question.</source>
+        <translation>The conversation is {tokens} tokens long but the context holds {n_ctx}. Start a new conversation or shorten the question.</translation>
+    </message>
+    <message>
+        <source>{file} fixes N={fixed} in every layer; llama.cpp cannot run it with {experts} experts.</source>
+        <translation>{file} fixes N={fixed} in every layer; llama.cpp cannot run it with {experts} experts.</translation>
+    </message>
+    <message>
+        <source>No model is installed yet. Build the built-in default with `genba models build-default`, or import a GGUF file with `genba models import PATH`.</source>
+        <translation>No model is installed yet. Build the built-in default with `genba models build-default`, or import a GGUF file with `genba models import PATH`.</translation>
+    </message>
+    <message>
+        <source>No .gguf model file was found in {folder}. Choose the folder that holds the model file, or import the file itself.</source>
+        <translation>No .gguf model file was found in {folder}. Choose the folder that holds the model file, or import the file itself.</translation>
+    </message>
+    <message>
+        <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Importing a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>Downloading a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Downloading a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>Downloading a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Downloading a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</translation>
+    </message>
+    <message>
+        <source>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</source>
+        <translation>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</translation>
+    </message>
+    <message>
+        <source>llama.cpp cannot run on this PC&apos;s processor ({detail}). Ask IT to check the installation; answers can still come from the remote server.</source>
+        <translation>llama.cpp cannot run on this PC&apos;s processor ({detail}). Ask IT to check the installation; answers can still come from the remote server.</translation>
+    </message>
+    <message>
+        <source>llama.cpp&apos;s ggml library is not loaded ({error}). Reinstall genba.</source>
+        <translation>llama.cpp&apos;s ggml library is not loaded ({error}). Reinstall genba.</translation>
+    </message>
+    <message>
+        <source>llama.cpp has no CPU backend installed. Reinstall genba (`make setup`).</source>
+        <translation>llama.cpp has no CPU backend installed. Reinstall genba (`make setup`).</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load its CPU backend {file}. Reinstall genba.</source>
+        <translation>llama.cpp could not load its CPU backend {file}. Reinstall genba.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>No model is ready yet</source>

@@ -135,6 +135,85 @@
     </message>
 </context>
 <context>
+    <name>ErrorText</name>
+    <message>
+        <source>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</source>
+        <translation>このPCのモデルが予期せず停止しました（{why}）。次の質問で再起動します。繰り返し起こる場合は、IT担当者に `genba doctor` でモデルを確認するよう依頼してください。</translation>
+    </message>
+    <message>
+        <source>There is no question to answer. Type a question first.</source>
+        <translation>回答する質問がありません。先に質問を入力してください。</translation>
+    </message>
+    <message>
+        <source>The question is empty. Type a question first.</source>
+        <translation>質問が空です。先に質問を入力してください。</translation>
+    </message>
+    <message>
+        <source>The question contains bytes that are not valid UTF-8 text. Save or paste it as UTF-8 text and try again.</source>
+        <translation>質問に UTF-8 のテキストとして読めない文字が含まれています。UTF-8 のテキストとして保存するか貼り付けて、もう一度試してください。</translation>
+    </message>
+    <message>
+        <source>The conversation is {tokens} tokens long but the context holds {n_ctx}. Start a new conversation or shorten the question.</source>
+        <translation>会話の長さが {tokens} トークンあり、モデルが扱える {n_ctx} トークンを超えています。新しい会話を始めるか、質問を短くしてください。</translation>
+    </message>
+    <message>
+        <source>{file} fixes N={fixed} in every layer; llama.cpp cannot run it with {experts} experts.</source>
+        <translation>{file} はすべての層でエキスパート数が N={fixed} に固定されています。llama.cpp ではエキスパート {experts} 個で動かせません。</translation>
+    </message>
+    <message>
+        <source>No model is installed yet. Build the built-in default with `genba models build-default`, or import a GGUF file with `genba models import PATH`.</source>
+        <translation>モデルがまだ入っていません。`genba models build-default` で内蔵の標準モデルを作るか、`genba models import PATH` で GGUF ファイルを取り込んでください。</translation>
+    </message>
+    <message>
+        <source>No .gguf model file was found in {folder}. Choose the folder that holds the model file, or import the file itself.</source>
+        <translation>{folder} に .gguf のモデルファイルが見つかりませんでした。モデルファイルが入っているフォルダーを選ぶか、ファイルそのものを取り込んでください。</translation>
+    </message>
+    <message>
+        <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルの取り込みは、このPCのポリシーで禁止されています（model.allow_user_models = false）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルの取り込みは、このPCのポリシーで禁止されています（model.allow_user_models = false。ポリシーファイルに誤りがあるため、安全のため禁止しています）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Downloading a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルのダウンロードは、このPCのポリシーで禁止されています（model.allow_user_models = false）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Downloading a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルのダウンロードは、このPCのポリシーで禁止されています（model.allow_user_models = false。ポリシーファイルに誤りがあるため、安全のため禁止しています）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルファイル {file} の使用は、このPCのポリシーで禁止されています（model.allow_user_models = false）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</source>
+        <translation>モデルファイル {file} の使用は、このPCのポリシーで禁止されています（model.allow_user_models = false。ポリシーファイルに誤りがあるため、安全のため禁止しています）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
+    </message>
+    <message>
+        <source>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</source>
+        <translation>GENBA_LLAMA_CPU で指定された CPU バックエンド {forced!r} はインストールされていません（インストール済み: {installed}）。GENBA_LLAMA_CPU を外すか、この中から選んでください。</translation>
+    </message>
+    <message>
+        <source>llama.cpp cannot run on this PC&apos;s processor ({detail}). Ask IT to check the installation; answers can still come from the remote server.</source>
+        <translation>このPCのプロセッサーでは llama.cpp を動かせません（{detail}）。インストールの確認をIT担当者に依頼してください。リモートサーバーからの回答は引き続き使えます。</translation>
+    </message>
+    <message>
+        <source>llama.cpp&apos;s ggml library is not loaded ({error}). Reinstall genba.</source>
+        <translation>llama.cpp の ggml ライブラリが読み込まれていません（{error}）。genba を入れ直してください。</translation>
+    </message>
+    <message>
+        <source>llama.cpp has no CPU backend installed. Reinstall genba (`make setup`).</source>
+        <translation>llama.cpp の CPU バックエンドがインストールされていません。genba を入れ直してください（`make setup`）。</translation>
+    </message>
+    <message>
+        <source>llama.cpp could not load its CPU backend {file}. Reinstall genba.</source>
+        <translation>llama.cpp の CPU バックエンド {file} を読み込めませんでした。genba を入れ直してください。</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <source>No model is ready yet</source>
