@@ -56,6 +56,35 @@ ENGLISH: Mapping[str, str] = {
         "No .gguf model file was found in {folder}. Choose the folder that holds the "
         "model file, or import the file itself."
     ),
+    # A model file that cannot be used (engine.model_info.inspect_model).
+    "model_file.missing": (
+        "Model file {path} does not exist. Check the path, or run `genba models list`."
+    ),
+    "model_file.unreadable": "Cannot read model file {path}: {error}. Check its permissions.",
+    "model_file.unreadable.copy": (
+        "Cannot read model file {path}: {error}. Copy it to a local disk."
+    ),
+    "model_file.folder": "{path} is a folder; give the path of a .gguf file inside it.",
+    "model_file.not_regular": (
+        "{path} is not a regular file (a pipe, device or socket); "
+        "give the path of a .gguf model file."
+    ),
+    "model_file.empty": "{path} is empty (0 bytes). Download or copy the model again.",
+    "model_file.header_cut": (
+        "{path} is incomplete: it ends inside its header. Download or copy the model again."
+    ),
+    "model_file.not_gguf": (
+        "{path} is not a GGUF model file (it does not start with 'GGUF'). "
+        "Use a .gguf file made for llama.cpp."
+    ),
+    "model_file.unknown_architecture": (
+        "{path} uses architecture '{arch}', which this genba's llama.cpp does not know. "
+        "Update genba or pick a model from `genba models list`."
+    ),
+    "model_file.dense": (
+        "{path} is a dense '{arch}' model with no experts, so genba cannot choose top-N "
+        "experts. Use a Mixture-of-Experts GGUF (see `genba models list`)."
+    ),
     # model.allow_user_models is off (engine.model_access); ".fail_closed": a broken policy.
     "model.not_allowed.import": "Importing a model" + _NOT_ALLOWED.format(why=""),
     "model.not_allowed.import.fail_closed": (

@@ -200,12 +200,10 @@ def _regular_file(path: Path) -> Iterator[int]:
         flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         fd = os.open(path, flags)
     except (FileNotFoundError, NotADirectoryError) as exc:
-        raise ModelNotFoundError(
-            f"Model file {path} does not exist. Check the path, or run `genba models list`."
-        ) from exc
+        raise ModelNotFoundError.of("model_file.missing", path=str(path)) from exc
     except OSError as exc:
-        raise ModelNotFoundError(
-            f"Cannot read model file {path}: {exc.strerror or exc}. Check its permissions."
+        raise ModelNotFoundError.of(
+            "model_file.unreadable", path=str(path), error=str(exc.strerror or exc)
         ) from exc
     try:
         _require_regular(path, os.fstat(fd).st_mode)
@@ -216,25 +214,19 @@ def _regular_file(path: Path) -> Iterator[int]:
 
 def _require_regular(path: Path, mode: int) -> None:
     if stat.S_ISDIR(mode):
-        raise ModelNotFoundError(f"{path} is a folder; give the path of a .gguf file inside it.")
+        raise ModelNotFoundError.of("model_file.folder", path=str(path))
     if not stat.S_ISREG(mode):
-        raise ModelNotFoundError(
-            f"{path} is not a regular file (a pipe, device or socket); "
-            "give the path of a .gguf model file."
-        )
+        raise ModelNotFoundError.of("model_file.not_regular", path=str(path))
 
 
 def _check_magic(fd: int, path: Path, size: int) -> None:
     if size == 0:
-        raise TruncatedModelError(f"{path} is empty (0 bytes). {_RECOPY}")
+        raise TruncatedModelError.of("model_file.empty", path=str(path))
     magic = os.read(fd, 4)  # the fd was just opened: this is the first 4 bytes
     if len(magic) < 4 and GGUF_MAGIC.startswith(magic):
-        raise TruncatedModelError(f"{path} is incomplete: it ends inside its header. {_RECOPY}")
+        raise TruncatedModelError.of("model_file.header_cut", path=str(path))
     if magic != GGUF_MAGIC:
-        raise NotGGUFError(
-            f"{path} is not a GGUF model file (it does not start with 'GGUF'). "
-            "Use a .gguf file made for llama.cpp."
-        )
+        raise NotGGUFError.of("model_file.not_gguf", path=str(path))
 
 
 # -- the layout, walked with a bounds check on every read ----------------------------
@@ -548,8 +540,8 @@ def _read(path: Path) -> tuple[gguf.GGUFReader, int]:
             with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as buf:
                 _check_layout(buf, path)
         except OSError as exc:  # a read error, or a file system that cannot map files
-            raise ModelNotFoundError(
-                f"Cannot read model file {path}: {exc.strerror or exc}. Copy it to a local disk."
+            raise ModelNotFoundError.of(
+                "model_file.unreadable.copy", path=str(path), error=str(exc.strerror or exc)
             ) from exc
     return _open_reader(path), size
 
@@ -559,9 +551,8 @@ def _architecture(reader: gguf.GGUFReader, path: Path) -> str:
     if not isinstance(arch, str):
         raise InvalidModelError(f"{path} names no architecture. The file may be damaged.")
     if arch not in known_architectures():
-        raise UnsupportedArchitectureError(
-            f"{path} uses architecture '{arch}', which this genba's llama.cpp does not know. "
-            "Update genba or pick a model from `genba models list`."
+        raise UnsupportedArchitectureError.of(
+            "model_file.unknown_architecture", path=str(path), arch=arch
         )
     return arch
 
@@ -578,10 +569,7 @@ def inspect_model(path: Path | str) -> ModelInfo:
     n_expert = _int_field(reader, f"{arch}.expert_count", path, default=0)
     experts = _expert_tensors(reader, n_expert) if n_expert > 0 else ()
     if not experts:
-        raise NotMoEError(
-            f"{path} is a dense '{arch}' model with no experts, so genba cannot choose top-N "
-            "experts. Use a Mixture-of-Experts GGUF (see `genba models list`)."
-        )
+        raise NotMoEError.of("model_file.dense", path=str(path), arch=arch)
     block_count = _check_block_count(reader, arch, path)
     _check_expert_count(reader, arch, path, experts)
     used, per_layer = _expert_used(reader, arch, path, n_expert, block_count)

@@ -169,6 +169,46 @@
         <translation>No .gguf model file was found in {folder}. Choose the folder that holds the model file, or import the file itself.</translation>
     </message>
     <message>
+        <source>Model file {path} does not exist. Check the path, or run `genba models list`.</source>
+        <translation>Model file {path} does not exist. Check the path, or run `genba models list`.</translation>
+    </message>
+    <message>
+        <source>Cannot read model file {path}: {error}. Check its permissions.</source>
+        <translation>Cannot read model file {path}: {error}. Check its permissions.</translation>
+    </message>
+    <message>
+        <source>Cannot read model file {path}: {error}. Copy it to a local disk.</source>
+        <translation>Cannot read model file {path}: {error}. Copy it to a local disk.</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; give the path of a .gguf file inside it.</source>
+        <translation>{path} is a folder; give the path of a .gguf file inside it.</translation>
+    </message>
+    <message>
+        <source>{path} is not a regular file (a pipe, device or socket); give the path of a .gguf model file.</source>
+        <translation>{path} is not a regular file (a pipe, device or socket); give the path of a .gguf model file.</translation>
+    </message>
+    <message>
+        <source>{path} is empty (0 bytes). Download or copy the model again.</source>
+        <translation>{path} is empty (0 bytes). Download or copy the model again.</translation>
+    </message>
+    <message>
+        <source>{path} is incomplete: it ends inside its header. Download or copy the model again.</source>
+        <translation>{path} is incomplete: it ends inside its header. Download or copy the model again.</translation>
+    </message>
+    <message>
+        <source>{path} is not a GGUF model file (it does not start with &apos;GGUF&apos;). Use a .gguf file made for llama.cpp.</source>
+        <translation>{path} is not a GGUF model file (it does not start with &apos;GGUF&apos;). Use a .gguf file made for llama.cpp.</translation>
+    </message>
+    <message>
+        <source>{path} uses architecture &apos;{arch}&apos;, which this genba&apos;s llama.cpp does not know. Update genba or pick a model from `genba models list`.</source>
+        <translation>{path} uses architecture &apos;{arch}&apos;, which this genba&apos;s llama.cpp does not know. Update genba or pick a model from `genba models list`.</translation>
+    </message>
+    <message>
+        <source>{path} is a dense &apos;{arch}&apos; model with no experts, so genba cannot choose top-N experts. Use a Mixture-of-Experts GGUF (see `genba models list`).</source>
+        <translation>{path} is a dense &apos;{arch}&apos; model with no experts, so genba cannot choose top-N experts. Use a Mixture-of-Experts GGUF (see `genba models list`).</translation>
+    </message>
+    <message>
         <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
         <translation>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</translation>
     </message>

@@ -169,6 +169,46 @@
         <translation>{folder} に .gguf のモデルファイルが見つかりませんでした。モデルファイルが入っているフォルダーを選ぶか、ファイルそのものを取り込んでください。</translation>
     </message>
     <message>
+        <source>Model file {path} does not exist. Check the path, or run `genba models list`.</source>
+        <translation>モデルファイル {path} がありません。場所を確認するか、`genba models list` を実行してください。</translation>
+    </message>
+    <message>
+        <source>Cannot read model file {path}: {error}. Check its permissions.</source>
+        <translation>モデルファイル {path} を読めません: {error}。ファイルのアクセス権を確認してください。</translation>
+    </message>
+    <message>
+        <source>Cannot read model file {path}: {error}. Copy it to a local disk.</source>
+        <translation>モデルファイル {path} を読めません: {error}。ファイルをこのPCのディスクにコピーしてください。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder; give the path of a .gguf file inside it.</source>
+        <translation>{path} はフォルダーです。中にある .gguf ファイルを指定してください。</translation>
+    </message>
+    <message>
+        <source>{path} is not a regular file (a pipe, device or socket); give the path of a .gguf model file.</source>
+        <translation>{path} は通常のファイルではありません（パイプ、デバイス、ソケットなど）。.gguf のモデルファイルを指定してください。</translation>
+    </message>
+    <message>
+        <source>{path} is empty (0 bytes). Download or copy the model again.</source>
+        <translation>{path} は空です（0 バイト）。モデルをもう一度ダウンロードするかコピーしてください。</translation>
+    </message>
+    <message>
+        <source>{path} is incomplete: it ends inside its header. Download or copy the model again.</source>
+        <translation>{path} は途中で切れています（ヘッダーの途中で終わっています）。モデルをもう一度ダウンロードするかコピーしてください。</translation>
+    </message>
+    <message>
+        <source>{path} is not a GGUF model file (it does not start with &apos;GGUF&apos;). Use a .gguf file made for llama.cpp.</source>
+        <translation>{path} は GGUF のモデルファイルではありません（先頭が「GGUF」ではありません）。llama.cpp 用の .gguf ファイルを使ってください。</translation>
+    </message>
+    <message>
+        <source>{path} uses architecture &apos;{arch}&apos;, which this genba&apos;s llama.cpp does not know. Update genba or pick a model from `genba models list`.</source>
+        <translation>{path} のアーキテクチャ「{arch}」は、この genba の llama.cpp では使えません。genba を更新するか、`genba models list` からモデルを選んでください。</translation>
+    </message>
+    <message>
+        <source>{path} is a dense &apos;{arch}&apos; model with no experts, so genba cannot choose top-N experts. Use a Mixture-of-Experts GGUF (see `genba models list`).</source>
+        <translation>{path} はエキスパートを持たない通常（dense）の「{arch}」モデルなので、genba は使うエキスパートを選べません。Mixture-of-Experts の GGUF を使ってください（`genba models list` を参照）。</translation>
+    </message>
+    <message>
         <source>Importing a model is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.</source>
         <translation>モデルの取り込みは、このPCのポリシーで禁止されています（model.allow_user_models = false）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
     </message>

@@ -57,6 +57,48 @@ _CASES: dict[str, tuple[dict[str, str | int], str]] = {
         "No .gguf model file was found in /media/usb. Choose the folder that holds the model "
         "file, or import the file itself.",
     ),
+    "model_file.missing": (
+        {"path": "/m/x.gguf"},
+        "Model file /m/x.gguf does not exist. Check the path, or run `genba models list`.",
+    ),
+    "model_file.unreadable": (
+        {"path": "/m/x.gguf", "error": "Permission denied"},
+        "Cannot read model file /m/x.gguf: Permission denied. Check its permissions.",
+    ),
+    "model_file.unreadable.copy": (
+        {"path": "/m/x.gguf", "error": "Input/output error"},
+        "Cannot read model file /m/x.gguf: Input/output error. Copy it to a local disk.",
+    ),
+    "model_file.folder": (
+        {"path": "/m"}, "/m is a folder; give the path of a .gguf file inside it.",
+    ),
+    "model_file.not_regular": (
+        {"path": "/m/fifo"},
+        "/m/fifo is not a regular file (a pipe, device or socket); give the path of a .gguf "
+        "model file.",
+    ),
+    "model_file.empty": (
+        {"path": "/m/x.gguf"}, "/m/x.gguf is empty (0 bytes). Download or copy the model again.",
+    ),
+    "model_file.header_cut": (
+        {"path": "/m/x.gguf"},
+        "/m/x.gguf is incomplete: it ends inside its header. Download or copy the model again.",
+    ),
+    "model_file.not_gguf": (
+        {"path": "/m/x.txt"},
+        "/m/x.txt is not a GGUF model file (it does not start with 'GGUF'). Use a .gguf file "
+        "made for llama.cpp.",
+    ),
+    "model_file.unknown_architecture": (
+        {"path": "/m/x.gguf", "arch": "mamba9"},
+        "/m/x.gguf uses architecture 'mamba9', which this genba's llama.cpp does not know. "
+        "Update genba or pick a model from `genba models list`.",
+    ),
+    "model_file.dense": (
+        {"path": "/m/x.gguf", "arch": "llama"},
+        "/m/x.gguf is a dense 'llama' model with no experts, so genba cannot choose top-N "
+        "experts. Use a Mixture-of-Experts GGUF (see `genba models list`).",
+    ),
     "model.not_allowed.import": ({}, "Importing a model" + _POLICY.format("")),
     "model.not_allowed.import.fail_closed": ({}, "Importing a model" + _POLICY.format(_BROKEN)),
     "model.not_allowed.download": ({}, "Downloading a model" + _POLICY.format("")),
@@ -179,6 +221,22 @@ def test_policy_refusals_carry_codes(tmp_path: Path) -> None:
         require_user_models(settings, "Renaming a model")
     assert caught.value.code == ""
     assert str(caught.value) == "Renaming a model" + _POLICY.format("")
+
+
+def test_model_file_checks_raise_coded_errors(tmp_path: Path) -> None:
+    from engine.model_info import inspect_model
+
+    empty, text = tmp_path / "empty.gguf", tmp_path / "notes.gguf"
+    empty.write_bytes(b"")
+    text.write_text("hello there")
+    for path, code in (
+        (tmp_path / "gone.gguf", "model_file.missing"), (tmp_path, "model_file.folder"),
+        (empty, "model_file.empty"), (text, "model_file.not_gguf"),
+    ):
+        with pytest.raises(errors.ModelFileError) as caught:
+            inspect_model(path)
+        assert caught.value.code == code
+        assert str(caught.value) == english(code, {"path": str(path)})
 
 
 def test_codes_cross_the_worker_pipe() -> None:
