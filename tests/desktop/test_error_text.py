@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import string
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 
 from desktop import i18n_build
 from desktop.error_text import error_text, final_error, translated_templates
@@ -119,3 +121,31 @@ def test_no_model_shows_in_japanese(qtbot: Any, make_window: Any) -> None:
     qtbot.waitUntil(lambda: window.pages.currentWidget() is window.first_run, timeout=30_000)
     qtbot.waitUntil(lambda: "モデルがまだ入っていません" in window.first_run.problem.text())
     assert "No model is installed" not in window.first_run.problem.text()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_a_crash_mid_answer_is_explained_in_japanese_under_the_answer(
+    qtbot: Any, make_window: Any, gate: Any
+) -> None:
+    window = make_window(max_tokens=400)
+    window.save_setting("ui.language", "ja")
+    qtbot.waitUntil(lambda: window.buttons.send_button.text() == "送信")
+    window.client.worker.token_received.connect(gate.on_token, Qt.ConnectionType.DirectConnection)
+    window.send("a" * 50)  # the tiny model answers this one with hundreds of tokens
+    qtbot.waitUntil(lambda: window.chat.entries[-1].text != "", timeout=30_000)
+    pid = window.client.worker._engine.local_model.worker.pid
+    assert pid is not None and pid != os.getpid()
+    os.kill(pid, signal.SIGKILL)
+    with qtbot.waitSignal(window.answer_completed, timeout=30_000) as blocker:
+        gate.open()
+    final = blocker.args[0]
+    assert isinstance(final, FinalEvent) and final.error_code == "local_crashed"
+    assert final.error_params == {"why": "killed by SIGKILL"}
+    # The final event's error, kept with the answer, reads in Japanese; how it ended does not.
+    notices = window.chat.entries[-1].notices
+    # (The crash notice before it reads much the same, but asks IT to check the PC.)
+    expected = error_text(final_error(final) or "")
+    assert expected.startswith("このPCのモデルが予期せず停止しました（killed by SIGKILL）")
+    assert expected.endswith("`genba doctor` でモデルを確認するよう依頼してください。")
+    assert notices[-1] == expected, notices
+    assert not any("stopped unexpectedly" in n for n in notices), notices
