@@ -7,6 +7,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 TEXTS = (
     QT_TRANSLATE_NOOP('ErrorText', 'The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.'),
+    QT_TRANSLATE_NOOP('ErrorText', 'genba cannot answer this now: {reason}.'),
     QT_TRANSLATE_NOOP('ErrorText', 'There is no question to answer. Type a question first.'),
     QT_TRANSLATE_NOOP('ErrorText', 'The question is empty. Type a question first.'),
     QT_TRANSLATE_NOOP('ErrorText', 'The question contains bytes that are not valid UTF-8 text. Save or paste it as UTF-8 text and try again.'),

@@ -16,6 +16,8 @@ from engine.error_codes import ENGLISH, ErrorMessage, render
 from engine.events import FinalEvent
 from PySide6.QtCore import QCoreApplication
 
+from desktop.reason_text import reason_text
+
 CONTEXT = "ErrorText"
 
 
@@ -34,7 +36,14 @@ def error_text(error: ErrorMessage | str) -> str:
 
 
 def final_error(final: FinalEvent) -> ErrorMessage | None:
-    """The error a final event ends with (``None`` when it has none), with its code."""
+    """The error a final event ends with (``None`` when it has none), with its code.
+
+    A refusal's ``reason`` parameter is the decision's English reason; it is
+    replaced by the final event's reason parts in the window's language.
+    """
     if not final.error:
         return None
-    return ErrorMessage(final.error, final.error_code, dict(final.error_params or {}))
+    params = dict(final.error_params or {})
+    if final.error_code == "refused" and "reason" in params:
+        params["reason"] = reason_text(final.reason, final.reason_parts)
+    return ErrorMessage(final.error, final.error_code, params)

@@ -259,8 +259,8 @@ class AnswerRun:
         yield FinalEvent(
             text="", route="refuse", reason=reason, experts=None, context=None,
             prompt_tokens=prompt_tokens, generated_tokens=0, ttft_s=None, tokens_per_s=None,
-            stop_reason="error", error=message,
-            reason_parts=as_dicts(parts) if parts else None,
+            stop_reason="error", error=message, error_code="refused",
+            error_params={"reason": reason}, reason_parts=as_dicts(parts) if parts else None,
         )
 
 

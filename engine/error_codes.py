@@ -31,6 +31,9 @@ ENGLISH: Mapping[str, str] = {
         "The local model stopped unexpectedly ({why}). It starts again with the next "
         "question; if this keeps happening, ask IT to check the model with `genba doctor`."
     ),
+    # Neither this PC nor a server can answer (engine.answer_run); ``reason`` is the
+    # decision's English reason, which front ends replace by its translated parts.
+    "refused": "genba cannot answer this now: {reason}.",
     # The question itself (engine.prompt_fit.check_messages).
     "question.missing": "There is no question to answer. Type a question first.",
     "question.empty": "The question is empty. Type a question first.",

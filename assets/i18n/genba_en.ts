@@ -141,6 +141,10 @@
         <translation>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</translation>
     </message>
     <message>
+        <source>genba cannot answer this now: {reason}.</source>
+        <translation>genba cannot answer this now: {reason}.</translation>
+    </message>
+    <message>
         <source>There is no question to answer. Type a question first.</source>
         <translation>There is no question to answer. Type a question first.</translation>
     </message>

@@ -141,6 +141,10 @@
         <translation>このPCのモデルが予期せず停止しました（{why}）。次の質問で再起動します。繰り返し起こる場合は、IT担当者に `genba doctor` でモデルを確認するよう依頼してください。</translation>
     </message>
     <message>
+        <source>genba cannot answer this now: {reason}.</source>
+        <translation>genba は今この質問に回答できません: {reason}。</translation>
+    </message>
+    <message>
         <source>There is no question to answer. Type a question first.</source>
         <translation>回答する質問がありません。先に質問を入力してください。</translation>
     </message>

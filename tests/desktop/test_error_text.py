@@ -149,3 +149,20 @@ def test_a_crash_mid_answer_is_explained_in_japanese_under_the_answer(
     assert expected.endswith("`genba doctor` でモデルを確認するよう依頼してください。")
     assert notices[-1] == expected, notices
     assert not any("stopped unexpectedly" in n for n in notices), notices
+
+
+def test_a_refusal_shows_its_reason_in_japanese(japanese: Any) -> None:
+    from engine.reasons import as_dicts, part, render
+
+    parts = (part("remote.off"),)
+    reason = render(parts)
+    final = FinalEvent(
+        text="", route="refuse", reason=reason, experts=None, context=None, prompt_tokens=1,
+        generated_tokens=0, ttft_s=None, tokens_per_s=None, stop_reason="error",
+        error=f"genba cannot answer this now: {reason}.", error_code="refused",
+        error_params={"reason": reason}, reason_parts=as_dicts(parts),
+    )
+    shown = error_text(final_error(final) or "")
+    assert shown.startswith("genba は今この質問に回答できません: "), shown
+    assert _JAPANESE.search(shown.removeprefix("genba は今この質問に回答できません: ")), shown
+    assert "remote fallback is off" not in shown

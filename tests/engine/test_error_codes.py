@@ -31,6 +31,10 @@ _CASES: dict[str, tuple[dict[str, str | int], str]] = {
         "starts again with the next question; if this keeps happening, ask IT to check the "
         "model with `genba doctor`.",
     ),
+    "refused": (
+        {"reason": "remote fallback is off"},
+        "genba cannot answer this now: remote fallback is off.",
+    ),
     "question.missing": ({}, "There is no question to answer. Type a question first."),
     "question.empty": ({}, "The question is empty. Type a question first."),
     "question.not_utf8": (
