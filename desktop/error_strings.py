@@ -31,6 +31,7 @@ TEXTS = (
     QT_TRANSLATE_NOOP('ErrorText', 'Downloading a model is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.'),
     QT_TRANSLATE_NOOP('ErrorText', 'Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false): only the model IT set or installed is used. Ask IT to install the model.'),
     QT_TRANSLATE_NOOP('ErrorText', 'Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.'),
+    QT_TRANSLATE_NOOP('ErrorText', 'llama.cpp could not load {path} with {experts} experts ({error}). Check the file with `genba inspect`, or free some memory and try again.'),
     QT_TRANSLATE_NOOP('ErrorText', 'GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.'),
     QT_TRANSLATE_NOOP('ErrorText', "llama.cpp cannot run on this PC's processor ({detail}). Ask IT to check the installation; answers can still come from the remote server."),
     QT_TRANSLATE_NOOP('ErrorText', "llama.cpp's ggml library is not loaded ({error}). Reinstall genba."),

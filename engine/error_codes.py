@@ -101,6 +101,11 @@ ENGLISH: Mapping[str, str] = {
     "model.not_allowed.file.fail_closed": (
         "Using the model file {file}" + _NOT_ALLOWED.format(why=_FAIL_CLOSED)
     ),
+    # llama.cpp refused the model (engine.llama_adapter, in the inference worker).
+    "llama.load_failed": (
+        "llama.cpp could not load {path} with {experts} experts ({error}). "
+        "Check the file with `genba inspect`, or free some memory and try again."
+    ),
     # llama.cpp's CPU backend (engine.llama_cpu).
     "cpu.forced_missing": (
         "GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed "

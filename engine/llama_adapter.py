@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.error_codes import ENGLISH
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
 from engine.llama_cpu import CpuBackend, current_backend, ensure_cpu_backend, subprocess_selftest
 from engine.routing_trace import RoutingRecorder
@@ -179,8 +180,7 @@ class LlamaModel:
         return _open(
             path,
             experts=experts,
-            failure=f"llama.cpp could not load {path} with {experts} experts ({{error}}). "
-            "Check the file with `genba inspect`, or free some memory and try again.",
+            failure="llama.load_failed",
             n_ctx=n_ctx,
             n_batch=min(n_batch, n_ctx),
             n_threads=n_threads,
@@ -350,7 +350,9 @@ class LlamaModel:
 def _open(path: Path, *, experts: int, failure: str, **llama_kwargs: Any) -> LlamaModel:
     """Create ``llama_cpp.Llama`` for ``path``; llama.cpp's errors become ModelLoadError.
 
-    ``failure`` is the user-facing message, with ``{error}`` standing for llama.cpp's.
+    ``failure`` is the user-facing message, with ``{error}`` standing for llama.cpp's,
+    or a code of :data:`engine.error_codes.ENGLISH` (fields ``path``, ``experts``,
+    ``error``) when the operator may see it in the window.
     The one place that constructs ``Llama``, so every model gets the same log
     routing, chat-template fallback and error wrapping.
     """
@@ -363,6 +365,10 @@ def _open(path: Path, *, experts: int, failure: str, **llama_kwargs: Any) -> Lla
     try:
         llama = llama_cpp.Llama(model_path=str(path), verbose=False, **llama_kwargs)
     except (ValueError, RuntimeError, OSError) as exc:
+        if failure in ENGLISH:
+            raise ModelLoadError.of(
+                failure, path=str(path), experts=experts, error=str(exc)
+            ) from exc
         raise ModelLoadError(failure.replace("{error}", str(exc))) from exc
     template = llama.metadata.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE
     return LlamaModel(llama, experts=experts, path=path, chat_template=template)

@@ -237,6 +237,10 @@
         <translation>Using the model file {file} is turned off on this PC by policy (model.allow_user_models = false (a policy file has an error, so it is off for safety)): only the model IT set or installed is used. Ask IT to install the model.</translation>
     </message>
     <message>
+        <source>llama.cpp could not load {path} with {experts} experts ({error}). Check the file with `genba inspect`, or free some memory and try again.</source>
+        <translation>llama.cpp could not load {path} with {experts} experts ({error}). Check the file with `genba inspect`, or free some memory and try again.</translation>
+    </message>
+    <message>
         <source>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</source>
         <translation>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</translation>
     </message>

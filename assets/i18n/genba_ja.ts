@@ -237,6 +237,10 @@
         <translation>モデルファイル {file} の使用は、このPCのポリシーで禁止されています（model.allow_user_models = false。ポリシーファイルに誤りがあるため、安全のため禁止しています）。このPCでは、IT担当者が設定または導入したモデルだけを使います。モデルの導入はIT担当者に依頼してください。</translation>
     </message>
     <message>
+        <source>llama.cpp could not load {path} with {experts} experts ({error}). Check the file with `genba inspect`, or free some memory and try again.</source>
+        <translation>llama.cpp で {path} をエキスパート {experts} 個で読み込めませんでした（{error}）。`genba inspect` でファイルを確認するか、メモリを空けてもう一度試してください。</translation>
+    </message>
+    <message>
         <source>GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed (installed: {installed}). Unset it or pick one of these.</source>
         <translation>GENBA_LLAMA_CPU で指定された CPU バックエンド {forced!r} はインストールされていません（インストール済み: {installed}）。GENBA_LLAMA_CPU を外すか、この中から選んでください。</translation>
     </message>

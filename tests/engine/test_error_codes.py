@@ -115,6 +115,11 @@ _CASES: dict[str, tuple[dict[str, str | int], str]] = {
     "model.not_allowed.file.fail_closed": (
         {"file": "mine.gguf"}, "Using the model file mine.gguf" + _POLICY.format(_BROKEN),
     ),
+    "llama.load_failed": (
+        {"path": "/m/x.gguf", "experts": 4, "error": "failed to load model"},
+        "llama.cpp could not load /m/x.gguf with 4 experts (failed to load model). Check the "
+        "file with `genba inspect`, or free some memory and try again.",
+    ),
     "cpu.forced_missing": (
         {"forced": "no-such-cpu", "installed": "x64, haswell"},
         "GENBA_LLAMA_CPU names the CPU backend 'no-such-cpu', which is not installed "
