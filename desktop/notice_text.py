@@ -6,16 +6,24 @@ them with the templates of :data:`engine.notices.ENGLISH` translated in the
 ``NoticeText`` context (marked for ``lupdate`` by the generated
 :mod:`desktop.notice_strings`). A notice without a known code, or whose
 parameters do not fit, is shown by its English ``message``. Free text inside a
-notice (a server's error, the decision's English reason) stays as it is.
+notice (a server's error, the decision's English reason) stays as it is; an
+engine error quoted with its code (``error_code``, :func:`engine.notices.error_params`)
+is put in the window's language too (:mod:`desktop.error_text`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+
+from engine.error_codes import ErrorMessage, ParamValue
 from engine.events import NoticeEvent
 from engine.notices import ENGLISH, render
 from PySide6.QtCore import QCoreApplication
 
+from desktop.error_text import error_text
+
 CONTEXT = "NoticeText"
+_NESTED = "error."
 
 
 def translated_templates() -> dict[str, str]:
@@ -27,4 +35,19 @@ def translated_templates() -> dict[str, str]:
 
 def notice_text(event: NoticeEvent) -> str:
     """The notice to show: its template in the current language, else its English message."""
-    return render(event, translated_templates())
+    return render(_error_translated(event), translated_templates())
+
+
+def _error_translated(event: NoticeEvent) -> NoticeEvent:
+    """``event`` with a quoted coded error (``error_code``) rendered in the current language."""
+    params = dict(event.params)
+    code = params.get("error_code")
+    if not isinstance(code, str) or not code or "error" not in params:
+        return event
+    nested: dict[str, ParamValue] = {
+        name.removeprefix(_NESTED): value
+        for name, value in params.items()
+        if name.startswith(_NESTED)
+    }
+    params["error"] = error_text(ErrorMessage(str(params["error"]), code, nested))
+    return dataclasses.replace(event, params=tuple(sorted(params.items())))

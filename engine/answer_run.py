@@ -34,7 +34,7 @@ from engine.errors import (
 from engine.events import Event, FinalEvent, Route, TokenEvent
 from engine.llama_adapter import Sampling
 from engine.local_model import LocalModel, LocalRequest
-from engine.notices import notice
+from engine.notices import error_params, notice
 from engine.prompt_fit import Messages, trim_to_fit
 from engine.reasons import Reason, as_dicts, part, render, text_part
 from engine.remote import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
@@ -165,7 +165,7 @@ class AnswerRun:
         log.warning("local model failed: %s", exc)
         policy = plan.policy
         if not prefix and policy.remote_available and policy.remote_when_local_fails:
-            yield notice("local_failed", error=str(exc))
+            yield notice("local_failed", **error_params(exc))
             parts = (part("fallback.local_failed"), *_parts(decision), part("fallback.close"))
             remote = dataclasses.replace(
                 decision, route="remote", experts=None, context=None,
@@ -175,7 +175,7 @@ class AnswerRun:
             return
         if not prefix:
             raise exc  # nothing arrived and nowhere else to go: the caller's error path
-        yield notice("local_failed.again", error=str(exc))
+        yield notice("local_failed.again", **error_params(exc))
         yield error_final(prefix, decision, plan, exc, route="local")
 
     def _finish_local(self, final: FinalEvent, decision: Decision, prefix: str) -> FinalEvent:
@@ -226,7 +226,7 @@ class AnswerRun:
         """Keep what arrived; answer locally when a fresh plan allows it, else end in error."""
         log.warning("remote answer failed: %s", exc)
         kept = ".kept" if partial else ""
-        details: dict[str, str | int] = {"error": str(exc)}
+        details: dict[str, str | int | float] = error_params(exc)
         if partial:
             details["chars"] = len(partial)
         retry = None

@@ -7,7 +7,10 @@ code with translated templates (:func:`render`). A code's first dotted word is
 the notice's ``kind`` (``"local_failed.again"`` is a ``local_failed`` notice).
 
 Parameters named ``error`` and ``reason`` carry free English text (a server's
-error, the decision's reason) that front ends show verbatim.
+error, the decision's reason) that front ends show verbatim. An ``error`` quoted
+from a coded engine error (:func:`error_params`) also brings ``error_code`` and
+its parameters as ``error.<name>``, so a front end can put the error itself in
+its own language too; templates never name those extra parameters.
 """
 
 from __future__ import annotations
@@ -44,6 +47,17 @@ ENGLISH: Mapping[str, str] = {
     "refused": "genba cannot answer this now: {reason}.",
 }
 """English template per notice code; ``str.format`` fields are the notice's parameters."""
+
+
+def error_params(exc: BaseException) -> dict[str, ParamValue]:
+    """The ``error`` parameter quoting ``exc``, with its code and parameters when it has one."""
+    params: dict[str, ParamValue] = {"error": str(exc)}
+    code = getattr(exc, "code", "")
+    nested = getattr(exc, "params", None)
+    if isinstance(code, str) and code and isinstance(nested, Mapping):
+        params["error_code"] = code
+        params.update({f"error.{name}": value for name, value in nested.items()})
+    return params
 
 
 def kind_of(code: str) -> str:

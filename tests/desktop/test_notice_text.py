@@ -82,3 +82,20 @@ def test_a_real_answer_shows_a_japanese_notice(qtbot: Any, make_window: Any) -> 
     shown = window.chat.toPlainText()  # the answer's footer
     assert "モデルを読み込みました" in shown, shown
     assert "Loaded the model" not in shown, shown
+
+
+def test_a_quoted_engine_error_is_translated_too(japanese: Any) -> None:
+    from engine.errors import ModelLoadError
+    from engine.notices import error_params
+
+    exc = ModelLoadError.of("cpu.load_failed", file="libggml-cpu-zen4.so")
+    event = notice("local_failed", **error_params(exc))
+    assert event.message == f"The model on this PC failed: {exc}"  # English as before
+    assert notice_text(event) == (
+        "このPCのモデルでエラーが起きました: "
+        "llama.cpp の CPU バックエンド libggml-cpu-zen4.so を読み込めませんでした。"
+        "genba を入れ直してください。"
+    )
+    # An error without a code stays in its own words.
+    plain = notice("local_failed", **error_params(ModelLoadError("Disk on fire.")))
+    assert notice_text(plain) == "このPCのモデルでエラーが起きました: Disk on fire."

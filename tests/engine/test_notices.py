@@ -90,3 +90,17 @@ def test_render_uses_other_templates_and_falls_back_to_the_message() -> None:
 def test_unknown_code_is_a_programming_error() -> None:
     with pytest.raises(KeyError):
         notice("no.such.code")
+
+
+def test_a_quoted_coded_error_brings_its_code_and_keeps_the_message() -> None:
+    from engine.errors import GenbaError, ModelLoadError
+    from engine.notices import error_params
+
+    exc = ModelLoadError.of("cpu.load_failed", file="libggml-cpu-zen4.so")
+    event = notice("local_failed", **error_params(exc))
+    assert event.message == f"The model on this PC failed: {exc}"
+    assert dict(event.params) == {
+        "error": str(exc), "error_code": "cpu.load_failed", "error.file": "libggml-cpu-zen4.so",
+    }
+    assert error_params(GenbaError("plain")) == {"error": "plain"}
+    assert error_params(ValueError("foreign")) == {"error": "foreign"}
