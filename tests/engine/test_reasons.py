@@ -121,6 +121,8 @@ def test_free_text_maps_back_to_its_code() -> None:
 
 def test_remote_status_gives_codes() -> None:
     class S:
+        problems = ()  # a loaded settings object's problems: none here
+
         def __init__(self, on: bool, url: str) -> None:
             self.on, self.url = on, url
 
@@ -128,7 +130,7 @@ def test_remote_status_gives_codes() -> None:
             return self.on and key == "fallback.enabled"
 
         def get_str(self, key: str) -> str:
-            return self.url
+            return self.url if key == "fallback.url" else ""
 
     assert remote_status_part(S(False, ""), NetworkConfig()) == (False, ReasonPart("remote.off"))
     assert remote_status_part(S(True, ""), NetworkConfig()) == (False, ReasonPart("remote.no_url"))
