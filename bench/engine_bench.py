@@ -23,11 +23,11 @@ from pathlib import Path
 import llama_cpp
 
 from engine.events import FinalEvent
-from engine.llama_adapter import LlamaModel, Sampling
-from engine.local_model import LocalModel, LocalRequest
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import LlamaModel, Sampling
+from engine.local.model import LocalModel, LocalRequest
+from engine.local.worker_client import LlamaWorker
+from engine.models.info import inspect_model
 from engine.tools.tiny_moe import build_tiny_moe
-from engine.worker_client import LlamaWorker
 
 PROMPT = "Explain in a few sentences how to check the oil level of a lathe before a shift."
 

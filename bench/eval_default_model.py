@@ -28,10 +28,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from engine.assets import asset_text
-from engine.default_model import ensure_default_model
-from engine.default_model.source import ensure_source_gguf
-from engine.llama_adapter import LlamaModel, Sampling, load_dense, tokenize_with_vocab
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import LlamaModel, Sampling, load_dense, tokenize_with_vocab
+from engine.models.default_model import ensure_default_model
+from engine.models.default_model.source import ensure_source_gguf
+from engine.models.info import inspect_model
 from engine.paths import Paths
 
 GREEDY = Sampling(temperature=0.0, repeat_penalty=1.1)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from engine.decision import DecisionPolicy, MachineState, ModelNeeds, QueryNeeds, decide
 from engine.events import FinalEvent
-from engine.llama_adapter import Sampling
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import Sampling
+from engine.models.info import inspect_model
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import defaults

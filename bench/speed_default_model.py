@@ -16,10 +16,10 @@ from pathlib import Path
 
 from eval_default_model import GREEDY, Target, _open
 
-from engine.default_model import ensure_default_model
-from engine.default_model.source import ensure_source_gguf
-from engine.llama_adapter import LlamaModel
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import LlamaModel
+from engine.models.default_model import ensure_default_model
+from engine.models.default_model.source import ensure_source_gguf
+from engine.models.info import inspect_model
 from engine.paths import Paths
 
 PROMPT = "Explain in a few sentences how a conveyor belt works and how to keep it safe."

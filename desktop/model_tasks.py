@@ -4,7 +4,7 @@ Each task runs on the engine's worker thread (model work is serialised) and
 reports progress to the first-run page; when it succeeds,
 :attr:`ModelTasks.model_installed` tells the window to re-read the settings and
 load the engine again. An imported file is validated and copied into the model store by
-:func:`engine.model_store.import_model`; the operator's ``model.path`` setting
+:func:`engine.models.store.import_model`; the operator's ``model.path`` setting
 then names the copy.
 """
 
@@ -36,7 +36,7 @@ def find_gguf(folder: Path) -> Path:
 
 def import_model(paths: Paths, source: Path, progress: Progress) -> Path:
     """Put ``source`` into the model store (validated, atomic) and make it the operator's model."""
-    from engine import model_store
+    from engine.models import store as model_store
     from engine.settings import load_settings
 
     if source.is_dir():
@@ -50,7 +50,7 @@ def import_model(paths: Paths, source: Path, progress: Progress) -> Path:
 
 def build_default(paths: Paths, progress: Progress) -> Path:
     """Build the built-in default model (about a minute of CPU work, plus a download once)."""
-    from engine.default_model import ensure_default_model
+    from engine.models.default_model import ensure_default_model
 
     return ensure_default_model(paths, lambda _stage, fraction: progress(fraction))
 

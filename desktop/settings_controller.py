@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.error_codes import ErrorMessage
 from engine.errors import SettingsError
-from engine.network import NetworkConfig
+from engine.remote.network import NetworkConfig
 from engine.settings import Settings, SettingsWatcher, save_user_setting
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.model_access import user_models_allowed
+from engine.models.access import user_models_allowed
 from engine.settings import SCHEMA, Settings, SettingSpec
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import (

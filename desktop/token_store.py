@@ -1,4 +1,4 @@
-"""The remote server's access token, through :mod:`engine.credentials` only.
+"""The remote server's access token, through :mod:`engine.remote.credentials` only.
 
 The window never keeps the token anywhere but the OS keyring (via the engine's
 credentials module, which refuses plain-file keyrings); it is not logged, not
@@ -9,8 +9,8 @@ disabled with the engine's explanation instead of failing.
 
 from __future__ import annotations
 
-from engine import credentials
 from engine.errors import CredentialError
+from engine.remote import credentials
 
 
 def available() -> bool:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from engine.network import NetworkConfig
 from engine.paths import Paths
+from engine.remote.network import NetworkConfig
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)

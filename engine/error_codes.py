@@ -26,22 +26,22 @@ _NOT_ALLOWED = (
 _FAIL_CLOSED = " (a policy file has an error, so it is off for safety)"
 
 ENGLISH: Mapping[str, str] = {
-    # The inference worker process died (engine.worker_client).
+    # The inference worker process died (engine.local.worker_client).
     "local_crashed": (
         "The local model stopped unexpectedly ({why}). It starts again with the next "
         "question; if this keeps happening, ask IT to check the model with `genba doctor`."
     ),
-    # Neither this PC nor a server can answer (engine.answer_run); ``reason`` is the
+    # Neither this PC nor a server can answer (engine.answer.run); ``reason`` is the
     # decision's English reason, which front ends replace by its translated parts.
     "refused": "genba cannot answer this now: {reason}.",
-    # The question itself (engine.prompt_fit.check_messages).
+    # The question itself (engine.answer.prompt_fit.check_messages).
     "question.missing": "There is no question to answer. Type a question first.",
     "question.empty": "The question is empty. Type a question first.",
     "question.not_utf8": (
         "The question contains bytes that are not valid UTF-8 text. Save or paste it "
         "as UTF-8 text and try again."
     ),
-    # The conversation does not fit the loaded context (engine.local_model).
+    # The conversation does not fit the loaded context (engine.local.model).
     "context.too_long": (
         "The conversation is {tokens} tokens long but the context holds "
         "{n_ctx}. Start a new conversation or shorten the question."
@@ -59,7 +59,7 @@ ENGLISH: Mapping[str, str] = {
         "No .gguf model file was found in {folder}. Choose the folder that holds the "
         "model file, or import the file itself."
     ),
-    # A model file that cannot be used (engine.model_info.inspect_model).
+    # A model file that cannot be used (engine.models.info.inspect_model).
     "model_file.missing": (
         "Model file {path} does not exist. Check the path, or run `genba models list`."
     ),
@@ -88,7 +88,7 @@ ENGLISH: Mapping[str, str] = {
         "{path} is a dense '{arch}' model with no experts, so genba cannot choose top-N "
         "experts. Use a Mixture-of-Experts GGUF (see `genba models list`)."
     ),
-    # model.allow_user_models is off (engine.model_access); ".fail_closed": a broken policy.
+    # model.allow_user_models is off (engine.models.access); ".fail_closed": a broken policy.
     "model.not_allowed.import": "Importing a model" + _NOT_ALLOWED.format(why=""),
     "model.not_allowed.import.fail_closed": (
         "Importing a model" + _NOT_ALLOWED.format(why=_FAIL_CLOSED)
@@ -101,12 +101,12 @@ ENGLISH: Mapping[str, str] = {
     "model.not_allowed.file.fail_closed": (
         "Using the model file {file}" + _NOT_ALLOWED.format(why=_FAIL_CLOSED)
     ),
-    # llama.cpp refused the model (engine.llama_adapter, in the inference worker).
+    # llama.cpp refused the model (engine.local.llama_adapter, in the inference worker).
     "llama.load_failed": (
         "llama.cpp could not load {path} with {experts} experts ({error}). "
         "Check the file with `genba inspect`, or free some memory and try again."
     ),
-    # llama.cpp's CPU backend (engine.llama_cpu).
+    # llama.cpp's CPU backend (engine.local.llama_cpu).
     "cpu.forced_missing": (
         "GENBA_LLAMA_CPU names the CPU backend {forced!r}, which is not installed "
         "(installed: {installed}). Unset it or pick one of these."

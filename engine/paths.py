@@ -10,10 +10,10 @@ Environment variables, each read in one place:
     Put all *user* folders under one folder (:mod:`disk.paths`).
 ``GENBA_OFFLINE``
     is read by the shared leaf ``disk/env.py`` (engine and updater must read it alike)
-    and turned into the network state by :class:`engine.network.NetworkConfig`.
+    and turned into the network state by :class:`engine.remote.network.NetworkConfig`.
 ``GENBA_LLAMA_CPU``
     Forces llama.cpp's CPU backend variant (``haswell``, ``sse42``… or a library
-    path) instead of the self-tested choice (:mod:`engine.llama_cpu`); read here.
+    path) instead of the self-tested choice (:mod:`engine.local.llama_cpu`); read here.
 """
 
 from __future__ import annotations

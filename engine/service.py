@@ -19,8 +19,8 @@ of the answer's token events.
 
 This module owns the facade: which model is loaded, the decision's hysteresis
 state between answers, and serialising answers. The answer itself runs in
-:mod:`engine.answer_run`; prompt counting and trimming live in
-:mod:`engine.prompt_fit`.
+:mod:`engine.answer.run`; prompt counting and trimming live in
+:mod:`engine.answer.prompt_fit`.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 from disk.temps import remove_stale_temps
 
-from engine.answer_run import AnswerRun
-from engine.current_model import pointer_stamp, verified_current_model
+from engine.answer.prompt_fit import Messages, check_messages, size_prompt
+from engine.answer.run import AnswerRun
 from engine.decision import (
     Decision,
     DecisionPolicy,
@@ -53,17 +53,17 @@ from engine.errors import (
     ModelNotFoundError,
 )
 from engine.events import Event, FinalEvent
-from engine.llama_adapter import Sampling, validate_experts
-from engine.local_model import LocalModel
-from engine.machine import DecodeSpeedTracker, snapshot
-from engine.model_access import configured_model, explicit_model
-from engine.model_info import ModelInfo, inspect_model
-from engine.model_store import tidy_store
-from engine.network import NetworkConfig, remote_status
+from engine.local.llama_adapter import Sampling, validate_experts
+from engine.local.machine import DecodeSpeedTracker, snapshot
+from engine.local.model import LocalModel
+from engine.local.safe_experts import SafeExpertsStore
+from engine.models.access import configured_model, explicit_model
+from engine.models.current import pointer_stamp, verified_current_model
+from engine.models.info import ModelInfo, inspect_model
+from engine.models.store import tidy_store
 from engine.paths import Paths
-from engine.prompt_fit import Messages, check_messages, size_prompt
 from engine.reasons import part
-from engine.safe_experts import SafeExpertsStore
+from engine.remote.network import NetworkConfig, remote_status
 
 if TYPE_CHECKING:
     from engine.settings import Settings
@@ -80,7 +80,7 @@ def resolve_model_path(
     """The model file to run, by precedence; raise ModelNotFoundError if there is none.
 
     ``model.allow_user_models`` off refuses an explicit file and ignores a user's
-    ``model.path`` (:mod:`engine.model_access`).
+    ``model.path`` (:mod:`engine.models.access`).
     """
     if explicit is not None:
         return explicit_model(settings, explicit)
@@ -105,7 +105,7 @@ def policy_for(
     """The decision policy for this model under these settings, and the network state.
 
     ``safe_max`` is the largest N llama.cpp runs this model at on this PC
-    (:mod:`engine.safe_experts`); no mode, rule or request goes above it.
+    (:mod:`engine.local.safe_experts`); no mode, rule or request goes above it.
     """
     network = NetworkConfig.from_settings(settings)
     remote_ok, why_not = remote_status(settings, network)
@@ -270,7 +270,7 @@ class Engine:
         """Prompt tokens, using only the model's vocabulary (the weights may never load)."""
         return self._local.count_chat_tokens(messages)
 
-    # -- what an answer reports back (see engine.answer_run.AnswerHost) ------
+    # -- what an answer reports back (see engine.answer.run.AnswerHost) ------
     def local_broke(self, exc: GenbaError) -> None:
         """The local model failed to load: free it and plan without it for a while."""
         self._local_broken = (str(exc), time.monotonic() + LOCAL_RETRY_S)

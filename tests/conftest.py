@@ -13,7 +13,7 @@ import pytest
 from engine.paths import Paths
 from engine.tools.tiny_moe import build_tiny_moe
 
-_CHOOSE = "from engine.llama_adapter import prepare; print(prepare().variant)"
+_CHOOSE = "from engine.local.llama_adapter import prepare; print(prepare().variant)"
 
 
 @pytest.fixture(scope="session", autouse=True)

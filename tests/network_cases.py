@@ -1,6 +1,6 @@
 """One table of inputs for the network state, read by the engine's and the updater's tests.
 
-The engine (``engine.network.NetworkConfig``) and the updater (``updater.config``) may
+The engine (``engine.remote.network.NetworkConfig``) and the updater (``updater.config``) may
 not import each other, so each has its own reader of ``network.offline``; this table
 is what keeps them one rule. A row is ``(network.offline, GENBA_OFFLINE, offline?)``:
 the setting as a value (``MISSING``: not set), the environment variable (``None``:

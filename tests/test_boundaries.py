@@ -50,13 +50,13 @@ def test_package_does_not_import(package: str, forbidden: set[str]) -> None:
 
 def test_only_the_adapter_imports_llama_cpp() -> None:
     importers = [str(p.relative_to(ROOT)) for p in _modules("engine") if "llama_cpp" in _imports(p)]
-    assert importers == ["engine/llama_adapter.py"]
+    assert importers == ["engine/local/llama_adapter.py"]
 
 
 @pytest.mark.parametrize(
     ("modules", "absent"),
     [
-        ("engine.service, engine.cli, engine.model_info", ("PySide6", "llama_cpp", "updater")),
+        ("engine.service, engine.cli, engine.models.info", ("PySide6", "llama_cpp", "updater")),
         (
             "disk.atomic, disk.temps, disk.pointer, disk.space, disk.hashing, disk.env, disk.paths",
             ("engine", "updater", "desktop", "PySide6", "llama_cpp"),

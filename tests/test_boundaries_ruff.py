@@ -42,7 +42,7 @@ _QT = {"PySide6", "shiboken6"}
          {*_QT, "updater", "desktop"}),
         ("engine/cli/probe.py", ["updater", "PySide6"], {"updater", "PySide6"}),  # subfolders too
         ("engine/probe.py", ["llama_cpp"], {"llama_cpp"}),
-        ("engine/llama_adapter.py", ["llama_cpp"], set()),  # the one module allowed
+        ("engine/local/llama_adapter.py", ["llama_cpp"], set()),  # the one module allowed
         ("updater/probe.py", ["PySide6.QtWidgets", "shiboken6", "engine.service", "desktop"],
          {*_QT, "engine", "desktop"}),
         ("updater/probe.py", ["llama_cpp"], {"llama_cpp"}),

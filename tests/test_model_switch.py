@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 from engine.events import FinalEvent, TokenEvent
-from engine.llama_adapter import Sampling
+from engine.local.llama_adapter import Sampling
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import defaults

@@ -10,7 +10,7 @@ nowhere else in the updater: the settings layer
 reports the *policy* value of ``network.offline``, and an updater started by the GUI or
 the CLI must not miss the environment's offline switch.
 
-The network state follows the engine's one rule (``engine.network.NetworkConfig``; the
+The network state follows the engine's one rule (``engine.remote.network.NetworkConfig``; the
 updater may not import it, so both are tested against one table of inputs in
 ``tests/network_cases.py``): offline when ``network.offline`` is anything but ``False``
 (``True``, or a value that is not a boolean: fail closed) or ``GENBA_OFFLINE`` forces it;

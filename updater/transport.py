@@ -41,7 +41,7 @@ class Transport(FetcherInterface):
 class HttpTransport(Transport):
     """HTTP(S) via urllib3; proxy and CA bundle from policy; refuses to connect when offline.
 
-    The proxy rule is the engine's (``engine/network.py``): ``network.proxy`` when set,
+    The proxy rule is the engine's (``engine/remote/network.py``): ``network.proxy`` when set,
     else the system's proxy configuration (``HTTP(S)_PROXY``/``NO_PROXY``, or the
     Windows/macOS settings, through ``urllib.request``), which urllib3 alone ignores.
     """

@@ -99,7 +99,7 @@ def _attach_context(args: argparse.Namespace) -> None:
     # The effective offline state, not the raw setting: it also covers GENBA_OFFLINE and a
     # broken network.offline (which the settings layer drops), so the updater fails closed
     # exactly when the engine does.
-    from engine.network import NetworkConfig
+    from engine.remote.network import NetworkConfig
 
     args.genba_settings["network.offline"] = NetworkConfig.from_settings(settings).offline
 

@@ -17,7 +17,7 @@ from typing import Any
 from engine.cli.common import open_engine, print_json
 from engine.errors import BadInputError
 from engine.events import FinalEvent, NoticeEvent, TokenEvent
-from engine.llama_adapter import Sampling
+from engine.local.llama_adapter import Sampling
 from engine.service import Engine
 
 

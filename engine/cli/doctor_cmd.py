@@ -21,7 +21,6 @@ from typing import Any
 
 import psutil
 
-from engine import credentials
 from engine.cli.common import load_context, print_json
 from engine.decision import (
     PREFERRED_CONTEXT,
@@ -33,14 +32,15 @@ from engine.decision import (
 )
 from engine.errors import GenbaError
 from engine.events import FinalEvent
-from engine.llama_cpu import cpu_description
-from engine.local_model import LocalModel, LocalRequest
-from engine.machine import DecodeSpeedTracker, snapshot
-from engine.model_access import user_models_allowed
-from engine.model_info import ModelInfo, inspect_model
-from engine.network import NetworkConfig, remote_status
+from engine.local.llama_cpu import cpu_description
+from engine.local.machine import DecodeSpeedTracker, snapshot
+from engine.local.model import LocalModel, LocalRequest
+from engine.local.safe_experts import SafeExpertsStore, SafeRange
+from engine.models.access import user_models_allowed
+from engine.models.info import ModelInfo, inspect_model
 from engine.paths import Paths
-from engine.safe_experts import SafeExpertsStore, SafeRange
+from engine.remote import credentials
+from engine.remote.network import NetworkConfig, remote_status
 from engine.service import policy_for, resolve_model_path
 
 EXIT_OK = 0
@@ -138,7 +138,7 @@ def _llama_cpp(
     paths: Paths, local: LocalModel | None, threads: int | None, *, probe: bool
 ) -> dict[str, Any]:
     """CPU, backend variant, the self-test in the worker, and the model's safe N."""
-    from engine.worker_client import LlamaWorker
+    from engine.local.worker_client import LlamaWorker
 
     name, features = cpu_description()
     result: dict[str, Any] = {"cpu": name, "cpu_features": features, "selftest_ok": False}

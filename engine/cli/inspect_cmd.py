@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.common import print_json
-from engine.model_info import ModelInfo, inspect_model
+from engine.models.info import ModelInfo, inspect_model
 
 
 def _human(n: float) -> str:

@@ -47,8 +47,8 @@ def _human(n: float) -> str:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print the default model, the store and the catalogue."""
-    from engine.catalogue import load_catalogue
-    from engine.model_store import list_models
+    from engine.models.catalogue import load_catalogue
+    from engine.models.store import list_models
 
     paths = Paths.default()
     default = paths.default_model_path
@@ -83,9 +83,9 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_pull(args: argparse.Namespace) -> int:
     """Download a catalogue model into the store."""
-    from engine.catalogue import find_entry, load_catalogue
-    from engine.model_store import pull_model
-    from engine.network import NetworkConfig
+    from engine.models.catalogue import find_entry, load_catalogue
+    from engine.models.store import pull_model
+    from engine.remote.network import NetworkConfig
 
     paths, settings = load_context()
     entry = find_entry(load_catalogue(), args.name)
@@ -102,7 +102,7 @@ def run_pull(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Copy a model file into the store after validating it."""
-    from engine.model_store import import_model
+    from engine.models.store import import_model
 
     paths, settings = load_context()
     model = import_model(
@@ -114,7 +114,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_build_default(args: argparse.Namespace) -> int:
     """Build the default MoE model now."""
-    from engine.default_model import ensure_default_model
+    from engine.models.default_model import ensure_default_model
 
     # Downloads follow the network state (offline, proxy), worked out inside from settings.
     path = ensure_default_model(Paths.default(), _progress_printer(not args.quiet))

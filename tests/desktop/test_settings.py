@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from desktop.settings_dialog import SettingsDialog
-from engine import credentials
 from engine.paths import Paths
+from engine.remote import credentials
 from engine.settings import SCHEMA, load_settings
 from tests.engine.remote_servers import memory_keyring
 

@@ -4,7 +4,7 @@ Table-driven: each case starts from the real tiny MoE, breaks one thing (a metad
 value llama.cpp 0.3.36 aborts on, a cut, a pipe instead of a file) and says what
 genba must answer. Every case runs through the real ``genba`` command line three
 ways — ``inspect``, ``models import`` and ``doctor --model`` — because all of them
-(and the engine's load) share :func:`engine.model_info.inspect_model`.
+(and the engine's load) share :func:`engine.models.info.inspect_model`.
 
 Exit codes: ``inspect`` and ``models import`` exit 2 (bad input) with one line on
 stderr. ``doctor`` is a report: it exits 1 ("problems found") and carries the same
@@ -28,7 +28,7 @@ import pytest
 
 from engine.cli import main
 from engine.errors import ModelFileError, NotMoEError
-from engine.model_info import LLAMA_MAX_EXPERTS, LLAMA_MAX_LAYERS, inspect_model
+from engine.models.info import LLAMA_MAX_EXPERTS, LLAMA_MAX_LAYERS, inspect_model
 from engine.paths import Paths
 
 HANG_LIMIT_S = 30.0  # generous: a refused file takes well under a second

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.current_model import read_current_model, verified_current_model
 from engine.errors import ModelNotFoundError
+from engine.models.current import read_current_model, verified_current_model
 from engine.paths import Paths
 from engine.service import resolve_model_path
 

@@ -19,10 +19,9 @@ import pytest
 
 from engine.errors import RemoteError, RemoteProtocolError, RemoteUnavailableError, SettingsError
 from engine.events import Event, FinalEvent, NoticeEvent
-from engine.llama_adapter import Sampling
-from engine.network import NetworkConfig
+from engine.local.llama_adapter import Sampling
 from engine.paths import Paths
-from engine.remote import (
+from engine.remote.client import (
     MAX_ERROR_BODY,
     MAX_STREAM_BYTES,
     RemoteChunk,
@@ -30,7 +29,8 @@ from engine.remote import (
     RemoteConfig,
     RemoteDelta,
 )
-from engine.remote_stream import LineSplitter, redact
+from engine.remote.network import NetworkConfig
+from engine.remote.stream import LineSplitter, redact
 from engine.service import Engine
 from engine.settings import SCHEMA, defaults, validate
 from tests.engine.remote_servers import FaultServer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.catalogue import find_entry, load_catalogue, parse_catalogue
 from engine.errors import BadInputError, ModelStoreError
+from engine.models.catalogue import find_entry, load_catalogue, parse_catalogue
 
 ENTRY = """
 format = 1

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from disk.temps import is_temp_name
-from engine.catalogue import CatalogueEntry
 from engine.cli import main
 from engine.errors import BadInputError, DownloadError, ModelFileError
-from engine.model_store import import_model, list_models, pull_model
-from engine.network import NetworkConfig
+from engine.models.catalogue import CatalogueEntry
+from engine.models.store import import_model, list_models, pull_model
 from engine.paths import Paths
+from engine.remote.network import NetworkConfig
 from tests.engine.hub_server import HubState, hub_server
 
 REPO = "org/tiny-moe-GGUF"

@@ -22,7 +22,7 @@ from engine.decision import (
     QueryNeeds,
     decide,
 )
-from engine.model_info import inspect_model
+from engine.models.info import inspect_model
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -388,7 +388,7 @@ def test_needs_from_an_inspected_model(tiny_moe_path: Path) -> None:
 
 # -------------------------------------------------------------------- machine inputs
 def test_speed_tracker_uses_the_median_at_the_latest_n() -> None:
-    from engine.machine import DecodeSpeedTracker
+    from engine.local.machine import DecodeSpeedTracker
 
     t = DecodeSpeedTracker(samples_per_n=3)
     assert t.recent() is None
@@ -406,7 +406,7 @@ def test_speed_tracker_uses_the_median_at_the_latest_n() -> None:
 
 
 def test_snapshot_reads_this_machine() -> None:
-    from engine.machine import DecodeSpeedTracker, snapshot
+    from engine.local.machine import DecodeSpeedTracker, snapshot
 
     t = DecodeSpeedTracker()
     t.record(3, generated_tokens=30, decode_seconds=3.0)

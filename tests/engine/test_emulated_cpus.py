@@ -29,7 +29,7 @@ pytestmark = [
 ANSWER = """
 import sys
 from pathlib import Path
-from engine.llama_adapter import LlamaModel, Sampling, cpu_backend
+from engine.local.llama_adapter import LlamaModel, Sampling, cpu_backend
 model = LlamaModel.load(Path(sys.argv[1]), architecture="llama", expert_count=8, experts=2,
                         n_ctx=256, n_threads=1)
 tokens = [t for t, _ in model.generate(model.tokenize("Hello"), max_tokens=8,
@@ -64,14 +64,14 @@ def test_the_tiny_model_answers_on_an_emulated_cpu(
 
 
 def test_the_quantized_self_test_passes_on_an_sse42_only_cpu(tmp_path: Path) -> None:
-    done = run_emulated("Nehalem", tmp_path, "-m", "engine.llama_selftest")
+    done = run_emulated("Nehalem", tmp_path, "-m", "engine.local.llama_selftest")
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("selftest ok sse42 ")
 
 
 def test_an_avx2_backend_is_refused_on_an_sse42_only_cpu(tmp_path: Path) -> None:
     """The control: the emulated CPU really lacks AVX2, and forcing it fails in one clear line."""
-    done = run_emulated("Nehalem", tmp_path, "-m", "engine.llama_selftest", force="haswell")
+    done = run_emulated("Nehalem", tmp_path, "-m", "engine.local.llama_selftest", force="haswell")
     assert done.returncode == 1
     assert "could not load its CPU backend libggml-cpu-haswell" in done.stderr
     assert "Traceback" not in done.stderr

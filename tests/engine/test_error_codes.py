@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from engine import errors
+from engine.answer.prompt_fit import check_messages
 from engine.error_codes import ENGLISH, ErrorMessage, english, render
 from engine.errors import BadInputError, GenbaError, LocalCrashError, ModelLoadError
-from engine.model_access import ModelNotAllowedError, explicit_model, require_user_models
+from engine.local.worker_protocol import error_payload, raise_error
+from engine.models.access import ModelNotAllowedError, explicit_model, require_user_models
 from engine.paths import Paths
-from engine.prompt_fit import check_messages
 from engine.settings import Settings, load_settings
-from engine.worker_protocol import error_payload, raise_error
 
 _POLICY = (
     " is turned off on this PC by policy (model.allow_user_models = false{}): only the model IT "
@@ -233,7 +233,7 @@ def test_policy_refusals_carry_codes(tmp_path: Path) -> None:
 
 
 def test_model_file_checks_raise_coded_errors(tmp_path: Path) -> None:
-    from engine.model_info import inspect_model
+    from engine.models.info import inspect_model
 
     empty, text = tmp_path / "empty.gguf", tmp_path / "notes.gguf"
     empty.write_bytes(b"")

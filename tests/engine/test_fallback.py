@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from engine.events import Event, FinalEvent, NoticeEvent, TokenEvent
-from engine.llama_adapter import Sampling
+from engine.local.llama_adapter import Sampling
 from engine.logging_setup import configure_logging
 from engine.paths import Paths
 from engine.service import Engine
@@ -280,7 +280,7 @@ def test_token_is_sent_but_never_written_to_logs_or_files(
     caplog.set_level(logging.DEBUG)
     try:
         with memory_keyring() as ring, FaultServer("ok") as good, FaultServer("status500") as bad:
-            from engine import credentials
+            from engine.remote import credentials
 
             for server in (good, bad):
                 credentials.set_token(server.url, token)

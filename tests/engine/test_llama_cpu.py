@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.child_command import module_command
 from engine.errors import ModelLoadError
-from engine.llama_cpu import (
+from engine.local.child_command import module_command
+from engine.local.llama_cpu import (
     CpuVariant,
     choose_variant,
     find_variant_libraries,
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86 CPU 
 @pytest.fixture(autouse=True)
 def llama_cpp_loaded() -> None:
     """Variants link against libggml-base, which is loaded with llama_cpp (as in the worker)."""
-    from engine.llama_adapter import prepare
+    from engine.local.llama_adapter import prepare
 
     prepare()
 
@@ -127,7 +127,7 @@ def test_forcing_an_unknown_variant_names_the_installed_ones(copies: list[CpuVar
 def test_the_real_self_test_passes_for_the_baseline_and_fails_for_a_broken_library(
     copies: list[CpuVariant], tmp_path: Path
 ) -> None:
-    run = subprocess_selftest(module_command("engine.llama_selftest"), "GENBA_LLAMA_CPU")
+    run = subprocess_selftest(module_command("engine.local.llama_selftest"), "GENBA_LLAMA_CPU")
     sse42 = next(v for v in copies if v.name == "sse42")
     assert run(sse42) is None
     broken = tmp_path / "bin" / "libggml-cpu-broken.so"

@@ -10,9 +10,9 @@ import pytest
 
 from engine.errors import ExpertCountError
 from engine.events import FinalEvent, NoticeEvent, TokenEvent
-from engine.llama_adapter import Sampling
-from engine.local_model import LocalModel, LocalRequest
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import Sampling
+from engine.local.model import LocalModel, LocalRequest
+from engine.models.info import inspect_model
 
 GREEDY = Sampling(temperature=0.0)
 

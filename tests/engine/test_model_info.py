@@ -16,7 +16,7 @@ from engine.errors import (
     TruncatedModelError,
     UnsupportedArchitectureError,
 )
-from engine.model_info import inspect_model
+from engine.models.info import inspect_model
 
 
 def _write_minimal(

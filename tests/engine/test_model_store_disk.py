@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import ModelStoreError
-from engine.model_store import import_model
+from engine.models.store import import_model
 from engine.paths import Paths
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.network import NetworkConfig
 from engine.paths import Paths
+from engine.remote.network import NetworkConfig
 from engine.settings import load_settings
 from engine.settings.model import Problem
 from tests.network_cases import CASES, MISSING, case_id

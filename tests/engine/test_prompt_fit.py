@@ -1,5 +1,5 @@
-"""Prompt sizing and trimming (``engine.prompt_fit``), pure: a counter that costs one token per
-word plus four per message stands in for the model's vocabulary."""
+"""Prompt sizing and trimming (``engine.answer.prompt_fit``), pure: a counter that costs one
+token per word plus four per message stands in for the model's vocabulary."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from collections.abc import Mapping
 
 import pytest
 
+from engine.answer.prompt_fit import (
+    Messages,
+    check_messages,
+    minimal_chat,
+    size_prompt,
+    trim_to_fit,
+)
 from engine.decision import DecisionPolicy, ModelNeeds
 from engine.errors import BadInputError, GenbaError, ModelLoadError
-from engine.prompt_fit import Messages, check_messages, minimal_chat, size_prompt, trim_to_fit
 
 
 def _tokens(messages: Messages) -> int:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.catalogue import CatalogueEntry
 from engine.cli import main
 from engine.errors import DownloadError
-from engine.model_store import pull_model
+from engine.models.catalogue import CatalogueEntry
+from engine.models.store import pull_model
 from engine.paths import Paths
 from engine.settings import load_settings
 from tests.engine.hub_server import HubState, hub_server

@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.decision import Decision, DecisionState, MachineState, QueryNeeds
-from engine.network import NetworkConfig, remote_status_part
 from engine.reasons import (
     ENGLISH,
     GLUED,
@@ -24,6 +23,7 @@ from engine.reasons import (
     render,
     text_part,
 )
+from engine.remote.network import NetworkConfig, remote_status_part
 from tests.engine.test_decision import CASES, GB, MB, MODEL, NO_REMOTE, PLENTY, POLICY, QUERY, run
 
 

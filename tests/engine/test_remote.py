@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import RemoteError, RemoteProtocolError, RemoteUnavailableError
-from engine.network import NetworkConfig, open_client, remote_status, tls_context
-from engine.remote import (
+from engine.remote.client import (
     RemoteChunk,
     RemoteClient,
     RemoteConfig,
@@ -19,6 +18,7 @@ from engine.remote import (
     RemoteDone,
     SSEDecoder,
 )
+from engine.remote.network import NetworkConfig, open_client, remote_status, tls_context
 from engine.settings import defaults
 from tests.engine.remote_servers import WORDS, FaultServer, free_port, self_signed
 

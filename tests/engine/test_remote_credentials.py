@@ -13,8 +13,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
 
-from engine import credentials
 from engine.errors import CredentialError
+from engine.remote import credentials
 from tests.engine.remote_servers import MemoryKeyring, memory_keyring
 
 

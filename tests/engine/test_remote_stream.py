@@ -1,4 +1,4 @@
-"""The OpenAI streaming wire format (``engine.remote_stream``), pure: bytes in, lines, event
+"""The OpenAI streaming wire format (``engine.remote.stream``), pure: bytes in, lines, event
 payloads and answer text out — split reads, every line end, comments, ``[DONE]``, garbage,
 and the token never in an error message. The HTTP around it is tested in test_remote.py."""
 
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from engine.errors import RemoteProtocolError
-from engine.remote_stream import (
+from engine.remote.stream import (
     HIDDEN,
     ChunkParser,
     LineSplitter,

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.events import FinalEvent
-from engine.llama_adapter import Sampling
-from engine.local_model import LocalModel, LocalRequest
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import Sampling
+from engine.local.model import LocalModel, LocalRequest
+from engine.models.info import inspect_model
 
 GREEDY = Sampling(temperature=0.0)
 MESSAGES = [{"role": "user", "content": "Which experts answer this question?"}]

@@ -1,6 +1,6 @@
 """llama.cpp in its own process: quantized models through the real worker, crashes survived.
 
-Every test here runs the real inference worker (``python -m engine.worker_main``)
+Every test here runs the real inference worker (``python -m engine.local.worker_main``)
 with the real llama.cpp. Crashes are real signals sent to the worker process
 while it is in the middle of an answer (the worker waits for the engine between
 tokens, so "after the first token" is a precise moment), and a real llama.cpp
@@ -24,11 +24,11 @@ import pytest
 
 from engine.errors import LocalCrashError
 from engine.events import Event, FinalEvent, NoticeEvent, TokenEvent
-from engine.llama_adapter import Sampling
-from engine.local_model import LocalModel, LocalRequest
-from engine.model_info import inspect_model
+from engine.local.llama_adapter import Sampling
+from engine.local.model import LocalModel, LocalRequest
+from engine.local.safe_experts import SafeExpertsStore
+from engine.models.info import inspect_model
 from engine.paths import Paths
-from engine.safe_experts import SafeExpertsStore
 from engine.service import Engine
 from engine.settings import Settings, defaults
 from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
@@ -254,7 +254,7 @@ def test_a_dropped_worker_exits_and_leaves_no_open_pipe() -> None:
     import gc
     import time
 
-    from engine.worker_client import LlamaWorker
+    from engine.local.worker_client import LlamaWorker
 
     worker = LlamaWorker()
     pid = worker.info().pid

@@ -57,7 +57,7 @@ def test_apply_diff_byte_identical_and_rollback(
 @pytest.mark.slow
 def test_llama_cpp_loads_the_updated_model(config: UpdateConfig) -> None:
     llama_cpp = pytest.importorskip("llama_cpp")
-    from engine.llama_adapter import prepare
+    from engine.local.llama_adapter import prepare
 
     prepare()  # the portable build's CPU backend, registered as the engine's worker does
     UpdateClient(config).apply()

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from engine.assets import asset_text
-from engine.default_model.build import BuildRecipe, build_default_model
-from engine.default_model.source import ensure_source_gguf
-from engine.llama_adapter import tokenize_with_vocab
+from engine.local.llama_adapter import tokenize_with_vocab
+from engine.models.default_model.build import BuildRecipe, build_default_model
+from engine.models.default_model.source import ensure_source_gguf
 
 SMALL_RECIPE = BuildRecipe(calibration_tokens=768, kmeans_iters=6)
 

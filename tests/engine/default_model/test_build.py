@@ -13,11 +13,11 @@ import pytest
 
 from disk.temps import is_temp_name
 from engine.assets import asset_text
-from engine.default_model import ensure_default_model
-from engine.default_model.build import build_default_model
-from engine.llama_adapter import LlamaModel, load_dense, tokenize_with_vocab
-from engine.model_info import inspect_model
-from engine.model_store import list_models
+from engine.local.llama_adapter import LlamaModel, load_dense, tokenize_with_vocab
+from engine.models.default_model import ensure_default_model
+from engine.models.default_model.build import build_default_model
+from engine.models.info import inspect_model
+from engine.models.store import list_models
 from engine.paths import Paths
 from tests.engine.default_model.conftest import SMALL_RECIPE
 
@@ -80,7 +80,7 @@ def test_metadata_describes_a_qwen2moe_with_its_origin(small_moe: Path) -> None:
 
 
 def test_chat_answer_is_sensible_with_all_experts(small_moe: Path) -> None:
-    from engine.llama_adapter import Sampling
+    from engine.local.llama_adapter import Sampling
 
     n = SMALL_RECIPE.n_expert
     m = LlamaModel.load(

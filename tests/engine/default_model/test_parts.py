@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.default_model.build import shexp_gate
-from engine.default_model.dense import unpermute_rows
-from engine.default_model.grouping import balanced_kmeans, group_neurons
-from engine.default_model.router import LOGIT_SPREAD, fit_router
+from engine.models.default_model.build import shexp_gate
+from engine.models.default_model.dense import unpermute_rows
+from engine.models.default_model.grouping import balanced_kmeans, group_neurons
+from engine.models.default_model.router import LOGIT_SPREAD, fit_router
 
 
 def _llama_permute(w: np.ndarray, n_head: int) -> np.ndarray:

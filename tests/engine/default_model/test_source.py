@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.default_model.source import SOURCE, SourceSpec, ensure_source_gguf
 from engine.errors import DownloadError
+from engine.models.default_model.source import SOURCE, SourceSpec, ensure_source_gguf
 
 PAYLOAD = b"GGUF" + bytes(range(256)) * 40
 

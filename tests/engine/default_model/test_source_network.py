@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.default_model import build, source
 from engine.errors import DownloadError
+from engine.models.default_model import build, source
 from engine.paths import Paths
 
 

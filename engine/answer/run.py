@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from engine import credentials
+from engine.answer.prompt_fit import Messages, trim_to_fit
 from engine.decision import Decision
 from engine.errors import (
     GenbaError,
@@ -32,12 +32,12 @@ from engine.errors import (
     RemoteError,
 )
 from engine.events import Event, FinalEvent, Route, TokenEvent
-from engine.llama_adapter import Sampling
-from engine.local_model import LocalModel, LocalRequest
+from engine.local.llama_adapter import Sampling
+from engine.local.model import LocalModel, LocalRequest
 from engine.notices import error_params, notice
-from engine.prompt_fit import Messages, trim_to_fit
 from engine.reasons import Reason, as_dicts, part, render, text_part
-from engine.remote import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
+from engine.remote import credentials
+from engine.remote.client import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
 
 if TYPE_CHECKING:
     from engine.service import Plan

@@ -1,7 +1,7 @@
 """The resident local model: one loaded copy in the inference worker, reloaded only when N or
 the context changes, and the largest N that model runs at on this PC.
 
-llama.cpp runs in a worker process (:mod:`engine.worker_client`), so a crash
+llama.cpp runs in a worker process (:mod:`engine.local.worker_client`), so a crash
 there ends one answer with :class:`~engine.errors.LocalCrashError` and the next
 request starts a fresh worker. llama.cpp fixes the number of active experts at
 load time, so answering with a different N means loading again. Keeping a
@@ -10,7 +10,7 @@ repacks some weight types into anonymous memory at load, so two copies would
 double the memory. The old copy is freed *before* the new one loads, and the
 switch time is reported on the answer that paid for it.
 
-Safe N (:mod:`engine.safe_experts`): before a model is first used with a
+Safe N (:mod:`engine.local.safe_experts`): before a model is first used with a
 library build, :meth:`LocalModel.probe` loads it at all experts in the worker;
 if that crashes it searches down for the largest N that runs. A crash above the
 known-good N lowers the limit; a crash at a known-good N counts against the
@@ -30,11 +30,11 @@ from pathlib import Path
 
 from engine.errors import ContextTooLongError, ExpertCountError, LocalCrashError
 from engine.events import Event, FinalEvent, StopReason, TokenEvent
-from engine.llama_adapter import Sampling, validate_experts
-from engine.model_info import ModelInfo
+from engine.local.llama_adapter import Sampling, validate_experts
+from engine.local.safe_experts import SafeExpertsStore, SafeRange, model_key
+from engine.local.worker_client import LlamaWorker
+from engine.models.info import ModelInfo
 from engine.notices import notice
-from engine.safe_experts import SafeExpertsStore, SafeRange, model_key
-from engine.worker_client import LlamaWorker
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.decision_inputs import DecisionPolicy, MachineState, ModelNeeds
+from engine.decision.inputs import DecisionPolicy, MachineState, ModelNeeds
 from engine.reasons import ReasonPart, part
 
 RAISE_MARGIN = 1.25

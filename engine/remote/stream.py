@@ -5,7 +5,7 @@ whose ``data:`` payloads are JSON chunks (``choices[0].delta.content``), ending
 with ``data: [DONE]``. :class:`LineSplitter` cuts the bytes into lines,
 :class:`SSEDecoder` lines into event payloads, and :class:`ChunkParser` turns
 payloads into text and remembers how the answer ended. Pure parsing, no I/O:
-:mod:`engine.remote` does the HTTP around it (and bounds what it feeds in).
+:mod:`engine.remote.client` does the HTTP around it (and bounds what it feeds in).
 Garbage raises :class:`~engine.errors.RemoteProtocolError`.
 
 Server text never reaches an error message unfiltered: :func:`quote` is the one
@@ -69,7 +69,7 @@ def quote(text: str, limit: int, secret: str | None = None) -> str:
 class LineSplitter:
     """Cuts a byte stream into lines (``\\r\\n``, ``\\n`` or ``\\r``, as SSE allows).
 
-    Holds only the unfinished last line; :mod:`engine.remote` bounds the bytes
+    Holds only the unfinished last line; :mod:`engine.remote.client` bounds the bytes
     fed in, which bounds that line too.
     """
 

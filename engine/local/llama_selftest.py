@@ -1,10 +1,10 @@
 """A short quantized test decode: does llama.cpp, with this CPU backend, really run here?
 
-Used three ways: by :mod:`engine.llama_cpu` in a throw-away process per CPU
-variant (``python -m engine.llama_selftest`` with ``GENBA_LLAMA_CPU`` set: exit 0
+Used three ways: by :mod:`engine.local.llama_cpu` in a throw-away process per CPU
+variant (``python -m engine.local.llama_selftest`` with ``GENBA_LLAMA_CPU`` set: exit 0
 and ``selftest ok`` on stdout, or a crash that costs nothing); inside the
 inference worker for ``genba doctor`` and the desktop's first start; and by the
-emulated-CPU checks (``qemu-x86_64 -cpu Nehalem … -m engine.llama_selftest``).
+emulated-CPU checks (``qemu-x86_64 -cpu Nehalem … -m engine.local.llama_selftest``).
 
 The probe model is built on the spot (a few hundred KB, deterministic): a small
 MoE whose attention *and* experts are Q4_0, so that the decode goes through
@@ -55,7 +55,7 @@ def build_probe_model(folder: Path) -> Path:
 
 def run_selftest(n_threads: int | None = None) -> SelftestResult:
     """Build the probe model, load it and decode a few tokens greedily in this process."""
-    from engine.llama_adapter import LlamaModel, Sampling, cpu_backend
+    from engine.local.llama_adapter import LlamaModel, Sampling, cpu_backend
 
     with tempfile.TemporaryDirectory(prefix="genba-selftest-") as tmp:
         path = build_probe_model(Path(tmp))

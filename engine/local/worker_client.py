@@ -1,6 +1,6 @@
 """The engine's side of the inference worker: start it, talk to it, notice when it dies.
 
-:class:`LlamaWorker` starts :mod:`engine.worker_main` on first use and sends it
+:class:`LlamaWorker` starts :mod:`engine.local.worker_main` on first use and sends it
 one request at a time. Two reader threads drain its stdout (answers, streamed
 tokens and forwarded log records) and its stderr (kept, last lines only, for
 the crash report). When the process ends, whatever request is waiting raises
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from engine.child_command import module_command
 from engine.errors import LocalCrashError
-from engine.llama_cpu import describe_exit
-from engine.worker_protocol import Message, ProtocolError, encode, raise_error, read_message
+from engine.local.child_command import module_command
+from engine.local.llama_cpu import describe_exit
+from engine.local.worker_protocol import Message, ProtocolError, encode, raise_error, read_message
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class LlamaWorker:
         self._stderr.clear()
         try:
             proc = subprocess.Popen(
-                module_command("engine.worker_main"), stdin=subprocess.PIPE,
+                module_command("engine.local.worker_main"), stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0, env=worker_env(),
             )
         except OSError as exc:

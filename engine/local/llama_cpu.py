@@ -11,7 +11,7 @@ llama-cpp-python loads none of them, so genba must, before the first model:
 2. A CPU that advertises a feature the operating system does not grant (AMX
    without the kernel's permission, seen on a Xeon here) would still crash, so
    the best-scored variants are tried in a throw-away process
-   (:mod:`engine.llama_selftest`: load it, decode a few tokens with a quantized
+   (:mod:`engine.local.llama_selftest`: load it, decode a few tokens with a quantized
    model) until one survives; a crash there costs nothing.
 3. The winner is remembered in the cache folder, keyed by the variants' scores
    (the CPU's features as ggml sees them) and the library files, so a changed

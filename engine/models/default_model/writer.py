@@ -31,8 +31,8 @@ import numpy as np
 import numpy.typing as npt
 from disk.atomic import staged_file
 
-from engine.default_model.dense import DenseModel, unpermute_rows
-from engine.default_model.grouping import Grouping
+from engine.models.default_model.dense import DenseModel, unpermute_rows
+from engine.models.default_model.grouping import Grouping
 
 ARCH = "qwen2moe"
 F32 = npt.NDArray[np.float32]

@@ -6,7 +6,7 @@ re-hashes gigabytes. Every way in follows the same rules:
 
 * nothing reaches the store unverified: a pull is checked against the
   catalogue's pinned sha256 (huggingface-hub checks no content hash), and every
-  file must pass :func:`engine.model_info.inspect_model` (a GGUF MoE this
+  file must pass :func:`engine.models.info.inspect_model` (a GGUF MoE this
   llama.cpp knows) before it is moved in;
 * downloads are bounded (the Hub's announced size must match the catalogue
   before a byte is fetched), need free disk first, and resume: the partial file
@@ -16,8 +16,8 @@ re-hashes gigabytes. Every way in follows the same rules:
   model-store operation or engine start (:func:`tidy_store`).
 
 The network goes through huggingface-hub only, and huggingface-hub through
-genba's network state (:class:`engine.network.NetworkConfig`): its HTTP client
-is made by :func:`engine.network.open_client` for the length of a pull, so the
+genba's network state (:class:`engine.remote.network.NetworkConfig`): its HTTP client
+is made by :func:`engine.remote.network.open_client` for the length of a pull, so the
 policy's proxy and CA bundle apply and offline mode refuses before any socket
 opens. Any failure to reach the Hub is one :class:`DownloadError` line. Tests
 point ``endpoint`` at a loopback server that imitates the Hub's file endpoint.
@@ -42,7 +42,6 @@ from disk.hashing import sha256_file
 from disk.space import require_free_space
 from disk.temps import remove_stale_temps
 
-from engine.catalogue import CatalogueEntry
 from engine.errors import (
     BadInputError,
     DownloadError,
@@ -50,10 +49,11 @@ from engine.errors import (
     ModelStoreError,
     RemoteUnavailableError,
 )
-from engine.model_access import require_user_models
-from engine.model_info import inspect_model
-from engine.network import NetworkConfig, open_client
+from engine.models.access import require_user_models
+from engine.models.catalogue import CatalogueEntry
+from engine.models.info import inspect_model
 from engine.paths import Paths
+from engine.remote.network import NetworkConfig, open_client
 
 if TYPE_CHECKING:
     import httpx
@@ -200,7 +200,7 @@ def import_model(
     """Copy a GGUF MoE from disk or USB into the store after validating it.
 
     ``settings`` decide whether operators may add models at all
-    (:func:`engine.model_access.require_user_models`); ``None`` means no policy applies.
+    (:func:`engine.models.access.require_user_models`); ``None`` means no policy applies.
     """
     require_user_models(settings, "Importing a model")
     tidy_store(paths)
@@ -310,7 +310,7 @@ def _hub_request(request: httpx.Request) -> None:
 
 @contextmanager
 def _hub_session(network: NetworkConfig) -> Iterator[None]:
-    """huggingface-hub uses a client from :func:`engine.network.open_client` meanwhile.
+    """huggingface-hub uses a client from :func:`engine.remote.network.open_client` meanwhile.
 
     ``set_client_factory`` is huggingface-hub's supported hook for proxies and
     certificates. The client is process-global in huggingface-hub, so the default

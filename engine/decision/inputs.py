@@ -1,7 +1,7 @@
 """What the per-query decision is made from: the policy, the model's costs, the machine, the query.
 
 Frozen dataclasses only, and no I/O: callers gather the values (the settings
-layer, model inspection, :func:`engine.machine.snapshot`, the prompt) and
+layer, model inspection, :func:`engine.local.machine.snapshot`, the prompt) and
 :func:`engine.decision.decide` reads them. :class:`DecisionPolicy` is already
 resolved against one model, so its expert bounds are concrete numbers with
 ``1 <= experts_min <= experts_default <= experts_max <= expert_count``.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from engine.reasons import ReasonPart
 
 if TYPE_CHECKING:
-    from engine.model_info import ModelInfo
+    from engine.models.info import ModelInfo
 
 ExpertsMode = Literal["fast", "balanced", "thorough"]
 BatteryRule = Literal["keep", "fewer_experts", "remote"]
@@ -51,7 +51,7 @@ class DecisionPolicy:
     """0 disables the speed rule."""
     on_battery: BatteryRule = "keep"
     remote_available: bool = False
-    """Fallback enabled, a URL set, and not offline (see :mod:`engine.network`)."""
+    """Fallback enabled, a URL set, and not offline (see :mod:`engine.remote.network`)."""
     remote_unavailable_why: str = "remote fallback is off"
     remote_when_local_fails: bool = True
     """``fallback.allow_when_offline_local_fails``: a broken local model may go remote."""
@@ -74,7 +74,7 @@ class DecisionPolicy:
     ) -> DecisionPolicy:
         """Resolve the ``experts.*``/``resources.*`` settings against one model.
 
-        ``remote_available`` comes from :func:`engine.network.remote_status`, which
+        ``remote_available`` comes from :func:`engine.remote.network.remote_status`, which
         owns the offline rule; it is passed in so this module stays free of I/O.
         """
         runnable = model_expert_count
@@ -180,7 +180,7 @@ class ModelNeeds:
 
 @dataclass(frozen=True)
 class MachineState:
-    """A snapshot of the machine's resources (see :func:`engine.machine.snapshot`)."""
+    """A snapshot of the machine's resources (see :func:`engine.local.machine.snapshot`)."""
 
     available_bytes: int
     total_bytes: int = 0

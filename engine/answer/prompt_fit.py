@@ -1,7 +1,7 @@
 """Prompt sizing and trimming: how many tokens a chat costs, and what to drop so it fits.
 
 Counting uses only the model's vocabulary (loaded alone in the inference worker,
-:meth:`engine.local_model.LocalModel.count_chat_tokens`), so a query can be planned, and
+:meth:`engine.local.model.LocalModel.count_chat_tokens`), so a query can be planned, and
 sent to the remote server, without ever loading the weights. Trimming drops the oldest
 turns but never a system message or the last message; :func:`minimal_chat` is what is
 left when everything droppable is gone.

@@ -3,7 +3,7 @@
 This module is pure state and arithmetic; it does no I/O. Callers gather the
 inputs (:class:`QueryNeeds` from the prompt, :class:`DecisionPolicy` from the
 settings layer, :class:`ModelNeeds` from model inspection, a machine snapshot
-from :mod:`engine.machine`) and get back a :class:`Decision` plus the next
+from :mod:`engine.local.machine`) and get back a :class:`Decision` plus the next
 :class:`DecisionState`, which carries the hysteresis from one query to the next.
 
 Rules, in the order they are applied:
@@ -29,9 +29,9 @@ predicted at the higher N clears the floor by :data:`RAISE_MARGIN` — so N does
 not flap between queries (every N change costs a model reload).
 
 This module owns the output (:class:`Decision`) and the order the rules are
-applied in (:func:`decide`). The inputs live in :mod:`engine.decision_inputs`,
-the rules in :mod:`engine.decision_rules`, the hysteresis state and speed cap in
-:mod:`engine.decision_hysteresis`; their public names are re-exported here, so
+applied in (:func:`decide`). The inputs live in :mod:`engine.decision.inputs`,
+the rules in :mod:`engine.decision.rules`, the hysteresis state and speed cap in
+:mod:`engine.decision.hysteresis`; their public names are re-exported here, so
 callers import everything from ``engine.decision``.
 """
 
@@ -39,8 +39,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.decision_hysteresis import RAISE_MARGIN, DecisionState
-from engine.decision_inputs import (
+from engine.decision.hysteresis import RAISE_MARGIN, DecisionState
+from engine.decision.inputs import (
     COMPUTE_BYTES,
     PREFERRED_CONTEXT,
     BatteryRule,
@@ -51,7 +51,7 @@ from engine.decision_inputs import (
     QueryNeeds,
     SettingsReader,
 )
-from engine.decision_rules import (
+from engine.decision.rules import (
     CONTEXT_STEP,
     MIN_ANSWER_TOKENS,
     NotLocalError,

@@ -1,6 +1,6 @@
 """The decision's rules, one function each: context fit, memory, and experts (battery, speed).
 
-Each rule reads the inputs from :mod:`engine.decision_inputs` and either
+Each rule reads the inputs from :mod:`engine.decision.inputs` and either
 returns its part of a local decision (plus a note for the reason as
 :class:`engine.reasons.ReasonPart` values, empty when it changed nothing) or
 raises :class:`NotLocalError` when the query should not run on this PC.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from engine.decision_hysteresis import DecisionState, speed_cap, speed_low, speed_reason
-from engine.decision_inputs import DecisionPolicy, MachineState, ModelNeeds, QueryNeeds, clamp
+from engine.decision.hysteresis import DecisionState, speed_cap, speed_low, speed_reason
+from engine.decision.inputs import DecisionPolicy, MachineState, ModelNeeds, QueryNeeds, clamp
 from engine.reasons import Reason, part, render, text_part
 
 CONTEXT_STEP = 256

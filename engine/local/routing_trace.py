@@ -5,7 +5,7 @@ llama.cpp names the router's output ``ffn_moe_topk-<layer>``: an int32 view
 The scheduler's eval callback (``cb_eval``) lets us ask for that tensor and
 read it after it is computed. This module only *reads* ggml tensors through a
 ctypes mirror of ``struct ggml_tensor``; installing the callback is the
-adapter's job (:mod:`engine.llama_adapter`, the one module that touches llama.cpp).
+adapter's job (:mod:`engine.local.llama_adapter`, the one module that touches llama.cpp).
 
 Invariant: :meth:`RoutingRecorder.observe` never raises into C and never
 writes to the tensor.

@@ -27,16 +27,16 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.assets import asset_text
-from engine.default_model.dense import DenseModel, LayerWeights
-from engine.default_model.grouping import group_neurons
-from engine.default_model.router import fit_router
-from engine.default_model.source import SOURCE, ensure_source_gguf
-from engine.default_model.writer import ModelCard, MoELayer, write_moe_gguf
 from engine.errors import ModelStoreError
+from engine.models.default_model.dense import DenseModel, LayerWeights
+from engine.models.default_model.grouping import group_neurons
+from engine.models.default_model.router import fit_router
+from engine.models.default_model.source import SOURCE, ensure_source_gguf
+from engine.models.default_model.writer import ModelCard, MoELayer, write_moe_gguf
 from engine.paths import Paths
 
 if TYPE_CHECKING:
-    from engine.network import NetworkConfig
+    from engine.remote.network import NetworkConfig
 
 F32 = npt.NDArray[np.float32]
 Progress = Callable[[str, float], None]
@@ -176,7 +176,7 @@ def _is_current(target: Path, recipe: BuildRecipe) -> bool:
     A file without genba's record (copied in by IT, say) is trusted as is; one
     whose record names another recipe is rebuilt.
     """
-    from engine.model_store import read_record
+    from engine.models.store import read_record
 
     if not target.is_file():
         return False
@@ -186,7 +186,7 @@ def _is_current(target: Path, recipe: BuildRecipe) -> bool:
 
 def _network_state(paths: Paths) -> NetworkConfig:
     """The network state for a build (read only when one is needed: it loads settings)."""
-    from engine.network import NetworkConfig
+    from engine.remote.network import NetworkConfig
     from engine.settings import load_settings
 
     return NetworkConfig.from_settings(load_settings(paths))
@@ -203,7 +203,7 @@ def ensure_default_model(
 
     The build fetches the dense source once (``allow_download`` permitting; ``None``:
     unless genba is offline, by the network state of this user's settings and the
-    environment, :class:`engine.network.NetworkConfig`, through its proxy),
+    environment, :class:`engine.remote.network.NetworkConfig`, through its proxy),
     converts it (about a minute on two cores) and writes the file atomically,
     under a file lock so two genba processes never build it at the same time.
     A default model built by an older recipe is rebuilt in place.
@@ -211,8 +211,8 @@ def ensure_default_model(
     from disk.temps import remove_stale_temps
     from filelock import FileLock
 
-    from engine.model_store import sha256_of, tidy_store, write_record
-    from engine.worker_client import LlamaWorker
+    from engine.local.worker_client import LlamaWorker
+    from engine.models.store import sha256_of, tidy_store, write_record
 
     target = paths.default_model_path
     if _is_current(target, recipe):

@@ -29,9 +29,9 @@ Errors (the engine's tree, see :mod:`engine.errors`):
 
 Text already yielded stays with the caller; the error only says why it ended.
 The token goes in the ``Authorization`` header and nowhere else: server text
-enters a message only through :func:`~engine.remote_stream.quote`, and every
+enters a message only through :func:`~engine.remote.stream.quote`, and every
 error leaving :meth:`RemoteClient.stream_chat` is passed through
-:func:`~engine.remote_stream.redact` once more, so a server that echoes the
+:func:`~engine.remote.stream.redact` once more, so a server that echoes the
 header cannot put the token on stderr or into history.
 """
 
@@ -48,8 +48,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from engine.errors import RemoteError, RemoteProtocolError, RemoteUnavailableError
-from engine.network import Deadline, NetworkConfig, open_client
-from engine.remote_stream import (
+from engine.remote.network import Deadline, NetworkConfig, open_client
+from engine.remote.stream import (
     ChunkParser,
     LineSplitter,
     RemoteChunk,

@@ -1,8 +1,8 @@
 """The inference worker: the one process of the app that runs llama.cpp.
 
-Started by :class:`engine.worker_client.LlamaWorker` as ``python -m
-engine.worker_main`` (or the frozen equivalent). It reads requests from stdin and
-answers on stdout (:mod:`engine.worker_protocol`); llama.cpp's own prints and
+Started by :class:`engine.local.worker_client.LlamaWorker` as ``python -m
+engine.local.worker_main`` (or the frozen equivalent). It reads requests from stdin and
+answers on stdout (:mod:`engine.local.worker_protocol`); llama.cpp's own prints and
 ``GGML_ASSERT`` messages go to stderr, which the engine keeps for the crash
 report. When llama.cpp crashes, aborts or is killed, only this process dies.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from engine.errors import GenbaError
-from engine.worker_protocol import Message, ProtocolError, encode, error_payload, read_message
+from engine.local.worker_protocol import Message, ProtocolError, encode, error_payload, read_message
 
 
 class _Channel:
@@ -66,7 +66,7 @@ class WorkerServer:
 
     def __init__(self, channel: _Channel) -> None:
         self._channel = channel
-        self._model: Any = None  # engine.llama_adapter.LlamaModel
+        self._model: Any = None  # engine.local.llama_adapter.LlamaModel
         self._vocabs: dict[str, Any] = {}
         self._cancelled: set[int] = set()
         self._current = -1
@@ -140,7 +140,7 @@ class WorkerServer:
         """Configure the worker; report the llama.cpp build and CPU backend."""
         from importlib.metadata import PackageNotFoundError, version
 
-        from engine import llama_adapter
+        from engine.local import llama_adapter
 
         cache = message.get("cpu_cache")
         llama_adapter.set_cpu_backend_cache(Path(cache) if cache else None)
@@ -160,7 +160,7 @@ class WorkerServer:
 
     def op_load(self, message: Message) -> Message:
         """Load a model (freeing the previous one first)."""
-        from engine.llama_adapter import LlamaModel, load_dense
+        from engine.local.llama_adapter import LlamaModel, load_dense
 
         self.op_unload(message)
         path = Path(message["path"])
@@ -189,7 +189,7 @@ class WorkerServer:
 
     def op_count_chat(self, message: Message) -> Message:
         """Prompt tokens of a chat, with only the vocabulary of the model at ``path``."""
-        from engine.llama_adapter import load_vocab_only
+        from engine.local.llama_adapter import load_vocab_only
 
         path = str(message["path"])
         vocab = self._vocabs.get(path)
@@ -202,7 +202,7 @@ class WorkerServer:
 
     def op_tokenize_file(self, message: Message) -> Message:
         """Tokens of a text with only the vocabulary of the model at ``path``."""
-        from engine.llama_adapter import tokenize_with_vocab
+        from engine.local.llama_adapter import tokenize_with_vocab
 
         return {"tokens": tokenize_with_vocab(
             Path(message["path"]), str(message["text"]),
@@ -222,7 +222,7 @@ class WorkerServer:
 
     def op_generate(self, message: Message) -> Generator[Message, None, None]:
         """Stream ``{"token", "text"}`` items until EOG, ``max_tokens`` or cancel."""
-        from engine.llama_adapter import Sampling
+        from engine.local.llama_adapter import Sampling
 
         model = self._loaded()
         sampling = Sampling(**message.get("sampling", {}))
@@ -246,8 +246,8 @@ class WorkerServer:
         return {"value": self._loaded().perplexity(message["tokens"])}
 
     def op_selftest(self, message: Message) -> Message:
-        """The short quantized test decode of :mod:`engine.llama_selftest`."""
-        from engine.llama_selftest import run_selftest
+        """The short quantized test decode of :mod:`engine.local.llama_selftest`."""
+        from engine.local.llama_selftest import run_selftest
 
         result = run_selftest(n_threads=message.get("n_threads"))
         return {

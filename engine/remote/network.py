@@ -6,7 +6,7 @@ and the environment. It fails closed: a value it cannot read
 (``GENBA_OFFLINE=maybe``, a broken ``network.offline`` in a settings file, a
 settings object that raises) means offline, never online. The remote client,
 model pulls (huggingface_hub's HTTP client is made here too, see
-:mod:`engine.model_store`), the window's network status and the updater (which
+:mod:`engine.models.store`), the window's network status and the updater (which
 receives the effective ``network.offline`` from the engine) all read it.
 
 Every HTTP client the engine uses is made by :func:`open_client`; when genba is

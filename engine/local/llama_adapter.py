@@ -19,9 +19,9 @@ Why these choices:
   ``cb_eval`` set (weights stay loaded; only the KV cache is rebuilt).
 * ``ValueError``/``RuntimeError`` from llama-cpp-python become :mod:`engine.errors`.
 * The library is built portable; the CPU backend that suits this PC is
-  registered before the first model loads (:mod:`engine.llama_cpu`).
+  registered before the first model loads (:mod:`engine.local.llama_cpu`).
 * In the app and the CLI this module runs inside the inference worker process
-  (:mod:`engine.worker_main`), so a crash in llama.cpp never takes them down.
+  (:mod:`engine.local.worker_main`), so a crash in llama.cpp never takes them down.
 """
 
 from __future__ import annotations
@@ -39,8 +39,13 @@ from typing import Any
 
 from engine.error_codes import ENGLISH
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
-from engine.llama_cpu import CpuBackend, current_backend, ensure_cpu_backend, subprocess_selftest
-from engine.routing_trace import RoutingRecorder
+from engine.local.llama_cpu import (
+    CpuBackend,
+    current_backend,
+    ensure_cpu_backend,
+    subprocess_selftest,
+)
+from engine.local.routing_trace import RoutingRecorder
 
 # Used when a GGUF carries no chat template of its own.
 _FALLBACK_TEMPLATE = (
@@ -107,7 +112,7 @@ def prepare() -> CpuBackend | None:
 
 
 def _register_cpu_backend(llama_cpp: Any) -> CpuBackend:
-    from engine.child_command import module_command
+    from engine.local.child_command import module_command
     from engine.paths import Paths, forced_cpu_backend
 
     cache = _native_state["cpu_cache"]
@@ -115,7 +120,9 @@ def _register_cpu_backend(llama_cpp: Any) -> CpuBackend:
         llama_cpp,
         cache_file=cache if cache is not None else Paths.default().cpu_backend_file,
         forced=forced_cpu_backend(),
-        selftest=subprocess_selftest(module_command("engine.llama_selftest"), "GENBA_LLAMA_CPU"),
+        selftest=subprocess_selftest(
+            module_command("engine.local.llama_selftest"), "GENBA_LLAMA_CPU"
+        ),
     )
 
 
