@@ -3,8 +3,10 @@
 Effective settings (policy over user over defaults) reach the window here:
 language, text size, high contrast, answer mode, export permission, the
 network line of the status bar, and the engine worker. Keys locked by policy
-disable their menu entries and say why. A timer polls the settings watcher so
-policy or settings files edited outside the app are applied while it runs.
+disable their menu entries and say why. A :class:`~desktop.settings_poller.SettingsPoller`
+polls the settings watcher off the GUI thread (with a timeout), so policy or
+settings files edited outside the app are applied while it runs and a slow or
+stuck policy folder never freezes the window; the GUI thread opens no policy file.
 
 The effective settings live here (:attr:`SettingsController.settings`); every
 change is reported by :attr:`SettingsController.settings_applied`, and a
@@ -19,7 +21,7 @@ from engine.error_codes import ErrorMessage
 from engine.errors import SettingsError
 from engine.remote.network import NetworkConfig
 from engine.settings import Settings, SettingsWatcher, save_user_setting
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
 from desktop.actions import WindowActions
@@ -27,6 +29,7 @@ from desktop.button_row import ButtonRow
 from desktop.engine_worker import EngineClient
 from desktop.error_text import error_text
 from desktop.i18n import Translations, resolve_language
+from desktop.settings_poller import SettingsPoller
 from desktop.status_panel import StatusPanel
 from desktop.theme import Theme, ThemeManager
 
@@ -35,6 +38,9 @@ if TYPE_CHECKING:
 
 WATCH_INTERVAL_MS = 2000
 """How often settings and policy files are checked for outside changes."""
+
+WATCH_TIMEOUT_MS = 10_000
+"""A check taking longer is abandoned (logged); the window keeps its current settings."""
 
 
 class SettingsController(QObject):
@@ -72,10 +78,11 @@ class SettingsController(QObject):
         )
         a.japanese.triggered.connect(lambda: self.save_setting("ui.language", "ja"))
         a.english.triggered.connect(lambda: self.save_setting("ui.language", "en"))
-        self._timer = QTimer(self)
-        self._timer.setInterval(WATCH_INTERVAL_MS)
-        self._timer.timeout.connect(self.on_settings_tick)
-        self._timer.start()
+        self.poller = SettingsPoller(
+            watcher, self, interval_ms=WATCH_INTERVAL_MS, timeout_ms=WATCH_TIMEOUT_MS
+        )
+        self.poller.changed.connect(self.on_settings_changed)
+        self.poller.start()
 
     def apply_settings(self, settings: Settings) -> None:
         """Apply new effective settings: language, text size, contrast, network, export."""
@@ -88,8 +95,13 @@ class SettingsController(QObject):
         self.settings_applied.emit(settings)
 
     def reload(self) -> None:
-        """Apply the settings files as they are now (after a model was imported or built)."""
-        self.apply_settings(self._watcher.poll() or self.settings)
+        """Apply the operator's settings file as it is now (after a model was imported or built).
+
+        Only the user's own settings file is read here, over the policy as last
+        polled; policy changes follow from the poll started at the same time.
+        """
+        self.apply_settings(self._watcher.reload_user())
+        self.poller.poll_now()
 
     def _apply_look(self, settings: Settings) -> None:
         a = self._actions
@@ -150,10 +162,9 @@ class SettingsController(QObject):
         scale = max(100, min(200, self.settings.get_int("ui.font_scale") + delta))
         self.save_setting("ui.font_scale", scale)
 
-    def on_settings_tick(self) -> None:
-        """Pick up policy or settings files changed outside the app."""
-        fresh = self._watcher.poll()
-        if fresh is not None and fresh != self.settings:
+    def on_settings_changed(self, fresh: Settings) -> None:
+        """A poll found policy or settings files changed outside the app: apply them."""
+        if fresh != self.settings:
             self.apply_settings(fresh)
 
     def open_settings(self) -> None:
@@ -182,4 +193,4 @@ class SettingsController(QObject):
 
     def stop(self) -> None:
         """Stop watching the settings files (the window is closing)."""
-        self._timer.stop()
+        self.poller.stop()
