@@ -26,7 +26,6 @@ Why these choices:
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import ctypes
 import logging
@@ -37,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.clean_text import Utf8Pieces, log_dropped
 from engine.error_codes import ENGLISH
 from engine.errors import ExpertCountError, GenerationError, ModelLoadError
 from engine.local.llama_cpu import (
@@ -55,6 +55,7 @@ _FALLBACK_TEMPLATE = (
 )
 
 _native_log = logging.getLogger("engine.llama_cpp")
+log = logging.getLogger(__name__)
 # ggml_log_level (ggml.h: NONE 0, DEBUG 1, INFO 2, WARN 3, ERROR 4, CONT 5) -> ours.
 # llama-cpp-python's own table predates DEBUG=1 and is off by one. llama.cpp's
 # INFO lines describe every tensor at load time, so they only show at DEBUG;
@@ -253,7 +254,9 @@ class LlamaModel:
         """Yield ``(token, text)`` for each generated token until EOG, ``max_tokens`` or cancel.
 
         ``text`` is the newly complete UTF-8 text; it may be empty while a
-        multi-byte character is split over tokens. Prefill is not interruptible,
+        multi-byte character is split over tokens. Bytes that never form valid
+        UTF-8, and U+FFFD, are dropped and counted in one log line per answer
+        (:mod:`engine.clean_text`). Prefill is not interruptible,
         but every generated token is: cancel is checked before each one.
         ``fresh`` evaluates the whole prompt even if a prefix is still in the KV
         cache (so a routing trace covers every prompt token).
@@ -261,7 +264,7 @@ class LlamaModel:
         if fresh:
             self._llama.n_tokens = 0
         self._llama.set_seed(sampling.seed)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        decoder = Utf8Pieces()
         produced = 0
         try:
             stream = self._llama.generate(
@@ -276,17 +279,19 @@ class LlamaModel:
                 if self.is_end_of_generation(token):
                     break
                 piece = self._llama.detokenize([token])
-                yield token, decoder.decode(piece)
+                yield token, decoder.feed(piece)
                 produced += 1
                 if produced >= max_tokens or (cancel is not None and cancel.is_set()):
                     break
+            tail = decoder.finish()
+            if tail:
+                yield -1, tail
         except (ValueError, RuntimeError) as exc:
             raise GenerationError(
                 f"llama.cpp failed while generating ({exc}). Try a shorter question, or restart."
             ) from exc
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            yield -1, tail
+        finally:  # also when the reader stops early (cancel drops the token decoded ahead)
+            log_dropped(log, "local", decoder)
 
     def perplexity(self, tokens: Sequence[int]) -> float:
         """Perplexity of ``tokens`` (needs a model loaded with ``logits_all=True``)."""

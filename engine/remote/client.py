@@ -28,6 +28,9 @@ Errors (the engine's tree, see :mod:`engine.errors`):
   malformed SSE or JSON, stalled or too slow mid-answer, too large.
 
 Text already yielded stays with the caller; the error only says why it ended.
+Answer text is cleaned before it is yielded (:mod:`engine.clean_text`): U+FFFD,
+also one the server sent itself, and lone surrogates are dropped and counted in
+one log line per answer, so they never reach the window or history.
 The token goes in the ``Authorization`` header and nowhere else: server text
 enters a message only through :func:`~engine.remote.stream.quote`, and every
 error leaving :meth:`RemoteClient.stream_chat` is passed through
@@ -47,6 +50,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from engine.clean_text import TextPieces, log_dropped
 from engine.errors import RemoteError, RemoteProtocolError, RemoteUnavailableError
 from engine.remote.network import Deadline, NetworkConfig, open_client
 from engine.remote.stream import (
@@ -311,12 +315,25 @@ class RemoteClient:
     def _read(
         self, response: httpx.Response, deadline: Deadline, cancel: threading.Event | None
     ) -> Iterator[RemoteChunk]:
+        # Answer text is cleaned before it becomes a delta (engine.clean_text): no U+FFFD
+        # (the server's own, or genba's for raw invalid bytes) and no lone surrogate.
+        clean = TextPieces()
+        try:
+            yield from self._chunks(response, deadline, cancel, clean)
+        finally:
+            log_dropped(log, f"remote ({self.config.host})", clean)
+
+    def _chunks(
+        self, response: httpx.Response, deadline: Deadline, cancel: threading.Event | None,
+        clean: TextPieces,
+    ) -> Iterator[RemoteChunk]:
         host = self.config.host
         chunks = self._bytes(response, deadline)
         state = ChunkParser(self._token)
         if response.headers.get("content-type", "").startswith("application/json"):
             # A server that ignored "stream": true sends the whole answer at once.
-            text = state.take(b"".join(chunks).decode("utf-8", errors="replace"), host)
+            whole = state.take(b"".join(chunks).decode("utf-8", errors="replace"), host)
+            text = clean.feed(whole) + clean.finish()
             if text:
                 yield RemoteDelta(text)
             yield state.done()
@@ -330,20 +347,23 @@ class RemoteClient:
             if data is None:
                 continue
             if data.strip() == "[DONE]":
-                yield state.done()
-                return
-            text = state.take(data, host)
+                break
+            text = clean.feed(state.take(data, host))
             if text:
                 yield RemoteDelta(text)
-        last = decoder.flush()
-        if last is not None and last.strip() != "[DONE]":
-            text = state.take(last, host)
-            if text:
-                yield RemoteDelta(text)
-        if state.finish is None:
-            raise RemoteProtocolError(
-                f"The remote server {host} ended the stream before the answer was complete."
-            )
+        else:
+            last = decoder.flush()
+            if last is not None and last.strip() != "[DONE]":
+                text = clean.feed(state.take(last, host))
+                if text:
+                    yield RemoteDelta(text)
+            if state.finish is None:
+                raise RemoteProtocolError(
+                    f"The remote server {host} ended the stream before the answer was complete."
+                )
+        text = clean.finish()
+        if text:
+            yield RemoteDelta(text)
         yield state.done()
 
     def _status_error(self, response: httpx.Response, deadline: Deadline) -> RemoteError:
