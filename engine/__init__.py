@@ -11,6 +11,7 @@ Module map::
     ├── notices.py        notice codes + English templates (the GUI translates them)
     ├── reasons.py        reason codes + English templates (why an answer ran where it ran)
     ├── errors.py         the error hierarchy (error_codes.py: codes + English templates)
+    ├── clean_text.py     answer text without U+FFFD: incomplete UTF-8 held back, invalid dropped
     ├── paths.py          user folders and environment variables (from the disk/ leaf)
     ├── logging_setup.py  the rotating log file
     ├── assets.py         texts shipped with genba (calibration, evaluation, catalogue)
