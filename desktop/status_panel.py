@@ -12,17 +12,112 @@ from typing import Any
 
 import psutil
 from engine.events import FinalEvent
-from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtWidgets import QFrame, QLabel, QWidget
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QFocusEvent, QResizeEvent
+from PySide6.QtWidgets import QFrame, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from desktop.flow_layout import FlowLayout
 from desktop.reason_text import reason_text
 
 _REASON_CHARS = 48
+# The widest a status field asks to be, in characters of "n": longer texts are elided
+# (full text in the tooltip), so no field sets the window's minimum width.
+_FIELD_CHARS = 48
+# The narrowest a field may be squeezed to, in characters of "n".
+_MIN_CHARS = 6
 
 
 def _short(text: str, limit: int = _REASON_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" to the room it gets.
+
+    Its size hints come from the full text, capped at :data:`_FIELD_CHARS`
+    characters, so a long text never widens the window. When the text
+    is shortened, the full text is the tooltip (unless one was set) and the
+    accessible description; with ``focusable`` a shortened field is a Tab stop
+    that shows the full text on focus, so the keyboard reaches it too.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, focusable: bool = False) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self._tip = ""
+        self._focusable = focusable
+        self.setTextFormat(Qt.TextFormat.PlainText)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setProperty("fullText", text)
+        self.updateGeometry()
+        self._elide()
+
+    def setToolTip(self, tip: str) -> None:
+        self._tip = tip
+        self._elide()
+
+    def text(self) -> str:
+        """The whole text, as set (what is drawn may be shortened: :meth:`shown_text`)."""
+        return self._full
+
+    def full_text(self) -> str:
+        """The whole text, however much of it is shown."""
+        return self._full
+
+    def shown_text(self) -> str:
+        """The text as drawn, with "…" when shortened."""
+        return super().text()
+
+    def is_elided(self) -> bool:
+        """True while the text on screen is shortened."""
+        return self.shown_text() != self._full
+
+    def _chrome(self) -> int:
+        m = self.contentsMargins()
+        return m.left() + m.right() + 2 * self.margin() + 2
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        width = min(fm.horizontalAdvance(self._full), fm.horizontalAdvance("n" * _FIELD_CHARS))
+        m = self.contentsMargins()
+        height = fm.height() + m.top() + m.bottom() + 2 * self.margin()
+        return QSize(width + self._chrome(), height)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = self.sizeHint()
+        narrow = self.fontMetrics().horizontalAdvance("n" * _MIN_CHARS) + self._chrome()
+        return QSize(min(hint.width(), narrow), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+            self._elide()
+        super().changeEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if self.toolTip():
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), self.toolTip(), self)
+
+    def _elide(self) -> None:
+        room = max(0, self.contentsRect().width() - 2 * self.margin())
+        fm = self.fontMetrics()
+        shown = self._full
+        # Measured the way sizeHint measures: a field given its hint is never shortened.
+        if room > 0 and fm.horizontalAdvance(self._full) > room:
+            shown = fm.elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        QLabel.setText(self, shown)
+        elided = shown != self._full
+        QLabel.setToolTip(self, self._tip or (self._full if elided else ""))
+        self.setAccessibleDescription(self._full if elided else "")
+        tab = self._focusable and elided
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus if tab else Qt.FocusPolicy.NoFocus)
 
 
 class StatusPanel(QFrame):
@@ -31,15 +126,26 @@ class StatusPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        # Fields wrap onto a second line instead of being clipped at large text sizes.
-        self._layout = FlowLayout(self)
-        self.model_label = QLabel(self)
-        self.experts_label = QLabel(self)
-        self.route_label = QLabel(self)
-        self.speed_label = QLabel(self)
-        self.memory_label = QLabel(self)
-        self.network_label = QLabel(self)
+        # Fields wrap onto a second line instead of being clipped at large text sizes;
+        # the update line, a whole sentence, wraps within itself on its own row below.
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(0)
+        fields = QWidget(self)
+        self._layout = FlowLayout(fields)
+        rows.addWidget(fields)
+        # A shortened model name or reason is a Tab stop: the keyboard reaches the full text.
+        self.model_label = ElidedLabel(fields, focusable=True)
+        self.experts_label = ElidedLabel(fields, focusable=True)
+        self.route_label = ElidedLabel(fields)
+        self.speed_label = ElidedLabel(fields)
+        self.memory_label = ElidedLabel(fields)
+        self.network_label = ElidedLabel(fields)
         self.update_label = QLabel(self)
+        self.update_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.update_label.setWordWrap(True)
+        self.update_label.setContentsMargins(4, 0, 4, 2)
+        self.update_label.setVisible(False)
         self._labels = (
             self.model_label,
             self.experts_label,
@@ -49,8 +155,9 @@ class StatusPanel(QFrame):
             self.network_label,
             self.update_label,
         )
-        for label in self._labels:
+        for label in self._labels[:-1]:
             self._layout.addWidget(label)
+        rows.addWidget(self.update_label)
         self._model: str | None = None
         self._final: FinalEvent | None = None
         self._network: tuple[str, str] = ("local", "")
@@ -157,5 +264,9 @@ class StatusPanel(QFrame):
 
     # -- for tests and the screenshot ------------------------------------------
     def texts(self) -> list[str]:
-        """The visible texts of every field, left to right."""
-        return [label.text() for label in self._labels if not label.isHidden()]
+        """The full texts of every visible field, left to right."""
+        return [
+            label.full_text() if isinstance(label, ElidedLabel) else label.text()
+            for label in self._labels
+            if not label.isHidden()
+        ]

@@ -5,11 +5,18 @@ object hands each one to the GUI thread through one queued signal and turns it
 into a translated line ("Downloading update 40 %", "New model ready..."). The
 window imports nothing else of the updater, and if the updater cannot start
 (for example a broken trusted root) the window keeps working without the line.
+
+The operator cannot fix an update problem, so a failure is one plain sentence
+("… ask IT"); the updater's own words go to the log (and ``genba doctor``
+reports the update set-up). An install with no update source set up (no
+trusted root: neither one named by ``updates.trusted_root`` nor one built into
+genba, or no ``updates.repository_url``) starts no scheduler and shows nothing.
 """
 
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from engine.paths import Paths
@@ -45,15 +52,45 @@ class UpdateStatus(QObject):
             # The engine's one network state (env switch, broken values: fail closed).
             values["network.offline"] = NetworkConfig.from_settings(settings).offline
             config = UpdateConfig.from_settings(values, self._paths)
+            if not self._configured(config, values):
+                return
             self._scheduler = UpdateScheduler(config, on_event=self._state_received.emit)
             self._scheduler.start()
         except Exception as exc:  # an optional status line must never stop the window
             log.warning("update status unavailable: %s", exc)
             self._scheduler = None
 
+    def _configured(self, config: Any, values: dict[str, Any]) -> bool:
+        """False (and a log line) when this install has no update source to check against."""
+        if not config.enabled:
+            return False
+        if not config.repository_url:
+            log.info("automatic model updates are not set up: no updates.repository_url")
+            return False
+        if not values.get("updates.trusted_root") and not config.trusted_root.is_file():
+            # No root named by policy and none built in: updates were never set up here.
+            log.info(
+                "automatic model updates are not set up: no trusted root (%s is missing; "
+                "set updates.trusted_root)",
+                config.trusted_root,
+            )
+            return False
+        if not config.trusted_root.is_file():
+            # A root named by policy that is not there: set up wrongly, which only IT can fix.
+            log.warning(
+                "automatic model updates are not set up: the trusted root %s cannot be read "
+                "(updates.trusted_root)",
+                config.trusted_root,
+            )
+            self.on_state_received(SimpleNamespace(state="not_set_up"))
+            return False
+        return True
+
     def on_state_received(self, event: Any) -> None:
         """Show a scheduler event (runs on the GUI thread)."""
         self._last = event
+        if getattr(event, "state", "") == "failed":
+            log.warning("model update failed: %s", getattr(event, "message", ""))
         self.changed.emit(self.describe(event))
 
     def describe(self, event: Any) -> str:
@@ -71,9 +108,9 @@ class UpdateStatus(QObject):
                 version=version
             ),
             "applied": self.tr("New model ready; it is used from the next answer"),
-            "failed": self.tr("Model update failed: {why}").format(
-                why=getattr(event, "message", "")
-            ),
+            # The details are in the log: the operator can only pass the problem on.
+            "not_set_up": self.tr("Automatic model updates are not set up on this PC — ask IT"),
+            "failed": self.tr("Automatic model updates are not working on this PC — ask IT"),
         }
         return texts.get(state, "")  # idle and offline (retried quietly) show nothing
 

@@ -1226,8 +1226,12 @@
         <translation>New model ready; it is used from the next answer</translation>
     </message>
     <message>
-        <source>Model update failed: {why}</source>
-        <translation>Model update failed: {why}</translation>
+        <source>Automatic model updates are not set up on this PC — ask IT</source>
+        <translation>Automatic model updates are not set up on this PC — ask IT</translation>
+    </message>
+    <message>
+        <source>Automatic model updates are not working on this PC — ask IT</source>
+        <translation>Automatic model updates are not working on this PC — ask IT</translation>
     </message>
 </context>
 <context>

@@ -1226,8 +1226,12 @@
         <translation>新しいモデルの準備ができました。次の回答から使われます</translation>
     </message>
     <message>
-        <source>Model update failed: {why}</source>
-        <translation>モデルの更新に失敗しました: {why}</translation>
+        <source>Automatic model updates are not set up on this PC — ask IT</source>
+        <translation>この PC ではモデルの自動更新が設定されていません。IT 担当者に連絡してください</translation>
+    </message>
+    <message>
+        <source>Automatic model updates are not working on this PC — ask IT</source>
+        <translation>この PC ではモデルの自動更新が動作していません。IT 担当者に連絡してください</translation>
     </message>
 </context>
 <context>
