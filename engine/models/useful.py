@@ -119,23 +119,36 @@ def write_useful_range(
 ) -> None:
     """Write ``source`` to ``target`` (may be the same file) with the useful-range keys set.
 
+    ``useful_default`` None removes a stale one. Raises ``OSError`` (target
+    untouched) when the write fails.
+    """
+    new: dict[str, tuple[Any, gguf.GGUFValueType]] = {
+        USEFUL_MIN_KEY: (useful_min, gguf.GGUFValueType.UINT32)
+    }
+    if useful_default is not None:
+        new[USEFUL_DEFAULT_KEY] = (useful_default, gguf.GGUFValueType.UINT32)
+    rewrite_metadata(source, target, new, drop=(USEFUL_MIN_KEY, USEFUL_DEFAULT_KEY))
+
+
+def rewrite_metadata(
+    source: Path,
+    target: Path,
+    new: dict[str, tuple[Any, gguf.GGUFValueType]],
+    drop: tuple[str, ...] = (),
+) -> None:
+    """Copy a GGUF with keys ``drop`` removed and ``new`` (value, type) added, atomically.
+
     Every other key and every tensor is copied unchanged (the gguf library's own
-    ``gguf_new_metadata`` recipe); ``useful_default`` None removes a stale one.
-    Raises ``OSError`` (target untouched) when the write fails.
+    ``gguf_new_metadata`` recipe), so quantized tensors keep their bytes.
     """
     reader = gguf.GGUFReader(source, "r")
     arch = reader.fields["general.architecture"].contents()
     mode = source.stat().st_mode & 0o777
-    new: dict[str, int] = {USEFUL_MIN_KEY: useful_min}
-    if useful_default is not None:
-        new[USEFUL_DEFAULT_KEY] = useful_default
     with staged_file(target) as staged:
         # gguf's writer opens the temp file by name; ``staged`` keeps it marked in use.
         writer = gguf.GGUFWriter(str(staged.path), arch=str(arch))
         for name, field in reader.fields.items():
-            if name == "general.architecture" or name.startswith("GGUF.") or name in (
-                USEFUL_MIN_KEY, USEFUL_DEFAULT_KEY,
-            ):
+            if name == "general.architecture" or name.startswith("GGUF.") or name in drop:
                 continue
             if name == "general.alignment":
                 writer.add_custom_alignment(int(field.contents()))
@@ -143,8 +156,8 @@ def write_useful_range(
             vtype = field.types[0]
             sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
             writer.add_key_value(name, field.contents(), vtype, sub_type=sub)
-        for key, value in new.items():
-            writer.add_uint32(key, value)
+        for key, (value, vtype) in new.items():
+            writer.add_key_value(key, value, vtype)
         for tensor in reader.tensors:
             writer.add_tensor_info(
                 tensor.name, tensor.data.shape, tensor.data.dtype, tensor.data.nbytes,
@@ -156,5 +169,4 @@ def write_useful_range(
         for tensor in reader.tensors:
             writer.write_tensor_data(tensor.data, tensor_endianess=reader.endianess)
         writer.close()
-        del reader  # release the map of the source before it may be replaced
         staged.commit(target, mode=mode)
