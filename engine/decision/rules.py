@@ -198,7 +198,10 @@ def requested_experts(
 ) -> tuple[int, Reason]:
     """The N asked for by the experts mode or the operator, in policy bounds, and whence."""
     target = policy.mode_experts()
-    origin: Reason = (part(f"experts.mode.{policy.mode}", n=target), *floor_part(policy, model))
+    origin: Reason = (part(f"experts.mode.{policy.mode}", n=target),)
+    if policy.mode == "fast" or target == policy.experts_floor > policy.experts_default:
+        # The floor decided N: say which floor and where it came from.
+        origin += floor_part(policy, model)
     if policy.experts_fixed is not None:
         if query.experts is not None and query.experts != policy.experts_fixed:
             origin = (part("experts.requested", n=query.experts),

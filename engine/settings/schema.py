@@ -121,10 +121,10 @@ _SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "experts.allow_below_useful", "bool", False,
-        "Low memory, speed or battery may lower the number of experts below the model's "
+        "A slow PC or battery power may lower the number of experts below the model's "
         "useful minimum (its file's, else max(2, half its trained top-k)). Off: genba "
         "keeps the useful minimum and goes remote, or says why, instead.",
-        label="Below useful experts",
+        label="Allow fewer than useful experts",
     ),
     SettingSpec(
         "experts.user_can_choose", "bool", True,

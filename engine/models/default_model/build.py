@@ -69,7 +69,7 @@ class BuildRecipe:
     # The useful floor written to the GGUF: the smallest N whose FFN output differs from
     # the all-experts output by at most this much on calibration tokens (mean relative
     # error over tokens and layers; see ``useful_min_of`` and docs/default-model.md).
-    useful_tolerance: float = 0.30
+    useful_tolerance: float = 0.33
     useful_eval_tokens: int = 512  # calibration tokens (evenly spaced) the per-N error uses
     version: int = 2
     notes: dict[str, str] = field(default_factory=dict)
