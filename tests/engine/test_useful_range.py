@@ -94,30 +94,29 @@ def test_fast_mode_runs_at_the_file_s_floor(
 
 
 @pytest.mark.parametrize(
-    ("entries", "floor", "recommended", "warning"),
+    ("entries", "expect", "warning"),
     [
-        ({USEFUL_MIN_KEY: (0, U32)}, 2, None, "must be a whole number in 1..8"),
-        ({USEFUL_MIN_KEY: (9, U32)}, 2, None, "must be a whole number in 1..8"),
-        ({USEFUL_MIN_KEY: ("four", gguf.GGUFValueType.STRING)}, 2, None, "'four'"),
-        ({USEFUL_MIN_KEY: (1.5, gguf.GGUFValueType.FLOAT32)}, 2, None, "1.5"),
-        ({USEFUL_MIN_KEY: (-3, gguf.GGUFValueType.INT32)}, 2, None, "-3"),
-        ({USEFUL_MIN_KEY: (4, U32), USEFUL_DEFAULT_KEY: (3, U32)}, 4, None, "4..8"),
-        ({USEFUL_MIN_KEY: (4, U32), USEFUL_DEFAULT_KEY: (6, U32)}, 4, 6, None),
+        ({USEFUL_MIN_KEY: (0, U32)}, (2, None), "must be a whole number in 1..8"),
+        ({USEFUL_MIN_KEY: (9, U32)}, (2, None), "must be a whole number in 1..8"),
+        ({USEFUL_MIN_KEY: ("four", gguf.GGUFValueType.STRING)}, (2, None), "'four'"),
+        ({USEFUL_MIN_KEY: (1.5, gguf.GGUFValueType.FLOAT32)}, (2, None), "1.5"),
+        ({USEFUL_MIN_KEY: (-3, gguf.GGUFValueType.INT32)}, (2, None), "-3"),
+        ({USEFUL_MIN_KEY: (4, U32), USEFUL_DEFAULT_KEY: (3, U32)}, (4, None), "4..8"),
+        ({USEFUL_MIN_KEY: (4, U32), USEFUL_DEFAULT_KEY: (6, U32)}, (4, 6), None),
     ],
 )
 def test_bad_values_are_ignored_with_a_warning(
     tiny_copy: Path,
     caplog: pytest.LogCaptureFixture,
     entries: dict[str, tuple[Any, gguf.GGUFValueType]],
-    floor: int,
-    recommended: int | None,
+    expect: tuple[int, int | None],
     warning: str | None,
 ) -> None:
     rewrite_metadata(tiny_copy, tiny_copy, entries)
     with caplog.at_level(logging.WARNING, logger="engine.models.useful"):
         useful = inspect_model(tiny_copy).useful_range  # never raises
-    assert (useful.floor, useful.recommended) == (floor, recommended)
-    assert useful.source == ("rule" if floor == 2 else "file")
+    assert (useful.floor, useful.recommended) == expect
+    assert useful.source == ("rule" if expect[0] == 2 else "file")
     warned = [r.getMessage() for r in caplog.records if r.name == "engine.models.useful"]
     if warning is None:
         assert not warned
@@ -129,29 +128,27 @@ def test_bad_values_are_ignored_with_a_warning(
     ("extra", "message"),
     [
         (["--useful-min", "9"], "--useful-min must be between 1 and 8"),
-        (["--useful-min", "4", "--useful-default", "3"], "--useful-default must be between 4 and 8"),
-        (["--useful-min", "0"], "must be at least 1"),
+        (["--useful-min", "4", "--useful-default", "3"], "--useful-default must be between 4"),
     ],
 )
 def test_set_range_refuses_bad_values_in_one_line(
     capsys: pytest.CaptureFixture[str], tiny_copy: Path, extra: list[str], message: str
 ) -> None:
     before = tiny_copy.read_bytes()
-    with pytest.raises(SystemExit) if extra[-1] == "0" else _no_exit():
-        code, _, err = _run(capsys, "models", "set-range", str(tiny_copy), *extra)
-        assert code == 2
-        assert err.count("\n") == 1 and message in err
-    if extra[-1] == "0":
-        assert message in capsys.readouterr().err
+    code, _, err = _run(capsys, "models", "set-range", str(tiny_copy), *extra)
+    assert code == 2
+    assert err.count("\n") == 1 and message in err
     assert tiny_copy.read_bytes() == before
 
 
-class _no_exit:  # noqa: N801 - a stand-in for a context manager that expects nothing
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return False
+def test_set_range_refuses_a_fraction_or_zero_before_reading_the_file(
+    capsys: pytest.CaptureFixture[str], tiny_copy: Path
+) -> None:
+    for bad, message in (("0", "must be at least 1"), ("2.5", "'2.5' is not a whole number")):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["models", "set-range", str(tiny_copy), "--useful-min", bad])
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
 
 
 def test_set_range_refuses_a_file_in_the_store(
