@@ -339,23 +339,29 @@ def test_remote_answers_keep_the_local_plan() -> None:
     remote=st.booleans(),
     battery_rule=st.sampled_from(["keep", "fewer_experts", "remote"]),
     mode=st.sampled_from(["fast", "balanced", "thorough"]),
+    useful=st.one_of(st.none(), st.integers(1, 8)),
+    below_ok=st.booleans(),
 )
 def test_local_decisions_respect_bounds(
     *,
     prompt: int, answer: int, trimmed: int | None, free_mb: int, speed: float | None,
     measured: int, lo: int, span: int, battery: bool, remote: bool, battery_rule: Any,
-    mode: Any,
+    mode: Any, useful: int | None, below_ok: bool,
 ) -> None:
     hi = min(8, lo + span)
     policy = replace(POLICY, experts_min=lo, experts_max=hi, experts_default=min(max(2, lo), hi),
-                     remote_available=remote, on_battery=battery_rule, mode=mode)
+                     remote_available=remote, on_battery=battery_rule, mode=mode,
+                     useful_min=useful, allow_below_useful=below_ok)
+    # Without the policy's permission nothing goes below the floor (itself within lo..hi).
+    floor = lo if below_ok or useful is None else min(max(useful, lo), hi)
+    assert lo <= policy.experts_floor <= policy.mode_experts() <= hi
     machine = MachineState(available_bytes=free_mb * MB, on_battery=battery,
                            decode_tokens_per_s=speed, decode_experts=measured)
     d = run(QueryNeeds(prompt, answer, trimmed), policy, MODEL, machine)
     assert d.reason
     if d.route == "local":
         assert d.experts is not None and d.context is not None
-        assert lo <= d.experts <= hi
+        assert floor <= d.experts <= hi
         kept_prompt = trimmed if d.trim else prompt
         assert kept_prompt is not None
         assert kept_prompt < d.context <= MODEL.context_length
