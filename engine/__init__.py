@@ -23,8 +23,9 @@ Module map::
     │                     safe N per model, the machine snapshot, child processes
     ├── remote/           the remote server: HTTP client, SSE wire format, the one
     │                     network state, keyring credentials
-    ├── models/           model files: inspection and validation (info), store, catalogue,
-    │                     current-model pointer, access policy, the default model's build
+    ├── models/           model files: inspection and validation (info), the useful floor
+    │                     of N (useful), store, catalogue, current-model pointer, access
+    │                     policy, the default model's build
     ├── settings/         defaults < user settings < policy, locks, fail-closed
     ├── cli/              the ``genba`` command line
     └── tools/            the tiny MoE builder (tests, benches and the CPU self-test)

@@ -65,6 +65,19 @@ ENGLISH: Mapping[str, str] = {
     "experts.outside_policy": ", outside policy {lo}..{hi} → N={n}",
     "experts.fixed_by_file": ", but this model file fixes N={n} in every layer → N={n}",
     "experts.safe_max": ", but llama.cpp crashes above N={n} with this model on this PC → N={n}",
+    "experts.floor.file": " (useful minimum N={n}, set by the model file)",
+    "experts.floor.rule": " (useful minimum N={n}, by the default rule for a top-{k} model)",
+    "experts.floor.policy_min": (
+        " (policy minimum N={n}, above the model's useful minimum {useful})"
+    ),
+    "experts.floor.policy_max": (
+        " (the model's useful minimum N={useful} is above the policy maximum N={n})"
+    ),
+    "experts.raised_to_useful": ", below the model's useful minimum → N={n}",
+    "experts.below_useful": ", below the model's useful minimum N={floor} (policy allows it)",
+    "experts.kept_useful": (
+        ", not below the model's useful minimum N={floor} (experts.allow_below_useful is off)"
+    ),
     "local.fine": "resources fine → local",
     # Context fit.
     "context.over": "prompt {prompt} + answer {answer} tokens > local context {context}",
@@ -108,7 +121,9 @@ ENGLISH: Mapping[str, str] = {
 
 GLUED = frozenset({
     "experts.set_by_policy", "experts.outside_policy", "experts.safe_max",
-    "experts.fixed_by_file",
+    "experts.fixed_by_file", "experts.floor.file", "experts.floor.rule",
+    "experts.floor.policy_min", "experts.floor.policy_max", "experts.raised_to_useful",
+    "experts.below_useful", "experts.kept_useful",
     "context.even_without_old_turns",
     "memory.reserved", "speed.at_minimum", "then.experts", "then.answer_limited",
     "then.old_turns_trimmed", "then.local_anyway", "then.remote", "then.refused",

@@ -115,6 +115,7 @@ def policy_for(
         settings, info.expert_count, info.expert_used_count,
         remote_available=remote_ok, remote_unavailable_why=why_not, safe_max=safe_max,
         fixed_experts=None if info.expert_used_overridable else info.expert_used_count,
+        useful=info.useful_range,
     )
     return policy, network
 

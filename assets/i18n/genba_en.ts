@@ -507,6 +507,34 @@
         <translation>, but llama.cpp crashes above N={n} with this model on this PC → N={n}</translation>
     </message>
     <message>
+        <source> (useful minimum N={n}, set by the model file)</source>
+        <translation> (useful minimum N={n}, set by the model file)</translation>
+    </message>
+    <message>
+        <source> (useful minimum N={n}, by the default rule for a top-{k} model)</source>
+        <translation> (useful minimum N={n}, by the default rule for a top-{k} model)</translation>
+    </message>
+    <message>
+        <source> (policy minimum N={n}, above the model&apos;s useful minimum {useful})</source>
+        <translation> (policy minimum N={n}, above the model&apos;s useful minimum {useful})</translation>
+    </message>
+    <message>
+        <source> (the model&apos;s useful minimum N={useful} is above the policy maximum N={n})</source>
+        <translation> (the model&apos;s useful minimum N={useful} is above the policy maximum N={n})</translation>
+    </message>
+    <message>
+        <source>, below the model&apos;s useful minimum → N={n}</source>
+        <translation>, below the model&apos;s useful minimum → N={n}</translation>
+    </message>
+    <message>
+        <source>, below the model&apos;s useful minimum N={floor} (policy allows it)</source>
+        <translation>, below the model&apos;s useful minimum N={floor} (policy allows it)</translation>
+    </message>
+    <message>
+        <source>, not below the model&apos;s useful minimum N={floor} (experts.allow_below_useful is off)</source>
+        <translation>, not below the model&apos;s useful minimum N={floor} (experts.allow_below_useful is off)</translation>
+    </message>
+    <message>
         <source>resources fine → local</source>
         <translation>resources fine → local</translation>
     </message>
@@ -792,10 +820,6 @@
         <translation>Answer mode</translation>
     </message>
     <message>
-        <source>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</source>
-        <translation>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</translation>
-    </message>
-    <message>
         <source>fast</source>
         <translation>Fast</translation>
     </message>
@@ -812,8 +836,12 @@
         <translation>Default experts</translation>
     </message>
     <message>
-        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</source>
-        <translation>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</translation>
+        <source>Preset the operator picks: fast (fewest experts that still answer well), balanced, or thorough (most experts), always inside the model&apos;s useful range and experts.min..experts.max.</source>
+        <translation>Preset the operator picks: fast (fewest experts that still answer well), balanced, or thorough (most experts), always inside the model&apos;s useful range and experts.min..experts.max.</translation>
+    </message>
+    <message>
+        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</source>
+        <translation>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</translation>
     </message>
     <message>
         <source>Minimum experts</source>
@@ -830,6 +858,14 @@
     <message>
         <source>Most active experts genba may use. 0: all the experts the model has.</source>
         <translation>Most active experts genba may use. 0: all the experts the model has.</translation>
+    </message>
+    <message>
+        <source>Allow fewer than useful experts</source>
+        <translation>Allow fewer than useful experts</translation>
+    </message>
+    <message>
+        <source>A slow PC or battery power may lower the number of experts below the model&apos;s useful minimum (its file&apos;s, else max(2, half its trained top-k)). Off: genba keeps the useful minimum and goes remote, or says why, instead.</source>
+        <translation>A slow PC or battery power may lower the number of experts below the model&apos;s useful minimum (its file&apos;s, else max(2, half its trained top-k)). Off: genba keeps the useful minimum and goes remote, or says why, instead.</translation>
     </message>
     <message>
         <source>Operator chooses experts</source>

@@ -507,6 +507,34 @@
         <translation>。ただしこのPCではこのモデルはN={n}を超えると停止するため → N={n}</translation>
     </message>
     <message>
+        <source> (useful minimum N={n}, set by the model file)</source>
+        <translation>(有効な最小 N={n}、モデルファイルの指定)</translation>
+    </message>
+    <message>
+        <source> (useful minimum N={n}, by the default rule for a top-{k} model)</source>
+        <translation>(有効な最小 N={n}、top-{k} モデルの既定ルールによる)</translation>
+    </message>
+    <message>
+        <source> (policy minimum N={n}, above the model&apos;s useful minimum {useful})</source>
+        <translation>(ポリシーの最小 N={n}、モデルの有効な最小 {useful} より上)</translation>
+    </message>
+    <message>
+        <source> (the model&apos;s useful minimum N={useful} is above the policy maximum N={n})</source>
+        <translation>(モデルの有効な最小 N={useful} がポリシーの最大 N={n} を超えています)</translation>
+    </message>
+    <message>
+        <source>, below the model&apos;s useful minimum → N={n}</source>
+        <translation>。モデルの有効な最小を下回るため → N={n}</translation>
+    </message>
+    <message>
+        <source>, below the model&apos;s useful minimum N={floor} (policy allows it)</source>
+        <translation>。モデルの有効な最小 N={floor} を下回ります (ポリシーで許可)</translation>
+    </message>
+    <message>
+        <source>, not below the model&apos;s useful minimum N={floor} (experts.allow_below_useful is off)</source>
+        <translation>。モデルの有効な最小 N={floor} は下回りません (experts.allow_below_useful がオフ)</translation>
+    </message>
+    <message>
         <source>resources fine → local</source>
         <translation>リソース十分 → ローカル</translation>
     </message>
@@ -792,10 +820,6 @@
         <translation>回答モード</translation>
     </message>
     <message>
-        <source>Preset the operator picks: fast (fewest experts), balanced, or thorough (most experts), always inside experts.min..experts.max.</source>
-        <translation>オペレーターが選ぶプリセット: 高速 (エキスパート最少)、標準、精密 (エキスパート最多)。常に experts.min..experts.max の範囲内です。</translation>
-    </message>
-    <message>
         <source>fast</source>
         <translation>高速</translation>
     </message>
@@ -812,8 +836,12 @@
         <translation>既定のエキスパート数</translation>
     </message>
     <message>
-        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (its expert_used_count).</source>
-        <translation>ほかに決める要因がないときの、トークンあたりの有効エキスパート数。0: モデル自身の既定値 (expert_used_count)。</translation>
+        <source>Preset the operator picks: fast (fewest experts that still answer well), balanced, or thorough (most experts), always inside the model&apos;s useful range and experts.min..experts.max.</source>
+        <translation>オペレーターが選ぶプリセット: 高速 (十分な回答ができる最少のエキスパート)、標準、精密 (エキスパート最多)。常にモデルの有効範囲と experts.min..experts.max の範囲内です。</translation>
+    </message>
+    <message>
+        <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</source>
+        <translation>ほかに決める要因がないときの、トークンあたりの有効エキスパート数。0: モデル自身の既定値 (ファイルが推奨する N、なければ expert_used_count)。</translation>
     </message>
     <message>
         <source>Minimum experts</source>
@@ -830,6 +858,14 @@
     <message>
         <source>Most active experts genba may use. 0: all the experts the model has.</source>
         <translation>genba が使う最大の有効エキスパート数。0: モデルの全エキスパート。</translation>
+    </message>
+    <message>
+        <source>Allow fewer than useful experts</source>
+        <translation>有効な最小未満のエキスパートを許可</translation>
+    </message>
+    <message>
+        <source>A slow PC or battery power may lower the number of experts below the model&apos;s useful minimum (its file&apos;s, else max(2, half its trained top-k)). Off: genba keeps the useful minimum and goes remote, or says why, instead.</source>
+        <translation>PC が遅いときやバッテリー駆動時に、エキスパート数をモデルの有効な最小 (ファイルの指定、なければ max(2, 学習時 top-k の半分)) より下げてもよい。オフ: genba は有効な最小を保ち、代わりにリモートを使うか理由を表示します。</translation>
     </message>
     <message>
         <source>Operator chooses experts</source>

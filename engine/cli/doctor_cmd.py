@@ -226,6 +226,9 @@ def _model(info: ModelInfo, needs: ModelNeeds, policy: DecisionPolicy) -> dict[s
         "file_bytes": info.file_bytes,
         "expert_count": info.expert_count,
         "expert_used_count": info.expert_used_count,
+        "useful_min": info.useful_range.floor,
+        "useful_min_source": info.useful_range.source,
+        "useful_default": info.useful_range.recommended,
         "context_length": info.context_length,
         "kv_bytes_per_token": needs.kv_bytes_per_token,
         "compute_bytes_estimate": needs.compute_bytes,
@@ -253,6 +256,10 @@ def _policy(p: DecisionPolicy) -> dict[str, Any]:
         "experts_default": p.experts_default,
         "mode": p.mode,
         "mode_experts": p.mode_experts(),
+        "experts_floor": p.experts_floor,
+        "floor_source": p.floor_source,
+        "useful_min": p.useful_min,
+        "allow_below_useful": p.allow_below_useful,
         "adaptive": p.adaptive,
         "reserve_bytes": p.reserve_bytes,
         "max_context_tokens": p.max_context_tokens,
@@ -354,6 +361,7 @@ def _print_model(mo: dict[str, Any], p: dict[str, Any]) -> None:
     out(f"  experts    {mo['expert_count']}, {mo['expert_used_count']} active by default; "
         f"policy {p['experts_min']}..{p['experts_max']}, {p['mode']} mode → "
         f"N={p['mode_experts']}\n")
+    out(f"  floor      {_floor_text(mo, p)}\n")
     out(f"  context    {mo['context_length']} tokens trained; KV cache "
         f"{_size(mo['kv_bytes_per_token'])} per token; compute buffers "
         f"~{_size(mo['compute_bytes_estimate'])} (estimate)\n")
@@ -365,6 +373,29 @@ def _print_model(mo: dict[str, Any], p: dict[str, Any]) -> None:
     for row in mo["by_experts"]:
         out(f"  {row['experts']:>3}  {_size(row['bytes_per_token']):>15}  "
             f"{_size(row['memory_bytes'])}\n")
+
+
+_FLOOR_SOURCES = {
+    "file": "set by the model file (genba.experts.useful_min)",
+    "rule": "by the default rule max(2, ceil(k/2)) for a top-{k} model",
+}
+
+
+def _floor_text(mo: dict[str, Any], p: dict[str, Any]) -> str:
+    """The lowest N the modes use, where it came from, and whether pressure may go lower."""
+    if p["useful_min"] is None:
+        return f"N={p['experts_floor']} (policy minimum; this file fixes N)"
+    useful = f"useful minimum N={mo['useful_min']} " + _FLOOR_SOURCES[
+        mo["useful_min_source"]].format(k=mo["expert_used_count"])
+    if p["floor_source"] == "policy_min":
+        text = f"N={p['experts_floor']} (experts.min, above the model's {useful})"
+    elif p["floor_source"] == "policy_max":
+        text = f"N={p['experts_floor']} (experts.max, below the model's {useful})"
+    else:
+        text = f"N={p['experts_floor']}, the model's {useful}"
+    below = (f"may go down to experts.min N={p['experts_min']}" if p["allow_below_useful"]
+             else "stays at or above it (experts.allow_below_useful is off)")
+    return f"{text}; under low speed or battery N {below}"
 
 
 def _print_policy(ps: dict[str, Any]) -> None:

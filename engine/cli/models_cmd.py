@@ -1,9 +1,10 @@
-"""``genba models list|pull|import|build-default``: the model store from the command line.
+"""``genba models list|pull|import|build-default|set-range``: the model store from the command line.
 
 ``list`` shows the built-in default model (built or not), the files in the
 store and the catalogue of real MoE models; ``--json`` prints one document for
 scripts. ``pull`` downloads a catalogue model, ``import`` copies one from disk
-or USB, ``build-default`` builds the default MoE now (instead of on first use).
+or USB, ``build-default`` builds the default MoE now (instead of on first use);
+``set-range`` writes a model's useful range of N (:mod:`engine.cli.range_cmd`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from engine.cli import range_cmd
 from engine.cli.common import load_context, print_json
 from engine.paths import Paths
 
@@ -149,3 +151,5 @@ def register(subparsers: Any) -> None:
     build = sub.add_parser("build-default", help="build the default offline MoE model now")
     build.add_argument("--quiet", action="store_true", help="no progress output")
     build.set_defaults(func=run_build_default)
+
+    range_cmd.register(sub)

@@ -37,7 +37,7 @@ def speed_cap(
     floor = policy.min_tokens_per_s
     if floor <= 0 or speed is None or measured_n is None:
         return state.speed_cap
-    lo, hi = policy.experts_min, policy.experts_max
+    lo, hi = policy.experts_lowest, policy.experts_max
     if speed < floor:
         # Too slow: the largest N below the measured one predicted to clear the floor.
         for n in range(min(measured_n - 1, hi), lo - 1, -1):

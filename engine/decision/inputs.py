@@ -4,7 +4,9 @@ Frozen dataclasses only, and no I/O: callers gather the values (the settings
 layer, model inspection, :func:`engine.local.machine.snapshot`, the prompt) and
 :func:`engine.decision.decide` reads them. :class:`DecisionPolicy` is already
 resolved against one model, so its expert bounds are concrete numbers with
-``1 <= experts_min <= experts_default <= experts_max <= expert_count``.
+``1 <= experts_min <= experts_default <= experts_max <= expert_count``, and the
+model's useful floor (:attr:`DecisionPolicy.experts_floor`) lies in
+``experts_min..experts_max``: the answer modes never go below it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from engine.reasons import ReasonPart
 
 if TYPE_CHECKING:
     from engine.models.info import ModelInfo
+    from engine.models.useful import UsefulRange
 
 ExpertsMode = Literal["fast", "balanced", "thorough"]
 BatteryRule = Literal["keep", "fewer_experts", "remote"]
@@ -59,6 +62,41 @@ class DecisionPolicy:
     """The largest N llama.cpp runs this model at on this PC, when it is below the model's."""
     experts_fixed: int | None = None
     """The file fixes N per layer (llama.cpp cannot override it): the only N that runs."""
+    useful_min: int | None = None
+    """The model's useful floor of N (:mod:`engine.models.useful`); None = no floor known."""
+    useful_source: str = "rule"
+    """Where ``useful_min`` came from: ``"file"`` (the GGUF's key) or ``"rule"`` (the default)."""
+    allow_below_useful: bool = False
+    """``experts.allow_below_useful``: resource pressure may go below the useful floor."""
+
+    @property
+    def experts_floor(self) -> int:
+        """The lowest N the modes use: the useful floor, inside ``experts_min..experts_max``.
+
+        The policy wins over the model: a higher ``experts.min`` raises it, and a lower
+        ``experts.max`` (or the safe maximum of this PC) caps it.
+        """
+        if self.useful_min is None:
+            return self.experts_min
+        return clamp(self.useful_min, self.experts_min, self.experts_max)
+
+    @property
+    def floor_source(self) -> str:
+        """Why :attr:`experts_floor` is what it is: ``file``, ``rule``, ``policy_min``,
+        ``policy_max`` or ``policy`` (no model floor known)."""
+        if self.useful_min is None:
+            return "policy"
+        if self.experts_floor > self.useful_min:
+            return "policy_min"
+        if self.experts_floor < self.useful_min:
+            return "policy_max"
+        return self.useful_source
+
+    @property
+    def experts_lowest(self) -> int:
+        """The lowest N anything may choose: ``experts_min`` when the policy allows going
+        below the useful floor, else the floor."""
+        return self.experts_min if self.allow_below_useful else self.experts_floor
 
     @classmethod
     def from_settings(
@@ -71,9 +109,12 @@ class DecisionPolicy:
         remote_unavailable_why: str = "remote fallback is off",
         safe_max: int | None = None,
         fixed_experts: int | None = None,
+        useful: UsefulRange | None = None,
     ) -> DecisionPolicy:
         """Resolve the ``experts.*``/``resources.*`` settings against one model.
 
+        ``useful`` is the model's useful range (:attr:`ModelInfo.useful_range`); its
+        recommended N, when the file gives one, is the model's own default.
         ``remote_available`` comes from :func:`engine.remote.network.remote_status`, which
         owns the offline rule; it is passed in so this module stays free of I/O.
         """
@@ -82,9 +123,13 @@ class DecisionPolicy:
             runnable = safe_max
         else:
             safe_max = None
+        if useful is not None and useful.recommended is not None:
+            model_default_experts = useful.recommended
         lo, default, hi = _expert_bounds(settings, runnable, model_default_experts)
+        useful_min = useful.floor if useful is not None else None
         if fixed_experts is not None:
             lo = default = hi = fixed_experts
+            useful_min = None  # the file's N is the only one that runs
         mode = settings.get_str("experts.mode")
         battery = settings.get_str("resources.on_battery")
         return cls(
@@ -103,15 +148,19 @@ class DecisionPolicy:
             remote_when_local_fails=settings.get_bool("fallback.allow_when_offline_local_fails"),
             experts_safe_max=safe_max,
             experts_fixed=fixed_experts,
+            useful_min=useful_min,
+            useful_source=useful.source if useful is not None else "rule",
+            allow_below_useful=settings.get_bool("experts.allow_below_useful"),
         )
 
     def mode_experts(self) -> int:
-        """The N the experts mode asks for: fast → min, balanced → default, thorough → max."""
+        """The N the experts mode asks for, always in ``experts_floor..experts_max``:
+        fast → the floor, balanced → the default, thorough → the max."""
         if self.mode == "fast":
-            return self.experts_min
+            return self.experts_floor
         if self.mode == "thorough":
             return self.experts_max
-        return clamp(self.experts_default, self.experts_min, self.experts_max)
+        return clamp(self.experts_default, self.experts_floor, self.experts_max)
 
 
 def _expert_bounds(

@@ -137,7 +137,7 @@ def experts_rule(
     Returns N, the new speed cap, where N came from, and what changed it (empty if nothing).
     """
     target, origin = requested_experts(query, policy, model)
-    lo = min(policy.experts_min, target)
+    lo = min(policy.experts_lowest, target)
     if machine.on_battery and policy.on_battery != "keep":
         if policy.on_battery == "remote" and policy.remote_available:
             raise NotLocalError((part("battery.prefers_remote"),))
@@ -146,18 +146,51 @@ def experts_rule(
             if policy.on_battery == "fewer_experts"
             else (part("battery.and"), text_part(policy.remote_unavailable_why))
         )
-        return lo, state.speed_cap, origin, (*battery, part("then.experts", n=lo))
+        return lo, state.speed_cap, origin, (
+            *battery, part("then.experts", n=lo), *floor_note(policy, lo)
+        )
     if not policy.adaptive:
         return target, None, origin, ()
     cap = speed_cap(policy, model, machine, state)
     if speed_low(policy, machine) and (machine.decode_experts or 0) <= lo:
-        slow = (speed_reason(policy, machine), part("speed.at_minimum", n=lo))
+        slow = (
+            speed_reason(policy, machine), part("speed.at_minimum", n=lo), *floor_note(policy, lo)
+        )
         if policy.remote_available:
             raise NotLocalError(slow)
         return lo, cap, origin, slow
     if cap is not None and cap < target:
-        return cap, cap, origin, (speed_reason(policy, machine), part("then.experts", n=cap))
+        return cap, cap, origin, (
+            speed_reason(policy, machine), part("then.experts", n=cap), *floor_note(policy, cap)
+        )
     return target, cap, origin, ()
+
+
+def floor_note(policy: DecisionPolicy, n: int) -> Reason:
+    """What resource pressure did about the model's useful floor when it lowered N to ``n``.
+
+    Below the floor (only when ``experts.allow_below_useful`` is on): say so. Held
+    at the floor although ``experts.min`` is lower: say the policy kept it there.
+    """
+    floor = policy.experts_floor
+    if n < floor:
+        return (part("experts.below_useful", floor=floor),)
+    if n == floor and policy.experts_min < floor and not policy.allow_below_useful:
+        return (part("experts.kept_useful", floor=floor),)
+    return ()
+
+
+def floor_part(policy: DecisionPolicy, model: ModelNeeds) -> Reason:
+    """The useful floor the modes keep to, and where it came from (empty when none is known)."""
+    if policy.useful_min is None:
+        return ()
+    source = policy.floor_source
+    floor = policy.experts_floor
+    if source in ("policy_min", "policy_max"):
+        return (part(f"experts.floor.{source}", n=floor, useful=policy.useful_min),)
+    if source == "file":
+        return (part("experts.floor.file", n=floor),)
+    return (part("experts.floor.rule", n=floor, k=model.expert_used_count),)
 
 
 def requested_experts(
@@ -166,6 +199,9 @@ def requested_experts(
     """The N asked for by the experts mode or the operator, in policy bounds, and whence."""
     target = policy.mode_experts()
     origin: Reason = (part(f"experts.mode.{policy.mode}", n=target),)
+    if policy.mode == "fast" or target == policy.experts_floor > policy.experts_default:
+        # The floor decided N: say which floor and where it came from.
+        origin += floor_part(policy, model)
     if policy.experts_fixed is not None:
         if query.experts is not None and query.experts != policy.experts_fixed:
             origin = (part("experts.requested", n=query.experts),
@@ -174,11 +210,16 @@ def requested_experts(
         if not policy.user_can_choose:
             origin += (part("experts.set_by_policy"),)
         else:
-            target = clamp(query.experts, policy.experts_min, policy.experts_max)
+            target = clamp(query.experts, policy.experts_lowest, policy.experts_max)
             origin = (part("experts.requested", n=query.experts),)
             safe = policy.experts_safe_max
             if safe is not None and query.experts > safe and target == safe:
                 origin += (part("experts.safe_max", n=safe),)
+            elif (
+                query.experts < target == policy.experts_floor
+                and policy.experts_floor > policy.experts_min
+            ):
+                origin += (part("experts.raised_to_useful", n=target),)
             elif target != query.experts:
                 origin += (
                     part("experts.outside_policy", lo=policy.experts_min,

@@ -62,6 +62,7 @@ from engine.errors import (
     TruncatedModelError,
     UnsupportedArchitectureError,
 )
+from engine.models.useful import UsefulRange, rule_floor, useful_range_of
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,15 @@ class ModelInfo:
     expert_tensors: tuple[ExpertTensor, ...] = field(repr=False)
     metadata: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     expert_used_per_layer: tuple[int, ...] | None = None
+    useful: UsefulRange | None = None
+    """The floor of N (:mod:`engine.models.useful`); None means the default rule."""
+
+    @property
+    def useful_range(self) -> UsefulRange:
+        """The model's useful range of N: from the file, else the default rule."""
+        if self.useful is not None:
+            return self.useful
+        return UsefulRange(rule_floor(self.expert_count, self.expert_used_count), "rule")
 
     @property
     def bytes_per_expert_all_layers(self) -> int:
@@ -162,6 +172,9 @@ class ModelInfo:
             "expert_used_count": self.expert_used_count,
             "expert_used_overridable": self.expert_used_overridable,
             "expert_used_per_layer": list(per_layer) if per_layer is not None else None,
+            "useful_min": self.useful_range.floor,
+            "useful_min_source": self.useful_range.source,
+            "useful_default": self.useful_range.recommended,
             "moe_layers": self.moe_layers,
             "block_count": self.block_count,
             "context_length": self.context_length,
@@ -599,4 +612,5 @@ def inspect_model(path: Path | str) -> ModelInfo:
             if k.startswith("general.") and not k.startswith("general.file")
         },
         expert_used_per_layer=per_layer,
+        useful=useful_range_of(reader.fields, n_expert, used, path),
     )

@@ -98,14 +98,15 @@ _SPECS: tuple[SettingSpec, ...] = (
     # -- experts ---------------------------------------------------------------
     SettingSpec(
         "experts.mode", "enum", "balanced",
-        "Preset the operator picks: fast (fewest experts), balanced, or thorough (most "
-        "experts), always inside experts.min..experts.max.",
+        "Preset the operator picks: fast (fewest experts that still answer well), balanced, "
+        "or thorough (most experts), always inside the model's useful range and "
+        "experts.min..experts.max.",
         choices=("fast", "balanced", "thorough"), label="Answer mode",
     ),
     SettingSpec(
         "experts.default", "int", 0,
         "Active experts per token when nothing else decides. 0: the model's own default "
-        "(its expert_used_count).",
+        "(the N its file recommends, else its expert_used_count).",
         minimum=0, maximum=1024, label="Default experts",
     ),
     SettingSpec(
@@ -117,6 +118,13 @@ _SPECS: tuple[SettingSpec, ...] = (
         "experts.max", "int", 0,
         "Most active experts genba may use. 0: all the experts the model has.",
         minimum=0, maximum=1024, label="Maximum experts",
+    ),
+    SettingSpec(
+        "experts.allow_below_useful", "bool", False,
+        "A slow PC or battery power may lower the number of experts below the model's "
+        "useful minimum (its file's, else max(2, half its trained top-k)). Off: genba "
+        "keeps the useful minimum and goes remote, or says why, instead.",
+        label="Allow fewer than useful experts",
     ),
     SettingSpec(
         "experts.user_can_choose", "bool", True,

@@ -23,6 +23,7 @@ from engine.decision import (
     decide,
 )
 from engine.models.info import inspect_model
+from engine.models.useful import UsefulRange
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -48,6 +49,9 @@ POLICY = DecisionPolicy(
     preferred_context=0,  # size contexts to the query, to see the arithmetic
 )
 NO_REMOTE = replace(POLICY, remote_available=False, remote_unavailable_why="offline")
+# The same policy for a model whose file declares a useful floor of N=4.
+FLOOR = replace(POLICY, useful_min=4, useful_source="file")
+BELOW_OK = replace(FLOOR, allow_below_useful=True)
 PLENTY = MachineState(available_bytes=16 * GB, total_bytes=32 * GB)
 QUERY = QueryNeeds(prompt_tokens=300, max_tokens=512)
 
@@ -187,6 +191,54 @@ CASES = [
          {"route": "local", "experts": 1}, ("on battery",),
          policy=replace(POLICY, on_battery="fewer_experts"),
          machine=replace(PLENTY, on_battery=True, decode_tokens_per_s=1.0, decode_experts=1)),
+    # -- the model's useful floor (issue 13, item 2) ------------------------------------
+    Case("floor from the file: fast → the floor", {"experts": 4},
+         ("N=4 by fast mode (useful minimum N=4, set by the model file); resources fine",),
+         policy=replace(FLOOR, mode="fast")),
+    Case("floor from the rule: fast → the rule's floor", {"experts": 2},
+         ("N=2 by fast mode (useful minimum N=2, by the default rule for a top-2 model)",),
+         policy=replace(POLICY, mode="fast", useful_min=2, useful_source="rule")),
+    Case("floor: balanced's default below the floor → the floor", {"experts": 4},
+         ("N=4 by balanced mode (useful minimum N=4",), policy=FLOOR),
+    Case("floor: thorough → max", {"experts": 8}, ("N=8 by thorough mode",),
+         policy=replace(FLOOR, mode="thorough")),
+    Case("floor: policy min above the floor wins", {"experts": 5},
+         ("N=5 by fast mode (policy minimum N=5, above the model's useful minimum 4)",),
+         policy=replace(FLOOR, mode="fast", experts_min=5, experts_default=5)),
+    Case("floor: policy max below the floor caps it", {"experts": 3},
+         ("(the model's useful minimum N=4 is above the policy maximum N=3)",),
+         policy=replace(FLOOR, mode="fast", experts_max=3)),
+    Case("floor: operator pick below it → raised", {"experts": 4},
+         ("N=1 requested, below the model's useful minimum → N=4",),
+         query=replace(QUERY, experts=1), policy=FLOOR),
+    Case("floor: operator pick below it, policy allows → kept", {"experts": 1},
+         ("N=1 requested; resources fine",), query=replace(QUERY, experts=1), policy=BELOW_OK),
+    Case("floor: battery keeps the floor", {"experts": 4},
+         ("on battery → N=4, not below the model's useful minimum N=4 "
+          "(experts.allow_below_useful is off)",),
+         policy=replace(FLOOR, on_battery="fewer_experts", mode="thorough"),
+         machine=replace(PLENTY, on_battery=True)),
+    Case("floor: battery below it when policy allows, and says so", {"experts": 1},
+         ("on battery → N=1, below the model's useful minimum N=4 (policy allows it)",),
+         policy=replace(BELOW_OK, on_battery="fewer_experts"),
+         machine=replace(PLENTY, on_battery=True)),
+    # 1.5 tok/s at N=8 (2500 MB/token) predicts >= 3 tok/s only at N <= 3.
+    Case("floor: slow stops at the floor", {"route": "local", "experts": 4},
+         ("slow: 1.5 tokens/s < 3 tokens/s → N=4, not below the model's useful minimum",),
+         policy=replace(FLOOR, mode="thorough"),
+         machine=replace(PLENTY, decode_tokens_per_s=1.5, decode_experts=8)),
+    Case("floor: slow goes below it when policy allows, and says so", {"experts": 3},
+         ("→ N=3, below the model's useful minimum N=4 (policy allows it)",),
+         policy=replace(BELOW_OK, mode="thorough"),
+         machine=replace(PLENTY, decode_tokens_per_s=1.5, decode_experts=8)),
+    Case("floor: slow at the floor → remote", {"route": "remote"},
+         ("at the minimum N=4, not below the model's useful minimum N=4", "→ remote"),
+         policy=FLOOR, machine=replace(PLENTY, decode_tokens_per_s=1.0, decode_experts=4)),
+    Case("floor: slow at the floor, offline → local at the floor and says why",
+         {"route": "local", "experts": 4},
+         ("at the minimum N=4, not below the model's useful minimum N=4",),
+         policy=replace(FLOOR, remote_available=False, remote_unavailable_why="offline"),
+         machine=replace(PLENTY, decode_tokens_per_s=1.0, decode_experts=4)),
 ]
 
 
@@ -287,23 +339,29 @@ def test_remote_answers_keep_the_local_plan() -> None:
     remote=st.booleans(),
     battery_rule=st.sampled_from(["keep", "fewer_experts", "remote"]),
     mode=st.sampled_from(["fast", "balanced", "thorough"]),
+    useful=st.one_of(st.none(), st.integers(1, 8)),
+    below_ok=st.booleans(),
 )
 def test_local_decisions_respect_bounds(
     *,
     prompt: int, answer: int, trimmed: int | None, free_mb: int, speed: float | None,
     measured: int, lo: int, span: int, battery: bool, remote: bool, battery_rule: Any,
-    mode: Any,
+    mode: Any, useful: int | None, below_ok: bool,
 ) -> None:
     hi = min(8, lo + span)
     policy = replace(POLICY, experts_min=lo, experts_max=hi, experts_default=min(max(2, lo), hi),
-                     remote_available=remote, on_battery=battery_rule, mode=mode)
+                     remote_available=remote, on_battery=battery_rule, mode=mode,
+                     useful_min=useful, allow_below_useful=below_ok)
+    # Without the policy's permission nothing goes below the floor (itself within lo..hi).
+    floor = lo if below_ok or useful is None else min(max(useful, lo), hi)
+    assert lo <= policy.experts_floor <= policy.mode_experts() <= hi
     machine = MachineState(available_bytes=free_mb * MB, on_battery=battery,
                            decode_tokens_per_s=speed, decode_experts=measured)
     d = run(QueryNeeds(prompt, answer, trimmed), policy, MODEL, machine)
     assert d.reason
     if d.route == "local":
         assert d.experts is not None and d.context is not None
-        assert lo <= d.experts <= hi
+        assert floor <= d.experts <= hi
         kept_prompt = trimmed if d.trim else prompt
         assert kept_prompt is not None
         assert kept_prompt < d.context <= MODEL.context_length
@@ -323,7 +381,7 @@ class FakeSettings:
             "experts.user_can_choose": True, "experts.adaptive": True,
             "resources.reserve_ram_mb": 1024, "resources.max_context_tokens": 0,
             "resources.min_tokens_per_s": 3.0, "resources.on_battery": "fewer_experts",
-            "fallback.allow_when_offline_local_fails": True,
+            "fallback.allow_when_offline_local_fails": True, "experts.allow_below_useful": False,
         }
         self.values.update({k.replace("__", "."): v for k, v in values.items()})
 
@@ -361,6 +419,51 @@ def test_policy_from_settings_resolves_bounds(
 def test_mode_mapping(mode: str, n: int) -> None:
     s = FakeSettings(experts__mode=mode, experts__min=2, experts__max=6, experts__default=3)
     assert DecisionPolicy.from_settings(s, 8, 2).mode_experts() == n
+
+
+@pytest.mark.parametrize(
+    ("values", "useful", "expect"),
+    [
+        # (floor, source) → (fast, balanced, thorough, floor source)
+        ({}, UsefulRange(6, "file"), (6, 11, 16, "file")),
+        ({}, UsefulRange(6, "rule"), (6, 11, 16, "rule")),
+        ({}, UsefulRange(6, "file", recommended=9), (6, 9, 16, "file")),  # file's default
+        ({"experts__min": 8}, UsefulRange(6, "file"), (8, 11, 16, "policy_min")),
+        ({"experts__min": 2}, UsefulRange(6, "file"), (6, 11, 16, "file")),
+        ({"experts__max": 4}, UsefulRange(6, "file"), (4, 4, 4, "policy_max")),
+        ({"experts__default": 3}, UsefulRange(6, "rule"), (6, 6, 16, "rule")),
+    ],
+)
+def test_modes_map_inside_the_useful_range(
+    values: dict[str, Any], useful: UsefulRange, expect: tuple[int, int, int, str]
+) -> None:
+    """Fast, Balanced and Thorough stay in [floor, policy max] (16 experts, trained top-11)."""
+    got = []
+    for mode in ("fast", "balanced", "thorough"):
+        p = DecisionPolicy.from_settings(
+            FakeSettings(experts__mode=mode, **values), 16, 11, useful=useful
+        )
+        assert p.experts_min <= p.experts_floor <= p.mode_experts() <= p.experts_max
+        got.append(p.mode_experts())
+    assert (*got, p.floor_source) == expect
+
+
+def test_allow_below_useful_lowers_only_the_pressure_bound() -> None:
+    useful = UsefulRange(6, "file")
+    strict = DecisionPolicy.from_settings(FakeSettings(experts__mode="fast"), 16, 11, useful=useful)
+    loose = DecisionPolicy.from_settings(
+        FakeSettings(experts__mode="fast", experts__allow_below_useful=True), 16, 11, useful=useful
+    )
+    assert (strict.experts_lowest, strict.mode_experts()) == (6, 6)
+    assert (loose.experts_lowest, loose.mode_experts()) == (1, 6)
+
+
+def test_a_file_that_fixes_n_has_no_floor() -> None:
+    p = DecisionPolicy.from_settings(
+        FakeSettings(experts__mode="fast"), 16, 11, fixed_experts=11,
+        useful=UsefulRange(6, "file"),
+    )
+    assert (p.mode_experts(), p.useful_min, p.floor_source) == (11, None, "policy")
 
 
 def test_policy_from_settings_copies_resources() -> None:

@@ -18,6 +18,7 @@ byte-identical file on a given machine (no randomness beyond a fixed seed).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +38,8 @@ from engine.paths import Paths
 
 if TYPE_CHECKING:
     from engine.remote.network import NetworkConfig
+
+log = logging.getLogger(__name__)
 
 F32 = npt.NDArray[np.float32]
 Progress = Callable[[str, float], None]
@@ -63,7 +66,12 @@ class BuildRecipe:
     kmeans_iters: int = 20
     router_ridge: float = 1e-2
     down_type: str = "Q8_0"  # re-quantization type of the regrouped down projections
-    version: int = 1
+    # The useful floor written to the GGUF: the smallest N whose FFN output differs from
+    # the all-experts output by at most this much on calibration tokens (mean relative
+    # error over tokens and layers; see ``useful_min_of`` and docs/default-model.md).
+    useful_tolerance: float = 0.33
+    useful_eval_tokens: int = 512  # calibration tokens (evenly spaced) the per-N error uses
+    version: int = 2
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -117,7 +125,39 @@ def convert_layer(
     )
 
 
-def _card(recipe: BuildRecipe, source_sha256: str) -> ModelCard:
+def error_by_n(
+    x: F32, acts: F32, down: F32, layer: MoELayer, tokens: int
+) -> npt.NDArray[np.float64]:
+    """This block's quality at each N = 1..E: mean relative error of the MoE's FFN output.
+
+    The converted MoE's FFN output is the shared expert plus the sum of the selected
+    experts' neuron groups (exact by construction, :func:`convert_layer`), so at N the
+    error against all experts (= the dense FFN) is the norm of the *unselected*
+    groups' sum, relative to the dense output's norm. Experts are ranked by the
+    fitted router, as llama.cpp ranks them. Evenly spaced ``tokens`` of the
+    calibration set keep it to a fraction of the layer's conversion time.
+    """
+    step = max(1, x.shape[0] // max(1, tokens))
+    xs, a = x[::step][:tokens], acts[::step][:tokens]
+    groups = layer.grouping.experts
+    outs = np.stack([a[:, idx] @ down[:, idx].T for idx in groups], axis=1)  # (T, E, D)
+    dense = a @ down.T
+    order = np.argsort(-(xs @ layer.router.T), axis=1, kind="stable")
+    ranked = np.take_along_axis(outs, order[:, :, None], axis=1)
+    kept = np.cumsum(ranked, axis=1, dtype=np.float64)  # sum of the top-N groups, N = 1..E
+    missing = kept[:, -1:, :] - kept
+    norm = np.maximum(np.linalg.norm(dense, axis=1), 1e-12)[:, None]
+    errors: npt.NDArray[np.float64] = (np.linalg.norm(missing, axis=2) / norm).mean(axis=0)
+    return errors
+
+
+def useful_min_of(errors: npt.NDArray[np.float64], tolerance: float) -> int:
+    """The smallest N (1-based) whose mean error is within ``tolerance`` of all experts (0)."""
+    within = np.nonzero(errors <= tolerance + 1e-9)[0]
+    return int(within[0]) + 1 if within.size else len(errors)
+
+
+def _card(recipe: BuildRecipe, source_sha256: str, useful_min: int | None = None) -> ModelCard:
     return ModelCard(
         name=f"genba SmolLM2-135M-Instruct MoE ({recipe.n_expert} experts, MoEfied)",
         description=(
@@ -132,6 +172,7 @@ def _card(recipe: BuildRecipe, source_sha256: str) -> ModelCard:
         recipe=asdict(recipe),
         expert_used_count=recipe.expert_used_count,
         down_type=recipe.down_type,
+        useful_min=useful_min,
     )
 
 
@@ -149,6 +190,7 @@ def build_default_model(
     h = src.embed(batches)
     layers: list[MoELayer] = []
     n_layer = src.hparams.n_layer
+    errors = np.zeros(recipe.n_expert, dtype=np.float64)
     for il in range(n_layer):
         report("converting layers", il / n_layer)
         w = src.layer(il)
@@ -156,11 +198,18 @@ def build_default_model(
         x = src.ffn_input(w, h).reshape(-1, src.hparams.n_embd)
         acts = DenseModel.activations(w, x)
         layers.append(convert_layer(w, x, acts, recipe, seed=recipe.seed + il))
+        errors += error_by_n(x, acts, w.down, layers[-1], recipe.useful_eval_tokens) / n_layer
         # Teacher forcing: the next layer sees the dense model's hidden states.
         h = h + (acts @ w.down.T).reshape(h.shape)
     report("converting layers", 1.0)
+    useful_min = useful_min_of(errors, recipe.useful_tolerance)
+    log.info(
+        "default model: FFN error by N %s → useful minimum N=%d (tolerance %.2f)",
+        " ".join(f"{n}:{e:.3f}" for n, e in enumerate(errors, 1)), useful_min,
+        recipe.useful_tolerance,
+    )  # fmt: skip
     report("writing model", 0.0)
-    write_moe_gguf(out, src, layers, _card(recipe, SOURCE.gguf_sha256))
+    write_moe_gguf(out, src, layers, _card(recipe, SOURCE.gguf_sha256, useful_min))
     report("writing model", 1.0)
     return out
 

@@ -33,6 +33,7 @@ from disk.atomic import staged_file
 
 from engine.models.default_model.dense import DenseModel, unpermute_rows
 from engine.models.default_model.grouping import Grouping
+from engine.models.useful import USEFUL_MIN_KEY
 
 ARCH = "qwen2moe"
 F32 = npt.NDArray[np.float32]
@@ -63,6 +64,8 @@ class ModelCard:
     recipe: dict[str, Any]
     expert_used_count: int
     down_type: str = "Q8_0"
+    useful_min: int | None = None
+    """The build's measured useful floor of N (:mod:`engine.models.useful`)."""
 
 
 def _raw(src: DenseModel, name: str) -> tuple[npt.NDArray[np.uint8], gguf.GGMLQuantizationType]:
@@ -114,6 +117,8 @@ def _add_hparams(
     w.add_layer_norm_rms_eps(hp.rms_eps)
     w.add_expert_count(int(first.experts.shape[0]))
     w.add_expert_used_count(card.expert_used_count)
+    if card.useful_min is not None:
+        w.add_uint32(USEFUL_MIN_KEY, card.useful_min)
     w.add_expert_feed_forward_length(int(first.experts.shape[1]))
     w.add_expert_shared_feed_forward_length(int(first.shared.shape[0]))
     w.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)

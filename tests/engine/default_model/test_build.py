@@ -79,6 +79,19 @@ def test_metadata_describes_a_qwen2moe_with_its_origin(small_moe: Path) -> None:
     assert shared == SMALL_RECIPE.n_shared
 
 
+def test_the_build_writes_the_useful_floor_from_its_own_evaluation(
+    small_moe: Path, tmp_path: Path, source_gguf: Path, calibration_tokens: list[int]
+) -> None:
+    """The floor is the smallest N whose measured FFN error is within the recipe's tolerance."""
+    useful = inspect_model(small_moe).useful_range
+    assert useful.source == "file"
+    # Within tolerance before all experts, and not at N = 1 (which loses ~half the FFN).
+    assert 2 <= useful.floor < SMALL_RECIPE.n_expert
+    strict = replace(SMALL_RECIPE, useful_tolerance=0.0)  # only all experts are exact
+    out = build_default_model(source_gguf, tmp_path / "strict.gguf", calibration_tokens, strict)
+    assert inspect_model(out).useful_range.floor == SMALL_RECIPE.n_expert
+
+
 def test_chat_answer_is_sensible_with_all_experts(small_moe: Path) -> None:
     from engine.local.llama_adapter import Sampling
 

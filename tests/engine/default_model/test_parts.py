@@ -1,13 +1,15 @@
-"""The converter's pure parts: un-permute, grouping, router fit, shared-expert gate."""
+"""The converter's pure parts: un-permute, grouping, router fit, shared-expert gate, per-N error."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from engine.models.default_model.build import shexp_gate
+from engine.models.default_model.build import error_by_n, shexp_gate, useful_min_of
 from engine.models.default_model.dense import unpermute_rows
-from engine.models.default_model.grouping import balanced_kmeans, group_neurons
+from engine.models.default_model.grouping import Grouping, balanced_kmeans, group_neurons
 from engine.models.default_model.router import LOGIT_SPREAD, fit_router
+from engine.models.default_model.writer import MoELayer
 
 
 def _llama_permute(w: np.ndarray, n_head: int) -> np.ndarray:
@@ -75,3 +77,34 @@ def test_shared_gate_is_tiny_and_never_zero() -> None:
     s = x @ gate
     assert np.count_nonzero(gate) == 1 and gate[7] != 0
     assert np.all(np.abs(s) > 0) and np.all(np.abs(s) <= 1e-4)
+
+
+def _layer(router: np.ndarray, experts: np.ndarray) -> MoELayer:
+    grouping = Grouping(shared=np.arange(0, dtype=np.int64), experts=experts)
+    zeros = np.zeros(1, dtype=np.float32)
+    return MoELayer(grouping, router, zeros, zeros, zeros)
+
+
+def test_error_by_n_is_the_unselected_experts_share_of_the_dense_output() -> None:
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((40, 12)).astype(np.float32)
+    acts = rng.standard_normal((40, 32)).astype(np.float32)
+    down = rng.standard_normal((10, 32)).astype(np.float32)
+    experts = np.arange(32).reshape(4, 8)
+    router = rng.standard_normal((4, 12)).astype(np.float32)
+    errors = error_by_n(x, acts, down, _layer(router, experts), tokens=40)
+    assert errors.shape == (4,) and errors[-1] == pytest.approx(0.0, abs=1e-6)
+    # N = 1 by hand: everything but the router's top expert is missing.
+    top = np.argmax(x @ router.T, axis=1)
+    missing = [
+        sum(acts[t, experts[e]] @ down[:, experts[e]].T for e in range(4) if e != top[t])
+        for t in range(40)
+    ]
+    dense = acts @ down.T
+    by_hand = np.mean(np.linalg.norm(missing, axis=1) / np.linalg.norm(dense, axis=1))
+    assert errors[0] == pytest.approx(by_hand, rel=1e-5)
+
+
+@pytest.mark.parametrize(("tolerance", "n"), [(0.0, 4), (0.25, 3), (0.35, 2), (1.0, 1)])
+def test_useful_min_is_the_smallest_n_within_tolerance(tolerance: float, n: int) -> None:
+    assert useful_min_of(np.array([0.5, 0.3, 0.2, 0.0]), tolerance) == n
