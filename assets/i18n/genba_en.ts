@@ -138,23 +138,23 @@
     <name>DemoNotice</name>
     <message>
         <source>This is a demonstration model: its answers are often wrong. To get your site&apos;s model, ask IT, or import a model file you were given.</source>
-        <translation type="unfinished"></translation>
+        <translation>This is a demonstration model: its answers are often wrong. To get your site&apos;s model, ask IT, or import a model file you were given.</translation>
     </message>
     <message>
         <source>This is a demonstration model: its answers are often wrong. Ask IT to install your site&apos;s model.</source>
-        <translation type="unfinished"></translation>
+        <translation>This is a demonstration model: its answers are often wrong. Ask IT to install your site&apos;s model.</translation>
     </message>
     <message>
         <source>Demonstration model</source>
-        <translation type="unfinished"></translation>
+        <translation>Demonstration model</translation>
     </message>
     <message>
         <source>&amp;Import model…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Import model…</translation>
     </message>
     <message>
         <source>Import your site&apos;s model file</source>
-        <translation type="unfinished"></translation>
+        <translation>Import your site&apos;s model file</translation>
     </message>
 </context>
 <context>
@@ -402,7 +402,7 @@
     </message>
     <message>
         <source>Answers may be wrong — check them against your work instructions.</source>
-        <translation type="unfinished"></translation>
+        <translation>Answers may be wrong — check them against your work instructions.</translation>
     </message>
     <message>
         <source>The history could not be opened, so the conversations of this session are not saved.</source>
@@ -1096,27 +1096,27 @@
     </message>
     <message>
         <source>Instructions for the model</source>
-        <translation type="unfinished"></translation>
+        <translation>Instructions for the model</translation>
     </message>
     <message>
         <source>Instructions given to the model before every conversation, locally and on the remote server, e.g. &quot;Answer briefly, in numbered steps.&quot; Never shown in the chat or stored in the history. Empty: none.</source>
-        <translation type="unfinished"></translation>
+        <translation>Instructions given to the model before every conversation, locally and on the remote server, e.g. &quot;Answer briefly, in numbered steps.&quot; Never shown in the chat or stored in the history. Empty: none.</translation>
     </message>
     <message>
         <source>Example questions</source>
-        <translation type="unfinished"></translation>
+        <translation>Example questions</translation>
     </message>
     <message>
         <source>Example questions shown on the welcome page of an empty chat, which the operator can pick. Used in every language unless a language has its own list. Empty: genba&apos;s built-in examples.</source>
-        <translation type="unfinished"></translation>
+        <translation>Example questions shown on the welcome page of an empty chat, which the operator can pick. Used in every language unless a language has its own list. Empty: genba&apos;s built-in examples.</translation>
     </message>
     <message>
         <source>Example questions (Japanese)</source>
-        <translation type="unfinished"></translation>
+        <translation>Example questions (Japanese)</translation>
     </message>
     <message>
         <source>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</source>
-        <translation type="unfinished"></translation>
+        <translation>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</translation>
     </message>
     <message>
         <source>Language</source>
@@ -1289,47 +1289,47 @@
     <name>WelcomePage</name>
     <message>
         <source>How do I check a torque wrench before use?</source>
-        <translation type="unfinished"></translation>
+        <translation>How do I check a torque wrench before use?</translation>
     </message>
     <message>
         <source>Explain lockout-tagout in simple numbered steps.</source>
-        <translation type="unfinished"></translation>
+        <translation>Explain lockout-tagout in simple numbered steps.</translation>
     </message>
     <message>
         <source>What should I check on a machine at the start of a shift?</source>
-        <translation type="unfinished"></translation>
+        <translation>What should I check on a machine at the start of a shift?</translation>
     </message>
     <message>
         <source>Write a short handover note for the next shift.</source>
-        <translation type="unfinished"></translation>
+        <translation>Write a short handover note for the next shift.</translation>
     </message>
     <message>
         <source>Put this question in the message box</source>
-        <translation type="unfinished"></translation>
+        <translation>Put this question in the message box</translation>
     </message>
     <message>
         <source>Ask about your work</source>
-        <translation type="unfinished"></translation>
+        <translation>Ask about your work</translation>
     </message>
     <message>
         <source>genba answers questions about your work (procedures, checks, tools, handovers) on this PC. Type a question below, or pick an example.</source>
-        <translation type="unfinished"></translation>
+        <translation>genba answers questions about your work (procedures, checks, tools, handovers) on this PC. Type a question below, or pick an example.</translation>
     </message>
     <message>
         <source>Answers can be wrong. Always check them against your work instructions before you act.</source>
-        <translation type="unfinished"></translation>
+        <translation>Answers can be wrong. Always check them against your work instructions before you act.</translation>
     </message>
     <message>
         <source>&amp;Examples:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Examples:</translation>
     </message>
     <message>
         <source>Example questions</source>
-        <translation type="unfinished"></translation>
+        <translation>Example questions</translation>
     </message>
     <message>
         <source>Press Enter to put the selected question in the message box.</source>
-        <translation type="unfinished"></translation>
+        <translation>Press Enter to put the selected question in the message box.</translation>
     </message>
 </context>
 <context>

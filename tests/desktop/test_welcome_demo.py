@@ -160,8 +160,14 @@ def test_built_in_examples_follow_the_language(qtbot: Any, make_window: Any) -> 
 
 
 def test_importing_from_the_notice_replaces_the_demo_model(
-    qtbot: Any, make_window: Any, app_paths: Paths, demo_model: Path, tiny_moe_path: Path,
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    qtbot: Any,
+    make_window: Any,
+    *,
+    app_paths: Paths,
+    demo_model: Path,
+    tiny_moe_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from desktop import model_tasks
 
@@ -177,7 +183,7 @@ def test_importing_from_the_notice_replaces_the_demo_model(
     )
     # A file that is not a model: the chat comes back, with one line saying why.
     qtbot.mouseClick(window.demo_notice.import_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.notice.isVisible(), timeout=30_000)
+    qtbot.waitUntil(window.notice.isVisible, timeout=30_000)
     assert window.pages.currentWidget() is window.chat_page
     assert window.demo_notice.isVisible() and window.model_ready
     # The site's model: it answers from now on and the notice goes away.
