@@ -195,3 +195,14 @@ def test_importing_from_the_notice_replaces_the_demo_model(
     )
     assert window.model_ready
     assert window.client.worker._engine.model_info.path.name == tiny_moe_path.name
+
+
+def test_site_examples_fall_back_from_japanese_to_the_common_list() -> None:
+    from desktop.welcome_page import site_examples
+    from engine.settings import defaults
+
+    common = defaults().with_values({"assistant.example_prompts": SITE}, source="policy:p")
+    assert site_examples(common, "ja") == site_examples(common, "en") == tuple(SITE)
+    both = common.with_values({"assistant.example_prompts_ja": SITE_JA}, source="policy:p")
+    assert site_examples(both, "ja") == tuple(SITE_JA)
+    assert site_examples(defaults(), "ja") == ()  # the window then shows genba's own
