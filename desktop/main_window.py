@@ -14,7 +14,10 @@ and shuts them down in order. It holds no conversation or model logic:
   settings, applied and saved (language, text size, contrast, answer mode,
   policy locks), and settings files changed outside the app;
 * :class:`~desktop.page_controller.PageController`: the loading, chat and
-  first-run pages, following the engine's model;
+  first-run pages, following the engine's model, and the
+  :class:`~desktop.demo_notice.DemoNotice` while the demonstration model answers;
+* :class:`~desktop.welcome_page.WelcomePage`: stacked with the conversation, shown
+  for an empty chat, with the site's example questions;
 * :class:`~desktop.model_tasks.ModelTasks`: the first-run import and build;
 * :class:`~desktop.update_status.UpdateStatus`: the updater's status line.
 
@@ -27,10 +30,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from engine.error_codes import ErrorMessage
+from engine.models.access import user_models_allowed
 from engine.paths import Paths
 from engine.settings import Settings, SettingsWatcher
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -48,7 +53,9 @@ from desktop.button_row import ButtonRow
 from desktop.chat_view import ChatView
 from desktop.conversation_controller import ConversationController
 from desktop.conversation_list import ConversationList
+from desktop.demo_notice import DemoNotice
 from desktop.engine_worker import EngineClient, EngineFactory
+from desktop.error_text import error_text
 from desktop.first_run import FirstRunPage
 from desktop.history import History
 from desktop.i18n import Translations
@@ -60,6 +67,7 @@ from desktop.settings_controller import SettingsController
 from desktop.status_panel import StatusPanel
 from desktop.theme import ThemeManager
 from desktop.update_status import UpdateStatus
+from desktop.welcome_page import WelcomePage, site_examples
 
 
 class MainWindow(QMainWindow):
@@ -112,16 +120,29 @@ class MainWindow(QMainWindow):
         self.actions_ = WindowActions(self)
         self.sidebar = ConversationList()
         self.chat = ChatView()
+        self.welcome = WelcomePage()
+        self.chat_stack = QStackedWidget()  # the welcome page until the chat has a message
+        self.chat_stack.addWidget(self.welcome)
+        self.chat_stack.addWidget(self.chat)
+        self.demo_notice = DemoNotice()
         self.notice = QLabel()
         self.notice.setWordWrap(True)
         self.notice.setVisible(False)
         self.input = InputBox()
         self.buttons = ButtonRow()
+        # Always on screen under every answer, whatever the model (operators are not engineers).
+        self.reminder = QLabel()
+        self.reminder.setObjectName("genba-answer-reminder")
+        self.reminder.setWordWrap(True)
+        self.reminder.setEnabled(False)  # drawn in the muted colour
         self.chat_page = QWidget()
         chat_layout = QVBoxLayout(self.chat_page)
-        for widget, stretch in ((self.chat, 1), (self.notice, 0), (self.input, 0)):
+        for widget, stretch in (
+            (self.demo_notice, 0), (self.chat_stack, 1), (self.notice, 0), (self.input, 0),
+        ):
             chat_layout.addWidget(widget, stretch)
         chat_layout.addWidget(self.buttons)
+        chat_layout.addWidget(self.reminder)
         self.loading = QLabel()
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.first_run = FirstRunPage()
@@ -185,6 +206,7 @@ class MainWindow(QMainWindow):
             first_run=self.first_run,
             status=self.status,
             focus_on_ready=self.input,
+            demo_notice=self.demo_notice,
         )
         self.tasks = ModelTasks(self, self.paths, self.client, self.first_run)
 
@@ -192,6 +214,15 @@ class MainWindow(QMainWindow):
         """The parts' reports, each to the part that acts on it."""
         settings, pages = self.settings_controller, self.page_controller
         settings.settings_applied.connect(self.conversation_controller.on_settings_applied)
+        settings.settings_applied.connect(self._apply_site_settings)
+        session = self.session
+        for changed in (
+            session.conversation_changed, session.conversations_changed, session.answer_started,
+        ):
+            changed.connect(self._show_welcome_or_chat)
+        self.welcome.prompt_chosen.connect(self._use_example)
+        self.demo_notice.import_requested.connect(self._import_from_demo)
+        pages.task_failed.connect(self._tell_task_failed)
         settings.error_occurred.connect(self.show_error)
         self.conversation_controller.error_occurred.connect(self.show_error)
         pages.model_ready_changed.connect(self.answer_controller.on_model_ready_changed)
@@ -234,6 +265,9 @@ class MainWindow(QMainWindow):
         self.loading.setText(self.tr("Loading the model…"))
         self.loading.setAccessibleName(self.tr("Loading the model…"))
         self.notice.setAccessibleName(self.tr("Notice"))
+        self.reminder.setText(
+            self.tr("Answers may be wrong — check them against your work instructions.")
+        )
 
     def show_error(self, message: str) -> None:
         """Tell the operator what went wrong (non-blocking: shown above the input box)."""
@@ -256,6 +290,32 @@ class MainWindow(QMainWindow):
                     "the old history was kept at {path}."
                 ).format(path=self.history.moved_aside)
             )
+
+    # -- welcome page and demo notice ----------------------------------------------
+    def _show_welcome_or_chat(self) -> None:
+        """The welcome page for a new chat (no message yet), the conversation otherwise."""
+        empty = self.session.current_id is None
+        self.chat_stack.setCurrentWidget(self.welcome if empty else self.chat)
+
+    def _apply_site_settings(self, settings: Settings) -> None:
+        """The site's example questions (in the window's language), and whether to offer import."""
+        self.welcome.set_site_examples(site_examples(settings, self.translations.language))
+        self.demo_notice.set_can_import(user_models_allowed(settings))
+
+    def _use_example(self, text: str) -> None:
+        """Put a picked example in the message box, for the operator to send or change."""
+        self.input.setPlainText(text)
+        self.input.moveCursor(QTextCursor.MoveOperation.End)
+        self.input.setFocus()
+
+    def _import_from_demo(self) -> None:
+        """Import the site's model from the demo notice; its progress shows on the import page."""
+        self.tasks.ask_import_file()
+        if self.first_run.progress.isVisibleTo(self.first_run):  # a file was picked
+            self.page_controller.show_task_page()
+
+    def _tell_task_failed(self, problem: ErrorMessage) -> None:
+        self.show_error(error_text(problem))
 
     def _show_shortcuts(self) -> None:
         rows = "\n".join(f"{keys}\t{what}" for keys, what in self.actions_.shortcut_table())

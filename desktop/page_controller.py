@@ -1,9 +1,14 @@
 """Which page the window shows, following the engine's model: loading, chat or first run.
 
 The worker reports whether a model could be loaded; this object switches the
-window's stacked pages, shows the model in the status panel, and reports with
+window's stacked pages, shows the model in the status panel and the demo notice
+while the demonstration model is loaded, and reports with
 :attr:`PageController.model_ready_changed` whether questions can be asked
 (:attr:`PageController.model_ready` is the one place that says so).
+
+An import started from the chat (the demo notice) shows its progress on the first-run
+page; when it fails while a model is still loaded, the chat comes back and
+:attr:`PageController.task_failed` carries the reason.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from engine.error_codes import ErrorMessage
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
+from desktop.demo_notice import DemoNotice, shows_demo_notice
 from desktop.engine_worker import EngineClient
 from desktop.first_run import FirstRunPage
 from desktop.status_panel import StatusPanel
@@ -24,6 +30,7 @@ class PageController(QObject):
     """Shows the page that fits the model's state in one window."""
 
     model_ready_changed = Signal(bool)  # emitted on every report, also when unchanged
+    task_failed = Signal(object)  # ErrorMessage of an import started from the chat
 
     def __init__(
         self,
@@ -36,18 +43,22 @@ class PageController(QObject):
         first_run: FirstRunPage,
         status: StatusPanel,
         focus_on_ready: QWidget,
+        demo_notice: DemoNotice,
     ) -> None:
         super().__init__(parent)
         self._client, self._pages = client, pages
         self._chat_page, self._loading, self._first_run = chat_page, loading, first_run
         self._status, self._focus_on_ready = status, focus_on_ready
+        self._demo_notice = demo_notice
         self.model_ready = False
         self._closed = False
+        self._task_from_chat = False
         worker = client.worker
         worker.model_loaded.connect(self.on_model_loaded)
         worker.model_missing.connect(self.on_model_missing)
         worker.model_failed.connect(self.on_model_missing)
         worker.cannot_run.connect(self.on_cannot_run)
+        worker.task_finished.connect(self.on_task_finished)
 
     def show_loading(self) -> None:
         """Show the loading page while the worker builds the engine."""
@@ -64,6 +75,7 @@ class PageController(QObject):
             return  # queued before the worker stopped
         self.model_ready = True
         self._status.set_model(getattr(info, "name", None) or _file_name(info), info)
+        self._demo_notice.set_demo(shows_demo_notice(info))
         self._pages.setCurrentWidget(self._chat_page)
         self._first_run.set_busy(False)
         self.model_ready_changed.emit(True)
@@ -80,10 +92,25 @@ class PageController(QObject):
             return  # queued before the worker stopped
         self.model_ready = False
         self._status.set_model(None)
+        self._demo_notice.set_demo(False)
         self._first_run.set_problem(problem)
         self._first_run.set_busy(False)
         self._pages.setCurrentWidget(self._first_run)
         self.model_ready_changed.emit(False)
+
+    def show_task_page(self) -> None:
+        """An import started from the chat: show its progress on the first-run page."""
+        self._task_from_chat = True
+        self._pages.setCurrentWidget(self._first_run)
+
+    def on_task_finished(self, _what: str, error: ErrorMessage | None) -> None:
+        """After a failed import from the chat, go back to the model that still answers."""
+        from_chat, self._task_from_chat = self._task_from_chat, False
+        if self._closed or not from_chat or error is None or not self.model_ready:
+            return  # success reloads the model; a first-run import stays on its page
+        self._first_run.set_busy(False)
+        self._pages.setCurrentWidget(self._chat_page)
+        self.task_failed.emit(error)
 
     def stop(self) -> None:
         """The window is closing: ignore the worker's late reports."""

@@ -158,7 +158,7 @@ class SettingsDialog(QDialog):
                 combo.addItem(choice, choice)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo
-        edit = QLineEdit(str(value))
+        edit = QLineEdit(_display(value) if spec.kind == "texts" else str(value))
         edit.setClearButtonEnabled(True)
         return edit
 
@@ -312,4 +312,6 @@ class SettingsDialog(QDialog):
 def _display(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, tuple):  # a list of texts (policy only: shown, never edited here)
+        return " · ".join(value) or "—"
     return str(value) if value != "" else "—"

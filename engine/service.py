@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from disk.temps import remove_stale_temps
 
-from engine.answer.prompt_fit import Messages, check_messages, size_prompt
+from engine.answer.prompt_fit import Messages, check_messages, size_prompt, with_system_prompt
 from engine.answer.run import AnswerRun
 from engine.decision import (
     Decision,
@@ -341,8 +341,12 @@ class Engine:
             self._pick_up_new_model()
             if experts is not None:
                 validate_experts(experts, self.model_info.expert_count)
-            messages = list(messages)
             check_messages(messages)
+            # The administrator's instructions go in front here, the one place every answer
+            # (local, remote, fallback, retry) and its sizing start from.
+            messages = with_system_prompt(
+                messages, self.effective_settings().get_str("assistant.system_prompt")
+            )
             plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
             if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
                 plan = self._probe_and_replan(messages, experts, max_tokens, plan)

@@ -135,6 +135,29 @@
     </message>
 </context>
 <context>
+    <name>DemoNotice</name>
+    <message>
+        <source>This is a demonstration model: its answers are often wrong. To get your site&apos;s model, ask IT, or import a model file you were given.</source>
+        <translation>This is a demonstration model: its answers are often wrong. To get your site&apos;s model, ask IT, or import a model file you were given.</translation>
+    </message>
+    <message>
+        <source>This is a demonstration model: its answers are often wrong. Ask IT to install your site&apos;s model.</source>
+        <translation>This is a demonstration model: its answers are often wrong. Ask IT to install your site&apos;s model.</translation>
+    </message>
+    <message>
+        <source>Demonstration model</source>
+        <translation>Demonstration model</translation>
+    </message>
+    <message>
+        <source>&amp;Import model…</source>
+        <translation>&amp;Import model…</translation>
+    </message>
+    <message>
+        <source>Import your site&apos;s model file</source>
+        <translation>Import your site&apos;s model file</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</source>
@@ -376,6 +399,10 @@
     <message>
         <source>Notice</source>
         <translation>Notice</translation>
+    </message>
+    <message>
+        <source>Answers may be wrong — check them against your work instructions.</source>
+        <translation>Answers may be wrong — check them against your work instructions.</translation>
     </message>
     <message>
         <source>The history could not be opened, so the conversations of this session are not saved.</source>
@@ -1104,6 +1131,30 @@
         <translation>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</translation>
     </message>
     <message>
+        <source>Instructions for the model</source>
+        <translation>Instructions for the model</translation>
+    </message>
+    <message>
+        <source>Instructions given to the model before every conversation, locally and on the remote server, e.g. &quot;Answer briefly, in numbered steps.&quot; Never shown in the chat or stored in the history. Empty: none.</source>
+        <translation>Instructions given to the model before every conversation, locally and on the remote server, e.g. &quot;Answer briefly, in numbered steps.&quot; Never shown in the chat or stored in the history. Empty: none.</translation>
+    </message>
+    <message>
+        <source>Example questions</source>
+        <translation>Example questions</translation>
+    </message>
+    <message>
+        <source>Example questions shown on the welcome page of an empty chat, which the operator can pick. Used in every language unless a language has its own list. Empty: genba&apos;s built-in examples.</source>
+        <translation>Example questions shown on the welcome page of an empty chat, which the operator can pick. Used in every language unless a language has its own list. Empty: genba&apos;s built-in examples.</translation>
+    </message>
+    <message>
+        <source>Example questions (Japanese)</source>
+        <translation>Example questions (Japanese)</translation>
+    </message>
+    <message>
+        <source>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</source>
+        <translation>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>Language</translation>
     </message>
@@ -1268,6 +1319,53 @@
     <message>
         <source>Automatic model updates are not working on this PC — ask IT</source>
         <translation>Automatic model updates are not working on this PC — ask IT</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>How do I check a torque wrench before use?</source>
+        <translation>How do I check a torque wrench before use?</translation>
+    </message>
+    <message>
+        <source>Explain lockout-tagout in simple numbered steps.</source>
+        <translation>Explain lockout-tagout in simple numbered steps.</translation>
+    </message>
+    <message>
+        <source>What should I check on a machine at the start of a shift?</source>
+        <translation>What should I check on a machine at the start of a shift?</translation>
+    </message>
+    <message>
+        <source>Write a short handover note for the next shift.</source>
+        <translation>Write a short handover note for the next shift.</translation>
+    </message>
+    <message>
+        <source>Put this question in the message box</source>
+        <translation>Put this question in the message box</translation>
+    </message>
+    <message>
+        <source>Ask about your work</source>
+        <translation>Ask about your work</translation>
+    </message>
+    <message>
+        <source>genba answers questions about your work (procedures, checks, tools, handovers) on this PC. Type a question below, or pick an example.</source>
+        <translation>genba answers questions about your work (procedures, checks, tools, handovers) on this PC. Type a question below, or pick an example.</translation>
+    </message>
+    <message>
+        <source>Answers can be wrong. Always check them against your work instructions before you act.</source>
+        <translation>Answers can be wrong. Always check them against your work instructions before you act.</translation>
+    </message>
+    <message>
+        <source>&amp;Examples:</source>
+        <translation>&amp;Examples:</translation>
+    </message>
+    <message>
+        <source>Example questions</source>
+        <translation>Example questions</translation>
+    </message>
+    <message>
+        <source>Press Enter to put the selected question in the message box.</source>
+        <translation>Press Enter to put the selected question in the message box.</translation>
     </message>
 </context>
 <context>

@@ -135,6 +135,29 @@
     </message>
 </context>
 <context>
+    <name>DemoNotice</name>
+    <message>
+        <source>This is a demonstration model: its answers are often wrong. To get your site&apos;s model, ask IT, or import a model file you were given.</source>
+        <translation>これはデモ用のモデルです。回答はよく間違っています。職場用のモデルは IT 担当に依頼するか、受け取ったモデルファイルを取り込んでください。</translation>
+    </message>
+    <message>
+        <source>This is a demonstration model: its answers are often wrong. Ask IT to install your site&apos;s model.</source>
+        <translation>これはデモ用のモデルです。回答はよく間違っています。職場用のモデルの導入を IT 担当に依頼してください。</translation>
+    </message>
+    <message>
+        <source>Demonstration model</source>
+        <translation>デモ用のモデル</translation>
+    </message>
+    <message>
+        <source>&amp;Import model…</source>
+        <translation>モデルを取り込む(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>Import your site&apos;s model file</source>
+        <translation>職場用のモデルファイルを取り込む</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>The local model stopped unexpectedly ({why}). It starts again with the next question; if this keeps happening, ask IT to check the model with `genba doctor`.</source>
@@ -376,6 +399,10 @@
     <message>
         <source>Notice</source>
         <translation>お知らせ</translation>
+    </message>
+    <message>
+        <source>Answers may be wrong — check them against your work instructions.</source>
+        <translation>回答は間違っていることがあります — 作業手順書と照らし合わせて確認してください。</translation>
     </message>
     <message>
         <source>The history could not be opened, so the conversations of this session are not saved.</source>
@@ -1104,6 +1131,30 @@
         <translation>試行運用の計測値 (速度、経路、エキスパート数) をこの PC に記録します。外部には送信しません。</translation>
     </message>
     <message>
+        <source>Instructions for the model</source>
+        <translation>モデルへの指示</translation>
+    </message>
+    <message>
+        <source>Instructions given to the model before every conversation, locally and on the remote server, e.g. &quot;Answer briefly, in numbered steps.&quot; Never shown in the chat or stored in the history. Empty: none.</source>
+        <translation>すべての会話の前にモデルへ渡す指示です（この PC でもリモートサーバーでも）。例:「番号付きの手順で簡潔に答えてください。」チャットには表示されず、履歴にも保存されません。空欄: 指示なし。</translation>
+    </message>
+    <message>
+        <source>Example questions</source>
+        <translation>質問の例</translation>
+    </message>
+    <message>
+        <source>Example questions shown on the welcome page of an empty chat, which the operator can pick. Used in every language unless a language has its own list. Empty: genba&apos;s built-in examples.</source>
+        <translation>空のチャットの案内ページに表示され、作業者が選べる質問の例です。言語ごとの一覧がない限り、すべての言語で使われます。空欄: genba に組み込みの例。</translation>
+    </message>
+    <message>
+        <source>Example questions (Japanese)</source>
+        <translation>質問の例（日本語）</translation>
+    </message>
+    <message>
+        <source>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</source>
+        <translation>日本語の画面で使う質問の例です。日本語の画面では assistant.example_prompts の代わりに使われます。空欄: assistant.example_prompts。</translation>
+    </message>
+    <message>
         <source>Language</source>
         <translation>言語</translation>
     </message>
@@ -1268,6 +1319,53 @@
     <message>
         <source>Automatic model updates are not working on this PC — ask IT</source>
         <translation>この PC ではモデルの自動更新が動作していません。IT 担当者に連絡してください</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <source>How do I check a torque wrench before use?</source>
+        <translation>トルクレンチの使用前点検はどうすればよいですか？</translation>
+    </message>
+    <message>
+        <source>Explain lockout-tagout in simple numbered steps.</source>
+        <translation>ロックアウト・タグアウトを番号付きの簡単な手順で説明してください。</translation>
+    </message>
+    <message>
+        <source>What should I check on a machine at the start of a shift?</source>
+        <translation>始業時に機械の何を点検すればよいですか？</translation>
+    </message>
+    <message>
+        <source>Write a short handover note for the next shift.</source>
+        <translation>次の勤務者への短い引き継ぎメモを書いてください。</translation>
+    </message>
+    <message>
+        <source>Put this question in the message box</source>
+        <translation>この質問を入力欄に入れる</translation>
+    </message>
+    <message>
+        <source>Ask about your work</source>
+        <translation>仕事について質問しましょう</translation>
+    </message>
+    <message>
+        <source>genba answers questions about your work (procedures, checks, tools, handovers) on this PC. Type a question below, or pick an example.</source>
+        <translation>genba は仕事（手順、点検、工具、引き継ぎ）についての質問にこの PC で答えます。下に質問を入力するか、例を選んでください。</translation>
+    </message>
+    <message>
+        <source>Answers can be wrong. Always check them against your work instructions before you act.</source>
+        <translation>回答は間違っていることがあります。作業する前に、必ず作業手順書と照らし合わせて確認してください。</translation>
+    </message>
+    <message>
+        <source>&amp;Examples:</source>
+        <translation>例(&amp;E):</translation>
+    </message>
+    <message>
+        <source>Example questions</source>
+        <translation>質問の例</translation>
+    </message>
+    <message>
+        <source>Press Enter to put the selected question in the message box.</source>
+        <translation>Enter キーで、選んだ質問を入力欄に入れます。</translation>
     </message>
 </context>
 <context>

@@ -4,7 +4,9 @@ Counting uses only the model's vocabulary (loaded alone in the inference worker,
 :meth:`engine.local.model.LocalModel.count_chat_tokens`), so a query can be planned, and
 sent to the remote server, without ever loading the weights. Trimming drops the oldest
 turns but never a system message or the last message; :func:`minimal_chat` is what is
-left when everything droppable is gone.
+left when everything droppable is gone. :func:`with_system_prompt` puts the
+administrator's instructions (``assistant.system_prompt``) in front of a chat, so they
+are counted, kept by trimming, and sent with both local and remote answers.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ def check_messages(messages: Messages) -> None:
             str(message.get("content", "")).encode("utf-8")
         except UnicodeEncodeError:
             raise BadInputError.of("question.not_utf8") from None
+
+
+def with_system_prompt(messages: Messages, system_prompt: str) -> list[Mapping[str, str]]:
+    """The chat the model is given: ``system_prompt`` as a first system message, when set.
+
+    The instructions are never part of the history: they are added to each request
+    here, so a changed policy applies from the next answer on.
+    """
+    text = system_prompt.strip()
+    if not text:
+        return list(messages)
+    return [{"role": "system", "content": text}, *messages]
 
 
 def size_prompt(

@@ -609,7 +609,8 @@ def inspect_model(path: Path | str) -> ModelInfo:
         metadata={
             k: _text(reader, k)
             for k in reader.fields
-            if k.startswith("general.") and not k.startswith("general.file")
+            if (k.startswith("general.") and not k.startswith("general.file"))
+            or k in ("genba.demo", "genba.build.recipe")  # see engine.models.demo
         },
         expert_used_per_layer=per_layer,
         useful=useful_range_of(reader.fields, n_expert, used, path),

@@ -50,7 +50,7 @@ an answer.
 def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
+    if isinstance(value, str | tuple):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
 

@@ -52,6 +52,11 @@ def property_schema(spec: SettingSpec) -> dict[str, object]:
     elif spec.kind == "enum":
         prop["type"] = "string"
         prop["enum"] = list(spec.choices)
+    elif spec.kind == "texts":
+        prop["type"] = "array"
+        prop["default"] = list(spec.default)  # type: ignore[call-overload]
+        prop["maxItems"] = 20
+        prop["items"] = {"type": "string", "minLength": 1, "maxLength": 4096}
     else:
         prop["type"] = "string"
         prop["maxLength"] = 4096

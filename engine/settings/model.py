@@ -137,6 +137,12 @@ class Settings:
         assert isinstance(value, str)
         return value
 
+    def get_texts(self, key: str) -> tuple[str, ...]:
+        """The value of a ``texts`` key (a list of strings)."""
+        value = self._typed(key, ("texts",))
+        assert isinstance(value, tuple)
+        return value
+
     def get_path(self, key: str) -> Path | None:
         """The value of a ``path`` key as a Path, or None when it is empty (not set)."""
         value = self._typed(key, ("path",))

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-Kind = Literal["bool", "int", "float", "str", "enum", "url", "path", "window"]
+Kind = Literal["bool", "int", "float", "str", "enum", "url", "path", "window", "texts"]
 
 #: The update repository genba trusts when no policy names another one. The
 #: signed TUF metadata, not the URL, is what makes downloads trustworthy; the
@@ -45,7 +45,8 @@ class SettingSpec:
     ``choices`` lists the allowed words of an ``enum``. ``schemes`` lists the
     URL schemes a ``url`` accepts. ``allow_empty`` lets ``url``/``path``/
     ``window`` be ``""``, meaning "not set" (each description says what that
-    means). ``restrictive`` is the value used when a policy file has errors, for
+    means). A ``texts`` key holds a list of strings (a TOML array).
+    ``restrictive`` is the value used when a policy file has errors, for
     security-relevant keys; ``None`` otherwise.
     """
 
@@ -273,6 +274,27 @@ _SPECS: tuple[SettingSpec, ...] = (
         "Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves "
         "the machine.",
         label="Local metrics",
+    ),
+    # -- assistant -------------------------------------------------------------
+    SettingSpec(
+        "assistant.system_prompt", "str", "",
+        "Instructions given to the model before every conversation, locally and on the "
+        "remote server, e.g. \"Answer briefly, in numbered steps.\" Never shown in the "
+        "chat or stored in the history. Empty: none.",
+        label="Instructions for the model",
+    ),
+    SettingSpec(
+        "assistant.example_prompts", "texts", (),
+        "Example questions shown on the welcome page of an empty chat, which the operator "
+        "can pick. Used in every language unless a language has its own list. Empty: "
+        "genba's built-in examples.",
+        label="Example questions", policy_only=True,
+    ),
+    SettingSpec(
+        "assistant.example_prompts_ja", "texts", (),
+        "Example questions for the Japanese window; they replace assistant.example_prompts "
+        "there. Empty: assistant.example_prompts.",
+        label="Example questions (Japanese)", policy_only=True,
     ),
     # -- ui --------------------------------------------------------------------
     SettingSpec(

@@ -21,6 +21,7 @@ from engine.settings.schema import SettingSpec
 
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _MAX_TEXT = 4096  # no real setting is longer; bounds what a hostile file can make us keep
+_MAX_ITEMS = 20  # a list setting (example questions) never needs more
 
 
 def describe(raw: object) -> str:
@@ -56,6 +57,7 @@ _EXPECTED = {
     "str": "text",
     "path": "an absolute path",
     "window": 'a time window "HH:MM-HH:MM"',
+    "texts": f"a list of up to {_MAX_ITEMS} texts",
 }
 
 
@@ -182,6 +184,18 @@ def _check_window(spec: SettingSpec, raw: object) -> object:
     return text
 
 
+def _check_texts(spec: SettingSpec, raw: object) -> object:
+    """A list of texts, kept as a tuple: settings are immutable and hashable."""
+    if not isinstance(raw, list | tuple):
+        raise _fail(spec, raw)
+    if len(raw) > _MAX_ITEMS:
+        raise _fail(spec, raw, "too many entries")
+    items = tuple(_text(spec, item).strip() for item in raw)
+    if not all(items):
+        raise _fail(spec, raw, "an entry is empty")
+    return items
+
+
 def parse_window(text: str) -> tuple[time, time] | None:
     """Parse ``"HH:MM-HH:MM"`` into (start, end); None if malformed or empty.
 
@@ -219,4 +233,5 @@ _CHECKERS = {
     "url": _check_url,
     "path": _check_path,
     "window": _check_window,
+    "texts": _check_texts,
 }

@@ -43,6 +43,8 @@ class TinyMoESpec:
     expert_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.Q8_0
     dense_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.F32
     """Type of the attention matrices (quantized ones reach llama.cpp's repacking kernels)."""
+    demo: bool | None = None
+    """Write ``genba.demo`` with this value (None: leave the key out, like most models)."""
 
 
 def _vocab() -> tuple[list[str], list[float], list[int]]:
@@ -102,6 +104,8 @@ def _write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int) ->
     head_dim = spec.n_embd // spec.n_head
     writer.add_name("genba tiny test MoE")
     writer.add_description("Random weights, for tests only. Answers are gibberish.")
+    if spec.demo is not None:
+        writer.add_bool("genba.demo", spec.demo)
     writer.add_context_length(spec.context_length)
     writer.add_embedding_length(spec.n_embd)
     writer.add_block_count(spec.n_layer)

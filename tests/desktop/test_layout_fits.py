@@ -55,8 +55,15 @@ def test_minimum_width_fits_1024_at_200_percent(
     window.status.set_final(_long_final())
     window.status.set_network("online", LONG_REASON)
     window.show_error(LONG_REASON + " " + LONG_FAILURE)
+    # Issue 13, item 1: the demo notice, the welcome page (with a long site example) and
+    # the answer reminder wrap too.
+    window.demo_notice.set_demo(True)
+    window.new_chat()
+    window.welcome.set_site_examples((LONG_REASON + " " + LONG_FAILURE,))
     qtbot.wait(50)
     assert window.status.update_label.isVisibleTo(window)
+    for part in (window.demo_notice, window.welcome, window.reminder):
+        assert part.isVisibleTo(window)
     hint = window.minimumSizeHint().width()
     assert hint <= 1024, hint
     window.resize(hint, 700)

@@ -106,6 +106,7 @@ def _add_hparams(
     w.add_string("general.source.url", card.source)
     w.add_string("genba.source.sha256", card.source_sha256)
     w.add_string("genba.build.recipe", json.dumps(card.recipe, sort_keys=True))
+    w.add_bool("genba.demo", True)  # the window warns while it answers (engine.models.demo)
     w.add_context_length(hp.context_length)
     w.add_embedding_length(hp.n_embd)
     w.add_block_count(hp.n_layer)

@@ -88,10 +88,13 @@ def test_schema_is_read_only() -> None:
         SCHEMA["x.y"] = SCHEMA["ui.language"]  # type: ignore[index]
 
 
-def test_policy_only_keys_are_the_update_trust_anchors() -> None:
+def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> None:
+    # The example questions are the site's, deployed by IT (issue 13, item 1).
     assert {k for k, s in SCHEMA.items() if s.policy_only} == {
         "updates.repository_url",
         "updates.trusted_root",
+        "assistant.example_prompts",
+        "assistant.example_prompts_ja",
     }
 
 
