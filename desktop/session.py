@@ -123,8 +123,8 @@ class ChatSession(QObject):
         return True
 
     # -- asking ------------------------------------------------------------------
-    def add_question(self, text: str, *, replaces: int | None = None) -> None:
-        """Store the operator's question (creating the conversation on the first one).
+    def add_question(self, text: str, *, replaces: int | None = None) -> int:
+        """Store the operator's question (creating the conversation on the first one); its id.
 
         ``replaces``: the id of a question of the shown conversation this one is an
         edited version of. The edited question and everything after it stay in
@@ -133,7 +133,7 @@ class ChatSession(QObject):
         if self._current is None:
             self._current = self.history.create_conversation(_title_of(text))
             replaces = None
-        self.history.add_user_message(self._current, text, replaces=replaces)
+        return self.history.add_user_message(self._current, text, replaces=replaces)
 
     def last_answer(self) -> Message | None:
         """The shown conversation's last message when it is an answer, else None."""

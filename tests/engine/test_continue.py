@@ -24,7 +24,9 @@ def local(tiny_moe_path: Path) -> Iterator[LocalModel]:
     model.close()
 
 
-def _final(local: LocalModel, messages: list[dict[str, str]], tokens: int, **kw: bool) -> FinalEvent:
+def _final(
+    local: LocalModel, messages: list[dict[str, str]], tokens: int, **kw: bool
+) -> FinalEvent:
     request = LocalRequest(
         messages=messages, experts=2, max_tokens=tokens, n_ctx=512, sampling=GREEDY, **kw
     )
