@@ -121,7 +121,7 @@ class AnswerController(QObject):
             can_send=ready and not busy, can_stop=busy, can_regenerate=can_regenerate
         )
         self._actions.send.setEnabled(ready and not busy)
-        self._actions.stop.setEnabled(busy)
+        self._actions.stop.setEnabled(busy or self._editing is not None)  # Esc cancels an edit
         self._actions.regenerate.setEnabled(can_regenerate)
         last = self._chat.entries[-1] if self._chat.entries else None
         idle = ready and not busy
@@ -238,6 +238,7 @@ class AnswerController(QObject):
             )
         )
         self._notice.setVisible(True)
+        self.update_buttons()
 
     def edit_last_question(self) -> None:
         """Edit the shown conversation's last question (Ctrl+Shift+E)."""
@@ -251,6 +252,7 @@ class AnswerController(QObject):
         if self._editing is not None:
             self._editing = None
             self._notice.setVisible(False)
+            self.update_buttons()
 
     @property
     def editing(self) -> int | None:

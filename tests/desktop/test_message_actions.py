@@ -158,3 +158,38 @@ def test_esc_cancels_an_edit_when_no_answer_runs(qtbot: Any, make_window: Any) -
     assert window.answer_controller.editing is None and not window.notice.isVisible()
     _answer(qtbot, window, lambda: window.send("another"))
     assert len(window.history.messages(window.current_id)) == 4  # added, nothing replaced
+
+
+def test_an_answer_starting_with_a_list_keeps_a_plain_title(qtbot: Any) -> None:
+    from desktop.chat_view import ChatView, Entry
+
+    chat = ChatView()
+    qtbot.addWidget(chat)
+    chat.set_entries([Entry("user", "q")])
+    chat.begin_answer()
+    for token in ["1", ".", " first", "\n", "2", ".", " second"]:
+        with qtbot.waitSignal(chat.rendered, timeout=5_000):
+            chat.append_token(token)
+    chat.finish_answer("1. first\n2. second", "complete", None, [])
+    markdown = chat.toMarkdown()
+    assert "**Assistant**" in markdown and "1.  **Assistant**" not in markdown
+    assert "1.  first" in markdown
+
+
+def test_links_in_the_models_text_are_not_actions(qtbot: Any) -> None:
+    from PySide6.QtCore import QUrl
+
+    from desktop.chat_view import ChatView, Entry
+
+    chat = ChatView()
+    qtbot.addWidget(chat)
+    chat.set_entries([Entry("assistant", "[Copy](genba:copy/0/0)", id=1)])
+    seen: list[Any] = []
+    chat.action_requested.connect(lambda *a: seen.append(a))
+    chat.anchorClicked.emit(QUrl("genba:copy/0/0"))
+    chat.anchorClicked.emit(QUrl("https://example.com/"))
+    assert seen == []
+    chat.request_action("continue", 0)  # not offered: the answer was not cut short
+    assert seen == []
+    chat.request_action("copy", 0)
+    assert seen == [("copy", 0, 0)]
