@@ -83,8 +83,8 @@ class ChatView(QTextBrowser):
     """Shows a conversation and the answer being streamed into it."""
 
     rendered = Signal()  # the streaming answer's latest text is in the document
-    #: (action, entry index, argument): "copy", "edit", "regenerate", "continue", and
-    #: "version" with the message id of the version to show as argument.
+    # (action, entry index, argument): "copy", "edit", "regenerate", "continue", and
+    # "version" with the message id of the version to show as argument.
     action_requested = Signal(str, int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -109,7 +109,7 @@ def test_a_continuation_killed_midway_keeps_the_cut_answer_and_what_came(
     # The process dies here: no finish, no close. A new process opens the file.
     survivor = History(db)
     try:
-        (question, answer) = survivor.messages(survivor.conversations()[0].id)
+        (_question, answer) = survivor.messages(survivor.conversations()[0].id)
         assert answer.content == "cut answer, go" and answer.status == "interrupted"
         assert survivor.recovered == 1
         assert answer.stats is not None and answer.stats["stop_reason"] == "length"

@@ -138,7 +138,7 @@ def test_edit_and_resend_keeps_the_old_turns_as_the_previous_version(
     assert window.input.toPlainText() == "first question"
     assert window.notice.isVisible() and "Editing a question" in window.notice.text()
     window.input.setPlainText("first question, edited")
-    _answer(qtbot, window, lambda: window.send())
+    _answer(qtbot, window, window.send)
     now = window.history.messages(window.current_id)
     assert [m.content for m in now[:1]] == ["first question, edited"]
     assert len(now) == 2 and now[0].version_ids == (old[0].id, now[0].id)
@@ -193,3 +193,12 @@ def test_links_in_the_models_text_are_not_actions(qtbot: Any) -> None:
     assert seen == []
     chat.request_action("copy", 0)
     assert seen == [("copy", 0, 0)]
+
+
+def test_the_cut_short_mark_and_actions_are_in_japanese(qtbot: Any, make_window: Any) -> None:
+    window = make_window(max_tokens=6)
+    window.save_setting("ui.language", "ja")
+    _answer(qtbot, window, lambda: window.send(LONG_PROMPT))
+    text = window.chat.toPlainText()
+    assert "途中で終了" in text and "続きを生成" in text and "コピー" in text
+    assert "cut short" not in text and "Continue" not in text
