@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,3 +78,38 @@ def test_trimming_a_continued_chat_keeps_the_question_and_the_partial_answer() -
     ]
     kept, dropped = trim_to_fit(chat, 0, len, keep_last=2)
     assert kept == chat[2:] and dropped == 2
+
+
+def test_a_remote_continuation_sends_the_partial_answer_last(
+    paths: Any, tiny_moe_path: Path
+) -> None:
+    import json
+
+    from engine.service import Engine
+    from tests.engine.remote_servers import WORDS, FaultServer
+    from tests.engine.test_fallback import HUGE_RESERVE_MB, answer, final_of, remote_policy
+
+    chat = [*QUESTION, {"role": "assistant", "content": "The first step"}]
+    with FaultServer("ok") as server:
+        engine = Engine(
+            paths=paths, model_path=tiny_moe_path, n_threads=1,
+            settings=remote_policy(server.url, resources__reserve_ram_mb=HUGE_RESERVE_MB),
+        )
+        try:
+            final = final_of(answer(engine, chat, max_tokens=8, continue_last=True))
+        finally:
+            engine.close()
+        body = json.loads(server.seen.requests[-1][3])
+    assert final.route == "remote" and final.text == "".join(WORDS)  # only the new text
+    assert body["messages"] == chat
+
+
+def test_continue_needs_a_partial_answer_last(paths: Any, tiny_moe_path: Path) -> None:
+    from engine.service import Engine
+
+    engine = Engine(paths=paths, model_path=tiny_moe_path, n_threads=1)
+    try:
+        with pytest.raises(ValueError, match="partial assistant"):
+            list(engine.stream(QUESTION, continue_last=True))
+    finally:
+        engine.close()
