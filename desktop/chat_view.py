@@ -279,13 +279,14 @@ class ChatView(QTextBrowser):
             back = next((a for a in actions if a[0] == "version" and a[1] < entry.id), None)
             ahead = next((a for a in actions if a[0] == "version" and a[1] > entry.id), None)
             counter = self.tr("{n}/{total}").format(n=entry.version, total=len(ids))
-            parts.append(" ".join([
-                self._link(index, back, "‹") if back else "‹",
+            # Padded arrows: a one-glyph link is too small a target for a finger or a mouse.
+            parts.append("&nbsp;".join([
+                self._link(index, back, "&nbsp;‹&nbsp;") if back else "&nbsp;‹&nbsp;",
                 html.escape(counter),
-                self._link(index, ahead, "›") if ahead else "›",
+                self._link(index, ahead, "&nbsp;›&nbsp;") if ahead else "&nbsp;›&nbsp;",
             ]))
         parts += [self._link(index, a, html.escape(a[2])) for a in actions if a[0] != "version"]
-        return "<small>" + " &nbsp;·&nbsp; ".join(parts) + "</small>"
+        return " &nbsp;·&nbsp; ".join(parts)
 
     def _link(self, index: int, action: tuple[str, int, str], text: str) -> str:
         href = f"{self._scheme}:{action[0]}/{index}/{action[1]}"
