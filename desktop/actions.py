@@ -2,7 +2,9 @@
 
 Shortcuts (also listed in Help → Keyboard shortcuts and in docs/desktop.md):
 Ctrl+N new chat, Enter / Ctrl+Enter send, Esc stop, Ctrl+R regenerate,
-Ctrl+Shift+C copy the answer, Ctrl+L focus the message box, Ctrl+F search
+Ctrl+Shift+C copy the answer, Ctrl+Shift+Enter continue an answer cut short,
+Ctrl+Shift+E edit and resend the last question, Alt+Left / Alt+Right previous / next
+version of the last answer, Ctrl+L focus the message box, Ctrl+F search
 conversations, F2 rename, Ctrl+Delete delete the conversation, Ctrl+E export,
 Ctrl+, settings, Ctrl++ / Ctrl+- text size, Ctrl+Q quit.
 """
@@ -35,6 +37,10 @@ class WindowActions(QObject):
         self.stop = make(["Esc"])
         self.regenerate = make(["Ctrl+R"])
         self.copy_answer = make(["Ctrl+Shift+C"])
+        self.continue_answer = make(["Ctrl+Shift+Return", "Ctrl+Shift+Enter"])
+        self.edit_question = make(["Ctrl+Shift+E"])
+        self.previous_version = make(["Alt+Left"])
+        self.next_version = make(["Alt+Right"])
         self.focus_input = make(["Ctrl+L"])
         self.search = make(["Ctrl+F"])
         self.rename = make(["F2"])
@@ -63,6 +69,10 @@ class WindowActions(QObject):
                     self.stop,
                     self.regenerate,
                     self.copy_answer,
+                    self.continue_answer,
+                    self.edit_question,
+                    self.previous_version,
+                    self.next_version,
                     None,
                     self.focus_input,
                     self.search,
@@ -100,6 +110,10 @@ class WindowActions(QObject):
             self.stop: self.tr("S&top answering"),
             self.regenerate: self.tr("&Regenerate answer"),
             self.copy_answer: self.tr("&Copy answer"),
+            self.continue_answer: self.tr("C&ontinue answer"),
+            self.edit_question: self.tr("&Edit and resend last question"),
+            self.previous_version: self.tr("&Previous version of the answer"),
+            self.next_version: self.tr("Ne&xt version of the answer"),
             self.focus_input: self.tr("&Focus message box"),
             self.search: self.tr("Search &conversations"),
             self.rename: self.tr("Rena&me conversation…"),

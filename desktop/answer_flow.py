@@ -7,7 +7,10 @@ Invariants (the crash-safety promise of the window):
 * the text is committed as tokens arrive, at least every ``interval`` seconds,
   and also by a timer, so a slow stream is still saved;
 * exactly one of :meth:`finish`, :meth:`fail` or :meth:`interrupt` ends the
-  answer and stores its text, status and the engine's stats.
+  answer and stores its text, status and the engine's stats;
+* a continued answer (:meth:`resume`) is the same row, back in ``streaming``
+  with its stored text as the start: the new text is appended to it, so a crash
+  keeps the cut answer and whatever of its continuation was committed.
 
 The window owns the widgets; this object owns the recorder and the timer.
 """
@@ -41,6 +44,8 @@ class AnswerFlow(QObject):
         self.conversation_id: int | None = None
         self.notices: list[str] = []
         self._recorder: AnswerRecorder | None = None
+        self._prefix = ""  # the stored text a continued answer started from
+        self._earlier: dict[str, Any] | None = None  # the stats of the part(s) before it
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.on_flush_tick)
@@ -51,20 +56,47 @@ class AnswerFlow(QObject):
         return self._recorder is not None
 
     @property
+    def message_id(self) -> int:
+        """The history id of the answer being written (0 when there is none)."""
+        return self._recorder.message_id if self._recorder else 0
+
+    @property
     def text(self) -> str:
         """The answer so far (newer than the last commit)."""
         return self._recorder.text if self._recorder else ""
 
-    def begin(self, conversation_id: int) -> None:
-        """Create the ``streaming`` answer row and start the commit timer."""
+    def begin(self, conversation_id: int, *, replaces: int | None = None) -> None:
+        """Create the ``streaming`` answer row and start the commit timer.
+
+        ``replaces``: the answer this one is a new version of (regenerate).
+        """
         self.conversation_id = conversation_id
         self.notices = []
+        self._prefix, self._earlier = "", None
         self._recorder = AnswerRecorder(
             self.history,
-            self.history.start_answer(conversation_id),
+            self.history.start_answer(conversation_id, replaces=replaces),
             interval=FLUSH_INTERVAL_MS / 1000,
         )
         self._timer.start()
+
+    def resume(
+        self,
+        conversation_id: int,
+        message_id: int,
+        stats: dict[str, Any] | None,
+        notices: list[str],
+    ) -> str:
+        """Continue a stored answer (cut by the token limit); returns its text so far."""
+        self.conversation_id = conversation_id
+        self.notices = list(notices)
+        text = self.history.resume_answer(message_id)
+        self._prefix, self._earlier = text, stats
+        self._recorder = AnswerRecorder(
+            self.history, message_id, interval=FLUSH_INTERVAL_MS / 1000, text=text
+        )
+        self._timer.start()
+        return text
 
     def add_token(self, text: str) -> None:
         """Append a token (committed when the interval has passed)."""
@@ -84,12 +116,12 @@ class AnswerFlow(QObject):
         """Store the final text, status and stats; returns them for the view."""
         status = _STATUS_OF_STOP.get(final.stop_reason, "failed")
         text = self.text
-        if final.text and len(final.text) >= len(text):
-            text = final.text
+        if final.text and len(self._prefix + final.text) >= len(text):
+            text = self._prefix + final.text  # a continuation's final holds only the new text
         error = final_error(final)
         if error is not None:
             self.notices.append(error_text(error))  # in the window's language
-        stats = final_stats(final)
+        stats = _joined(self._earlier, final_stats(final))
         self._end(text, status, stats)
         return text, status, stats
 
@@ -97,13 +129,13 @@ class AnswerFlow(QObject):
         """The engine raised: keep what arrived, mark it failed; returns the text."""
         text = self.text
         self.notices.append(message)
-        self._end(text, "failed", None)
+        self._end(text, "failed", self._earlier)
         return text
 
     def interrupt(self) -> None:
         """The window is closing under a running answer: keep it as interrupted."""
         if self._recorder is not None:
-            self._end(self._recorder.text, "interrupted", None)
+            self._end(self._recorder.text, "interrupted", self._earlier)
 
     def _end(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
         self._timer.stop()
@@ -112,7 +144,20 @@ class AnswerFlow(QObject):
             self.history.finish_answer(self._recorder.message_id, text, status, stats, notices)
         self._recorder = None
         self.conversation_id = None
+        self._prefix, self._earlier = "", None
 
     def stop_timer(self) -> None:
         """Stop committing by timer (before the history is closed)."""
         self._timer.stop()
+
+
+def _joined(earlier: dict[str, Any] | None, last: dict[str, Any]) -> dict[str, Any]:
+    """The stats of a continued answer: the last part's, with the token counts added up."""
+    if not earlier:
+        return last
+    joined = dict(last)
+    joined["generated_tokens"] = int(earlier.get("generated_tokens") or 0) + int(
+        last.get("generated_tokens") or 0
+    )
+    joined["continued"] = int(earlier.get("continued") or 0) + 1
+    return joined

@@ -6,16 +6,28 @@ arrive. Renders are coalesced: tokens queue up while the event loop is busy
 and one render shows all of them, so a fast model cannot flood the GUI.
 Model output is untrusted: raw HTML in it is not interpreted and links are not
 followed.
+
+Message actions: under each message a line of links (Copy, Edit and resend for
+questions; Copy, Regenerate, Continue and a ‹ 1/2 › version switcher for
+answers). They are anchors in the document, so Tab reaches them and Enter or a
+click runs them; the same actions are in the context menu (Shift+F10 or the
+menu key, for the message at the text cursor). Action links carry a random
+per-view scheme, so a link the model writes can never pose as one. The view
+only reports :attr:`ChatView.action_requested`; the answer controller acts.
+An answer the token limit cut short says so in its title, in words.
 """
 
 from __future__ import annotations
 
+import html
+import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QPalette,
     QTextBlockFormat,
     QTextCharFormat,
@@ -24,6 +36,9 @@ from PySide6.QtGui import (
     QTextFrameFormat,
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
+
+if TYPE_CHECKING:
+    from desktop.history import Message
 
 _MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -40,12 +55,37 @@ class Entry:
     status: str = "complete"
     stats: dict[str, Any] | None = None
     notices: list[str] = field(default_factory=list)
+    id: int = 0  # the message's id in history (0: not stored yet)
+    version: int = 1
+    version_ids: tuple[int, ...] = ()  # all versions of this message, oldest first
+
+    @classmethod
+    def of(cls, message: Message) -> Entry:
+        """The entry that shows a stored message."""
+        return cls(
+            message.role, message.content, message.status, message.stats,
+            [n["message"] for n in message.notices], message.id, message.version,
+            message.version_ids,
+        )
+
+    @property
+    def cut_short(self) -> bool:
+        """An answer that stopped at the token limit (it can be continued)."""
+        return (
+            self.role == "assistant"
+            and self.status in ("complete", "interrupted")
+            and bool(self.stats)
+            and (self.stats or {}).get("stop_reason") == "length"
+        )
 
 
 class ChatView(QTextBrowser):
     """Shows a conversation and the answer being streamed into it."""
 
     rendered = Signal()  # the streaming answer's latest text is in the document
+    # (action, entry index, argument): "copy", "edit", "regenerate", "continue", and
+    # "version" with the message id of the version to show as argument.
+    action_requested = Signal(str, int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +95,17 @@ class ChatView(QTextBrowser):
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
+        self._scheme = "genba-" + secrets.token_hex(6)  # the model cannot guess it
+        self.anchorClicked.connect(self._on_anchor)
+        self.busy = False  # an answer is being written: only Copy is offered
+        self._copied: int | None = None  # the entry whose Copy link says "Copied"
+        self._copied_timer = QTimer(self)
+        self._copied_timer.setSingleShot(True)
+        self._copied_timer.setInterval(2500)
+        self._copied_timer.timeout.connect(self._clear_copied)
         self.entries: list[Entry] = []
         self._frames: list[Any] = []
         self._render_pending = False
@@ -98,6 +148,9 @@ class ChatView(QTextBrowser):
             "cancelled": self.tr("stopped"),
             "failed": self.tr("failed"),
         }.get(entry.status)
+        if entry.cut_short:
+            cut = self.tr("cut short: the answer reached the length limit")
+            status = f"{status} · {cut}" if status else cut
         return f"**{title}**" + (f" — *{status}*" if status else "")
 
     def stats_line(self, stats: dict[str, Any]) -> str:
@@ -154,10 +207,19 @@ class ChatView(QTextBrowser):
         return frame
 
     def _fill(self, frame: Any, entry: Entry) -> None:
+        index = self._frames.index(frame) if frame in self._frames else len(self._frames)
         cursor = QTextCursor(self.document())
         cursor.setPosition(frame.firstPosition())
         cursor.setPosition(frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
+        # The one block left keeps the format of the block that was last in the frame: after
+        # an answer that ends in a list it is still a list item, and the title would be
+        # rendered as "1. Assistant". Start from a plain block that belongs to no list.
+        block = cursor.block()
+        if block.textList() is not None:
+            block.textList().remove(block)
+        cursor.setBlockFormat(QTextBlockFormat())
+        cursor.setCharFormat(QTextCharFormat())
         cursor.insertMarkdown(self._role_title(entry), _MARKDOWN)
         cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
         if entry.role == "user":
@@ -174,11 +236,139 @@ class ChatView(QTextBrowser):
             small.setFontItalic(True)
             small.setFontPointSize(self.font().pointSizeF() * 0.85)
             cursor.insertText("\n".join(extra), small)
+        links = self._action_links(index, entry)
+        if links:
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+            cursor.insertHtml(links)
+
+    # -- message actions --------------------------------------------------------
+    def actions_for(self, index: int) -> list[tuple[str, int, str]]:
+        """(action, argument, label) of what can be done with entry ``index`` now."""
+        if not 0 <= index < len(self.entries):
+            return []
+        entry = self.entries[index]
+        if entry.status == "streaming":
+            return []
+        last = index == len(self.entries) - 1
+        copy = self.tr("Copied") if self._copied == index else self.tr("Copy")
+        found: list[tuple[str, int, str]] = []
+        ids = entry.version_ids
+        if len(ids) > 1 and not self.busy and entry.id in ids:
+            at = ids.index(entry.id)
+            if at > 0:
+                found.append(("version", ids[at - 1], self.tr("Previous version")))
+            if at < len(ids) - 1:
+                found.append(("version", ids[at + 1], self.tr("Next version")))
+        found.append(("copy", 0, copy))
+        if entry.role == "user" and entry.id:
+            found.append(("edit", 0, self.tr("Edit and resend")))
+        if entry.role == "assistant" and last and not self.busy:
+            if entry.cut_short:
+                found.append(("continue", 0, self.tr("Continue")))
+            found.append(("regenerate", 0, self.tr("Regenerate")))
+        return found
+
+    def _action_links(self, index: int, entry: Entry) -> str:
+        actions = self.actions_for(index)
+        if not actions:
+            return ""
+        parts: list[str] = []
+        ids = entry.version_ids
+        if len(ids) > 1 and entry.id in ids:
+            # ‹ 1/2 ›: an arrow is a link while there is a version that way.
+            back = next((a for a in actions if a[0] == "version" and a[1] < entry.id), None)
+            ahead = next((a for a in actions if a[0] == "version" and a[1] > entry.id), None)
+            counter = self.tr("{n}/{total}").format(n=entry.version, total=len(ids))
+            # Padded arrows: a one-glyph link is too small a target for a finger or a mouse.
+            parts.append("&nbsp;".join([
+                self._link(index, back, "&nbsp;‹&nbsp;") if back else "&nbsp;‹&nbsp;",
+                html.escape(counter),
+                self._link(index, ahead, "&nbsp;›&nbsp;") if ahead else "&nbsp;›&nbsp;",
+            ]))
+        parts += [self._link(index, a, html.escape(a[2])) for a in actions if a[0] != "version"]
+        return " &nbsp;·&nbsp; ".join(parts)
+
+    def _link(self, index: int, action: tuple[str, int, str], text: str) -> str:
+        href = f"{self._scheme}:{action[0]}/{index}/{action[1]}"
+        return f'<a href="{href}" title="{html.escape(action[2])}">{text}</a>'
+
+    def _on_anchor(self, url: QUrl) -> None:
+        if url.scheme() != self._scheme:
+            return  # a link in the model's text: never followed
+        try:
+            action, index, argument = url.path().split("/")
+            self.request_action(action, int(index), int(argument))
+        except ValueError:
+            return
+
+    def request_action(self, action: str, index: int, argument: int = 0) -> None:
+        """Ask for an action on entry ``index`` (only one the entry offers now)."""
+        if (action, argument) in {(a, arg) for a, arg, _ in self.actions_for(index)}:
+            self.action_requested.emit(action, index, argument)
+
+    def show_copied(self, index: int) -> None:
+        """Say "Copied" on entry ``index``'s Copy link for a moment."""
+        previous, self._copied = self._copied, index
+        for i in {previous, index}:
+            if i is not None and 0 <= i < len(self._frames):
+                self._fill(self._frames[i], self.entries[i])
+        self._copied_timer.start()
+
+    def _clear_copied(self) -> None:
+        index, self._copied = self._copied, None
+        if index is not None and 0 <= index < len(self._frames):
+            self._fill(self._frames[index], self.entries[index])
+
+    def set_busy(self, busy: bool) -> None:
+        """While an answer is written, offer only Copy (others would change the chat under it)."""
+        if busy != self.busy:
+            self.busy = busy
+            for frame, entry in zip(self._frames, self.entries, strict=False):
+                if entry.status != "streaming":
+                    self._fill(frame, entry)
+
+    def entry_at_cursor(self) -> int | None:
+        """The index of the message that holds the text cursor, or None."""
+        position = self.textCursor().position()
+        for index, frame in enumerate(self._frames):
+            if frame.firstPosition() <= position <= frame.lastPosition():
+                return index
+        return None
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The standard menu plus the actions of the message under the pointer (or cursor)."""
+        menu = self.createStandardContextMenu(event.pos())
+        keyboard = event.reason() == QContextMenuEvent.Reason.Keyboard
+        index = self.entry_at_cursor() if keyboard else self._entry_at(event.pos())
+        if index is not None:
+            actions = self.actions_for(index)
+            if actions:
+                menu.addSeparator()
+            for action, argument, label in actions:
+                item = menu.addAction(label)
+                item.triggered.connect(
+                    lambda _c=False, a=action, i=index, g=argument: self.request_action(a, i, g)
+                )
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def _entry_at(self, pos: QPoint) -> int | None:
+        position = self.cursorForPosition(pos).position()
+        for index, frame in enumerate(self._frames):
+            if frame.firstPosition() <= position <= frame.lastPosition():
+                return index
+        return None
 
     # -- streaming ----------------------------------------------------------
     def begin_answer(self) -> None:
         """Add an empty streaming answer at the end."""
         self.add_entry(Entry("assistant", "", "streaming"))
+
+    def begin_continue(self) -> None:
+        """Stream the continuation into the last answer (its text so far stays)."""
+        if self.entries and self.entries[-1].role == "assistant":
+            self.entries[-1].status = "streaming"
+            self._fill(self._frames[-1], self.entries[-1])
 
     def append_token(self, text: str) -> None:
         """Add text to the streaming answer; the screen catches up on the next loop turn."""

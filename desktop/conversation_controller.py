@@ -74,12 +74,7 @@ class ConversationController(QObject):
 
     def on_conversation_changed(self) -> None:
         """Show the session's conversation (empty for a new chat) and select it in the sidebar."""
-        self._chat.set_entries(
-            [
-                Entry(m.role, m.content, m.status, m.stats, [n["message"] for n in m.notices])
-                for m in self._session.messages()
-            ]
-        )
+        self._chat.set_entries([Entry.of(m) for m in self._session.messages()])
         self.refresh_conversations()
 
     def new_chat(self) -> None:

@@ -41,8 +41,10 @@ class EngineLike(Protocol):
         max_tokens: int = 512,
         trace: bool = False,
         cancel: threading.Event | None = None,
+        continue_last: bool = False,
     ) -> Iterator[Any]:
-        """Yield token, notice and final events."""
+        """Yield token, notice and final events (``continue_last``: go on with the last,
+        partial answer; the events carry only the new text)."""
         ...
 
     def close(self) -> None:
@@ -97,21 +99,24 @@ class EngineWorker(QObject):
                 return
         self.model_loaded.emit(getattr(self._engine, "model_info", None) or "")
 
-    @Slot(object, object, int, object)
+    @Slot(object, object, int, object, bool)
     def on_answer_requested(
         self,
         messages: list[dict[str, str]],
         experts: int | None,
         max_tokens: int,
         cancel: threading.Event,
+        continue_last: bool = False,
     ) -> None:
-        """Run one answer, emitting one signal per event."""
+        """Run one answer (or continue the last one), emitting one signal per event."""
         if self._engine is None:
             self.answer_failed.emit(ErrorMessage("no model is loaded"))
             return
+        # Only asked for when needed: engines wrapped by tests may not take the flag.
+        extra: dict[str, Any] = {"continue_last": True} if continue_last else {}
         try:
             for event in self._engine.stream(
-                messages, experts=experts, max_tokens=max_tokens, cancel=cancel
+                messages, experts=experts, max_tokens=max_tokens, cancel=cancel, **extra
             ):
                 if isinstance(event, TokenEvent):
                     self.token_received.emit(event.text)
@@ -165,7 +170,7 @@ class EngineClient(QObject):
     """The GUI-thread handle on the worker thread. Create one per window."""
 
     load_requested = Signal()
-    answer_requested = Signal(object, object, int, object)
+    answer_requested = Signal(object, object, int, object, bool)
     task_requested = Signal(object, str)
     shutdown_requested = Signal()
     settings_changed = Signal(object)
@@ -191,11 +196,21 @@ class EngineClient(QObject):
         """Ask the worker to (re)load the engine."""
         self.load_requested.emit()
 
-    def ask(self, messages: list[dict[str, str]], *, experts: int | None, max_tokens: int) -> None:
-        """Start one answer; its events arrive through the worker's signals."""
+    def ask(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        experts: int | None,
+        max_tokens: int,
+        continue_last: bool = False,
+    ) -> None:
+        """Start one answer; its events arrive through the worker's signals.
+
+        ``continue_last``: the last message is a cut answer to go on with.
+        """
         self._cancel = threading.Event()
         self.busy = True
-        self.answer_requested.emit(messages, experts, max_tokens, self._cancel)
+        self.answer_requested.emit(messages, experts, max_tokens, self._cancel, continue_last)
 
     def run_task(self, what: str, task: Callable[[Callable[[float], None]], object]) -> None:
         """Run ``task(progress)`` on the worker thread (file import, model build)."""

@@ -9,6 +9,17 @@ Invariants:
   and it ends as ``complete``, ``cancelled`` or ``failed``. A row still
   ``streaming`` when the database is opened belongs to a process that died: it
   is marked ``interrupted`` right away.
+* Versions: messages form a tree. Each row names the message it follows
+  (``parent_id``, 0 for a conversation's first question) and whether it is the
+  ``selected`` one among the messages that follow the same parent. The
+  conversation shown, sent to the model and exported is the path of selected
+  messages (:meth:`History.messages`). Regenerating an answer adds a sibling
+  answer; editing a question adds a sibling question, so the old question
+  *and the turns after it* stay as the previous version, never deleted
+  (:meth:`History.select_version` switches back). A new sibling and the
+  unselecting of the others are one transaction. Databases from before
+  versions (schema 1) are migrated on open: each message follows the one
+  before it, so the old linear conversations read the same.
 * Each finished answer keeps the engine's final stats (N, route, reason, time to
   first token, tokens/s...) as a JSON column, so pilot reports can be built from
   history alone (``json_extract(stats, '$.tokens_per_s')``).
@@ -43,7 +54,7 @@ import stat
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,7 +67,7 @@ log = logging.getLogger(__name__)
 MessageStatus = Literal["complete", "streaming", "interrupted", "cancelled", "failed"]
 Role = Literal["user", "assistant"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,9 +85,24 @@ CREATE TABLE IF NOT EXISTS messages (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
     stats TEXT,
-    notices TEXT
+    notices TEXT,
+    parent_id INTEGER,
+    selected INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+"""
+#: Schema 1 -> 2 (versions): the columns an older database lacks, added on open.
+_VERSION_COLUMNS = {
+    "parent_id": "ALTER TABLE messages ADD COLUMN parent_id INTEGER",
+    "selected": "ALTER TABLE messages ADD COLUMN selected INTEGER NOT NULL DEFAULT 1",
+}
+#: Rows without a parent (schema 1, or written by an older genba) follow the message
+#: before them in their conversation, as they were shown then.
+_LINK_ORPHANS = """
+UPDATE messages SET parent_id = COALESCE((
+    SELECT max(p.id) FROM messages p
+    WHERE p.conversation_id = messages.conversation_id AND p.id < messages.id), 0)
+WHERE parent_id IS NULL
 """
 #: SQLite's primary result codes for a file whose content is not a usable database.
 _DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
@@ -118,6 +144,16 @@ class Message:
     updated_at: float
     stats: dict[str, Any] | None
     notices: list[dict[str, str]]
+    parent_id: int = 0
+    version: int = 1
+    """Which of this message's versions it is (1-based)."""
+    version_ids: tuple[int, ...] = ()
+    """The ids of all versions of this message, oldest first (empty: the only one)."""
+
+    @property
+    def versions(self) -> int:
+        """How many versions this message has (1 when it was never regenerated or edited)."""
+        return max(1, len(self.version_ids))
 
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
@@ -175,6 +211,17 @@ def _mark_interrupted(db: sqlite3.Connection) -> int:
     with db:
         cur = db.execute("UPDATE messages SET status='interrupted' WHERE status='streaming'")
     return cur.rowcount
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a schema-1 database (or rows an older genba added) up to versions."""
+    if int(db.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+    for name, statement in _VERSION_COLUMNS.items():
+        if name not in columns:
+            db.execute(statement)
+    db.execute(_LINK_ORPHANS)
 
 
 def _move_aside(db_path: Path, now: float) -> Path:
@@ -259,6 +306,7 @@ class History:
             db.execute("PRAGMA foreign_keys=ON")
             with db:
                 db.executescript(_SCHEMA)
+                _migrate(db)
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             self.recovered = _mark_interrupted(db)
         except sqlite3.Error:
@@ -328,21 +376,82 @@ class History:
         )
 
     # -- messages --------------------------------------------------------
-    def add_user_message(self, conversation_id: int, text: str) -> int:
-        """Commit what the operator sent (before any generation starts)."""
-        return self._insert(conversation_id, "user", text, "complete")
+    def add_user_message(
+        self, conversation_id: int, text: str, *, replaces: int | None = None
+    ) -> int:
+        """Commit what the operator sent (before any generation starts).
 
-    def start_answer(self, conversation_id: int) -> int:
-        """Create the answer row in ``streaming`` state; returns its id."""
-        return self._insert(conversation_id, "assistant", "", "streaming")
+        ``replaces``: the id of a question this one is an edited version of; the
+        old question and the turns after it stay, as the previous version.
+        """
+        return self._insert(conversation_id, "user", text, "complete", replaces)
 
-    def _insert(self, conversation_id: int, role: Role, text: str, status: MessageStatus) -> int:
+    def start_answer(self, conversation_id: int, *, replaces: int | None = None) -> int:
+        """Create the answer row in ``streaming`` state; returns its id.
+
+        ``replaces``: the id of an answer this one is a new version of (regenerate).
+        """
+        return self._insert(conversation_id, "assistant", "", "streaming", replaces)
+
+    def resume_answer(self, message_id: int) -> str:
+        """Mark a finished answer ``streaming`` again to continue it; returns its text.
+
+        From here on it is an answer being written: a crash leaves it ``interrupted``
+        with the text saved so far, the cut answer included.
+        """
+        with self._db:
+            self._db.execute(
+                "UPDATE messages SET status='streaming', updated_at=? WHERE id=?",
+                (self._clock(), message_id),
+            )
+        row = self._db.execute("SELECT content FROM messages WHERE id=?", (message_id,)).fetchone()
+        return str(row["content"]) if row else ""
+
+    def select_version(self, message_id: int) -> None:
+        """Show this version of a message (and the turns that followed it) in its conversation."""
+        with self._db:
+            row = self._db.execute(
+                "SELECT conversation_id, parent_id FROM messages WHERE id=?", (message_id,)
+            ).fetchone()
+            if row is None:
+                return
+            self._db.execute(
+                "UPDATE messages SET selected=(id=?) WHERE conversation_id=? AND parent_id=?",
+                (message_id, row["conversation_id"], row["parent_id"]),
+            )
+
+    def _parent_for(self, conversation_id: int, replaces: int | None) -> int:
+        """Where a new message goes: after the shown path, or beside the one it replaces."""
+        if replaces is not None:
+            row = self._db.execute(
+                "SELECT parent_id FROM messages WHERE id=? AND conversation_id=?",
+                (replaces, conversation_id),
+            ).fetchone()
+            if row is not None:
+                return int(row["parent_id"] or 0)
+        path = self.messages(conversation_id)
+        return path[-1].id if path else 0
+
+    def _insert(
+        self,
+        conversation_id: int,
+        role: Role,
+        text: str,
+        status: MessageStatus,
+        replaces: int | None = None,
+    ) -> int:
         now = self._clock()
         with self._db:
+            parent = self._parent_for(conversation_id, replaces)
+            # The new message becomes the shown one of its siblings (earlier versions stay).
+            self._db.execute(
+                "UPDATE messages SET selected=0 WHERE conversation_id=? AND parent_id=?",
+                (conversation_id, parent),
+            )
             cur = self._db.execute(
                 "INSERT INTO messages(conversation_id, role, content, status, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, text, status, now, now),
+                " updated_at, parent_id, selected) VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+                (conversation_id, role, text, status, now, now, parent),
             )
             self._db.execute(
                 "UPDATE conversations SET updated_at=? WHERE id=?", (now, conversation_id)
@@ -381,16 +490,36 @@ class History:
             )
 
     def delete_message(self, message_id: int) -> None:
-        """Remove one message (used when an answer is regenerated)."""
+        """Remove one message (the messages after it are no longer shown: they follow it)."""
         with self._db:
             self._db.execute("DELETE FROM messages WHERE id=?", (message_id,))
 
     def messages(self, conversation_id: int) -> list[Message]:
-        """All messages of a conversation, oldest first."""
+        """The conversation as shown, oldest first: the path of selected versions.
+
+        Each message says which of its versions it is (:attr:`Message.version`).
+        """
         rows = self._db.execute(
             "SELECT * FROM messages WHERE conversation_id=? ORDER BY id", (conversation_id,)
-        )
-        return [_message(r) for r in rows]
+        ).fetchall()
+        children: dict[int, list[sqlite3.Row]] = {}
+        for row in rows:
+            children.setdefault(int(row["parent_id"] or 0), []).append(row)
+        path: list[Message] = []
+        node, seen = 0, set()
+        while node in children and node not in seen:
+            seen.add(node)
+            kids = children[node]
+            chosen = next((r for r in reversed(kids) if r["selected"]), kids[-1])
+            versions = tuple(int(r["id"]) for r in kids if r["role"] == chosen["role"])
+            message = _message(chosen)
+            if len(versions) > 1:
+                message = replace(
+                    message, version=versions.index(message.id) + 1, version_ids=versions
+                )
+            path.append(message)
+            node = message.id
+        return path
 
     # -- policy ----------------------------------------------------------
     def apply_retention(self, days: int) -> int:
@@ -414,6 +543,7 @@ def _message(r: sqlite3.Row) -> Message:
         updated_at=r["updated_at"],
         stats=None if r["stats"] is None else json.loads(r["stats"]),
         notices=json.loads(r["notices"]) if r["notices"] else [],
+        parent_id=int(r["parent_id"] or 0),
     )
 
 
@@ -432,13 +562,14 @@ class AnswerRecorder:
         *,
         interval: float = 0.5,
         clock: Any = time.monotonic,
+        text: str = "",
     ) -> None:
         self._history = history
         self.message_id = message_id
         self._interval = interval
         self._clock = clock
-        self.text = ""
-        self._saved_len = 0
+        self.text = text  # a continued answer starts from its stored text
+        self._saved_len = len(text)
         self._last_commit = clock()
 
     def append(self, piece: str) -> None:

@@ -44,6 +44,7 @@ class EndedAnswer:
     stats: dict[str, Any] | None
     notices: list[str] = field(default_factory=list)
     shown: bool = True  # its conversation is the one on screen
+    message_id: int = 0
 
 
 class ChatSession(QObject):
@@ -122,11 +123,30 @@ class ChatSession(QObject):
         return True
 
     # -- asking ------------------------------------------------------------------
-    def add_question(self, text: str) -> None:
-        """Store the operator's question (creating the conversation on the first one)."""
+    def add_question(self, text: str, *, replaces: int | None = None) -> int:
+        """Store the operator's question (creating the conversation on the first one); its id.
+
+        ``replaces``: the id of a question of the shown conversation this one is an
+        edited version of. The edited question and everything after it stay in
+        history as the previous version (switch back with :meth:`select_version`).
+        """
         if self._current is None:
             self._current = self.history.create_conversation(_title_of(text))
-        self.history.add_user_message(self._current, text)
+            replaces = None
+        return self.history.add_user_message(self._current, text, replaces=replaces)
+
+    def last_answer(self) -> Message | None:
+        """The shown conversation's last message when it is an answer, else None."""
+        messages = self.history.messages(self._current) if self._current is not None else []
+        return messages[-1] if messages and messages[-1].role == "assistant" else None
+
+    def select_version(self, message_id: int) -> bool:
+        """Show another version of a message; False while an answer is written here."""
+        if self._current is None or self.answer_shown:
+            return False
+        self.history.select_version(message_id)
+        self.conversation_changed.emit()
+        return True
 
     def drop_last_answer(self) -> bool:
         """Delete the shown conversation's last answer before it is asked again; True if one was."""
@@ -136,18 +156,43 @@ class ChatSession(QObject):
             return True
         return False
 
-    def begin_answer(self) -> list[dict[str, str]]:
-        """Create the shown conversation's answer row; returns the prompt for the engine."""
+    def begin_answer(self, *, replaces: int | None = None) -> list[dict[str, str]]:
+        """Create the shown conversation's answer row; returns the prompt for the engine.
+
+        ``replaces``: the answer this one is a new version of (regenerate keeps it).
+        """
         assert self._current is not None, "ask a question first"
-        prompt = [
-            {"role": m.role, "content": m.content}
-            for m in self.history.messages(self._current)
-            if m.role == "user" or (m.content and m.status != "failed")
-        ]
-        self._answer.begin(self._current)
+        self._answer.begin(self._current, replaces=replaces)
+        prompt = self._prompt(leave_out=self._answer.message_id)  # not the new, empty row
         self.answer_started.emit()
         self.conversations_changed.emit()
         return prompt
+
+    def continue_answer(self) -> list[dict[str, str]] | None:
+        """Continue the shown conversation's last answer if the length limit cut it.
+
+        Returns the prompt for the engine (the cut answer last), or None when there
+        is nothing to continue.
+        """
+        last = self.last_answer()
+        if self._answer.active or last is None or not _cut_short(last):
+            return None
+        prompt = self._prompt()
+        self._answer.resume(
+            _known(self._current), last.id, last.stats, [n["message"] for n in last.notices]
+        )
+        self.answer_started.emit()
+        self.conversations_changed.emit()
+        return prompt
+
+    def _prompt(self, leave_out: int = 0) -> list[dict[str, str]]:
+        """The shown path as the engine's chat (failed and empty answers left out)."""
+        assert self._current is not None
+        return [
+            {"role": m.role, "content": m.content}
+            for m in self.history.messages(self._current)
+            if m.id != leave_out and (m.role == "user" or (m.content and m.status != "failed"))
+        ]
 
     def add_token(self, text: str) -> None:
         """Record a token of the running answer."""
@@ -162,9 +207,12 @@ class ChatSession(QObject):
         if not self._answer.active:
             return
         cid, shown = self._answer.conversation_id, self.answer_shown
+        message_id = self._answer.message_id
         text, status, stats = self._answer.finish(final)
         self._ended(
-            EndedAnswer(_known(cid), text, status, stats, list(self._answer.notices), shown)
+            EndedAnswer(
+                _known(cid), text, status, stats, list(self._answer.notices), shown, message_id
+            )
         )
 
     def fail_answer(self, message: str) -> None:
@@ -172,9 +220,12 @@ class ChatSession(QObject):
         if not self._answer.active:
             return
         cid, shown = self._answer.conversation_id, self.answer_shown
+        message_id = self._answer.message_id
         text = self._answer.fail(message)
         self._ended(
-            EndedAnswer(_known(cid), text, "failed", None, list(self._answer.notices), shown)
+            EndedAnswer(
+                _known(cid), text, "failed", None, list(self._answer.notices), shown, message_id
+            )
         )
 
     def _ended(self, ended: EndedAnswer) -> None:
@@ -196,6 +247,13 @@ class ChatSession(QObject):
         self._answer.interrupt()
         if not self.history.closed:
             self.history.close()
+
+
+def _cut_short(message: Message) -> bool:
+    return (
+        message.status in ("complete", "interrupted")
+        and (message.stats or {}).get("stop_reason") == "length"
+    )
 
 
 def _title_of(text: str) -> str:

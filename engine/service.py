@@ -331,12 +331,22 @@ class Engine:
         trace: bool = False,
         cancel: threading.Event | None = None,
         sampling: Sampling | None = None,
+        continue_last: bool = False,
     ) -> Iterator[Event]:
         """Answer a chat: notices, token events as they come, then one final event.
 
         ``messages`` are OpenAI-style ``{"role": ..., "content": ...}`` dicts.
         Setting ``cancel`` stops the answer within one token.
+
+        ``continue_last``: the last message is an assistant answer cut short (by the
+        token limit); the model goes on writing it. Locally the prompt is the chat
+        template up to the assistant turn plus the partial answer's tokens, with no
+        end-of-turn; a remote server gets the partial answer as the last message
+        (servers that support assistant prefill continue it; others answer anew).
+        The events carry only the new text: the caller appends it to the partial one.
         """
+        if continue_last and (not messages or messages[-1].get("role") != "assistant"):
+            raise ValueError("continue_last needs a partial assistant message last")
         with self._busy:
             self._pick_up_new_model()
             if experts is not None:
@@ -354,7 +364,7 @@ class Engine:
             log.info("decision: %s, N=%s, context=%s: %s", decision.route,
                      decision.experts, decision.context, decision.reason)
             run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
-                            sampling=sampling or Sampling())
+                            sampling=sampling or Sampling(), continue_last=continue_last)
             if decision.route == "local":
                 yield from run.local(decision, plan)
             elif decision.route == "remote":

@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>AnswerController</name>
+    <message>
+        <source>Editing a question: Send replaces it and the answers after it, which stay as its previous version (‹ ›). Esc cancels.</source>
+        <translation>Editing a question: Send replaces it and the answers after it, which stay as its previous version (‹ ›). Esc cancels.</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
         <source>Conversation</source>
@@ -36,6 +43,10 @@
         <translation>failed</translation>
     </message>
     <message>
+        <source>cut short: the answer reached the length limit</source>
+        <translation>cut short: the answer reached the length limit</translation>
+    </message>
+    <message>
         <source>{n} experts</source>
         <translation>{n} experts</translation>
     </message>
@@ -54,6 +65,38 @@
     <message>
         <source>{v:.1f} tokens/s</source>
         <translation>{v:.1f} tokens/s</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copied</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Copy</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>Previous version</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>Next version</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>Edit and resend</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>Continue</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Regenerate</translation>
+    </message>
+    <message>
+        <source>{n}/{total}</source>
+        <translation>{n}/{total}</translation>
     </message>
 </context>
 <context>
@@ -1421,6 +1464,22 @@
     <message>
         <source>&amp;Copy answer</source>
         <translation>&amp;Copy answer</translation>
+    </message>
+    <message>
+        <source>C&amp;ontinue answer</source>
+        <translation>C&amp;ontinue answer</translation>
+    </message>
+    <message>
+        <source>&amp;Edit and resend last question</source>
+        <translation>&amp;Edit and resend last question</translation>
+    </message>
+    <message>
+        <source>&amp;Previous version of the answer</source>
+        <translation>&amp;Previous version of the answer</translation>
+    </message>
+    <message>
+        <source>Ne&amp;xt version of the answer</source>
+        <translation>Ne&amp;xt version of the answer</translation>
     </message>
     <message>
         <source>&amp;Focus message box</source>

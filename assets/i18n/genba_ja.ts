@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja" sourcelanguage="en">
 <context>
+    <name>AnswerController</name>
+    <message>
+        <source>Editing a question: Send replaces it and the answers after it, which stay as its previous version (‹ ›). Esc cancels.</source>
+        <translation>質問を編集中です。送信すると、この質問とその後の回答が置き換わります。元の内容は前のバージョン（‹ ›）として残ります。Esc で取り消します。</translation>
+    </message>
+</context>
+<context>
     <name>ChatView</name>
     <message>
         <source>Conversation</source>
@@ -36,6 +43,10 @@
         <translation>失敗しました</translation>
     </message>
     <message>
+        <source>cut short: the answer reached the length limit</source>
+        <translation>途中で終了：回答が長さの上限に達しました</translation>
+    </message>
+    <message>
         <source>{n} experts</source>
         <translation>エキスパート {n} 個</translation>
     </message>
@@ -54,6 +65,38 @@
     <message>
         <source>{v:.1f} tokens/s</source>
         <translation>{v:.1f} トークン/秒</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>コピー</translation>
+    </message>
+    <message>
+        <source>Previous version</source>
+        <translation>前のバージョン</translation>
+    </message>
+    <message>
+        <source>Next version</source>
+        <translation>次のバージョン</translation>
+    </message>
+    <message>
+        <source>Edit and resend</source>
+        <translation>編集して再送信</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>続きを生成</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>再生成</translation>
+    </message>
+    <message>
+        <source>{n}/{total}</source>
+        <translation>{n}/{total}</translation>
     </message>
 </context>
 <context>
@@ -1421,6 +1464,22 @@
     <message>
         <source>&amp;Copy answer</source>
         <translation>回答をコピー(&amp;C)</translation>
+    </message>
+    <message>
+        <source>C&amp;ontinue answer</source>
+        <translation>回答の続きを生成(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit and resend last question</source>
+        <translation>最後の質問を編集して再送信(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Previous version of the answer</source>
+        <translation>回答の前のバージョン(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Ne&amp;xt version of the answer</source>
+        <translation>回答の次のバージョン(&amp;X)</translation>
     </message>
     <message>
         <source>&amp;Focus message box</source>

@@ -85,17 +85,19 @@ def size_prompt(
 
 
 def trim_to_fit(
-    messages: Messages, limit: int, count: Callable[[Messages], int]
+    messages: Messages, limit: int, count: Callable[[Messages], int], *, keep_last: int = 1
 ) -> tuple[list[Mapping[str, str]], int]:
-    """Drop the oldest turns (never system messages or the last one) until the prompt fits.
+    """Drop the oldest turns (never system messages or the last ``keep_last``) until it fits.
 
     Returns the kept messages and how many were dropped; the result may still
-    exceed ``limit`` when nothing droppable is left.
+    exceed ``limit`` when nothing droppable is left. A continued answer keeps its
+    last two (the question and the partial answer being continued).
     """
     kept = list(messages)
     dropped = 0
     while count(kept) > limit:
-        index = next((i for i, m in enumerate(kept[:-1]) if m.get("role") != "system"), None)
+        droppable = kept[:-keep_last] if keep_last > 0 else kept
+        index = next((i for i, m in enumerate(droppable) if m.get("role") != "system"), None)
         if index is None:
             break
         del kept[index]

@@ -98,9 +98,11 @@ class AnswerRun:
         trace: bool,
         cancel: threading.Event | None,
         sampling: Sampling,
+        continue_last: bool = False,
     ) -> None:
         self.host = host
         self.messages = messages
+        self.continue_last = continue_last
         self.experts = experts
         self.trace = trace
         self.cancel = cancel
@@ -113,13 +115,14 @@ class AnswerRun:
         messages = self.messages
         if decision.trim:
             messages, dropped = trim_to_fit(
-                self.messages, decision.context - decision.max_tokens, self.host.count_tokens
+                self.messages, decision.context - decision.max_tokens, self.host.count_tokens,
+                keep_last=2 if self.continue_last else 1,
             )
             yield notice("trimmed", dropped=dropped)
         request = LocalRequest(
             messages=messages, experts=decision.experts, max_tokens=decision.max_tokens,
             n_ctx=decision.context, reason=decision.reason, trace=self.trace,
-            sampling=self.sampling,
+            sampling=self.sampling, continue_last=self.continue_last,
         )
         produced: list[str] = []
         try:

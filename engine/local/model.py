@@ -54,6 +54,8 @@ class LocalRequest:
     reason: str = ""
     trace: bool = False
     sampling: Sampling = field(default_factory=Sampling)
+    continue_last: bool = False
+    """The last message is a partial assistant answer to continue, not a finished turn."""
 
 
 class LocalModel:
@@ -226,6 +228,22 @@ class LocalModel:
         if self._crashes_in_a_row >= CRASHES_BEFORE_BROKEN:
             self._safe.mark_broken(key, f"crashed {self._crashes_in_a_row} times in a row ({why})")
 
+    def _prompt_tokens(self, request: LocalRequest) -> list[int]:
+        """The prompt: the chat under the model's template, or, to continue an answer, the
+        chat up to the assistant turn followed by the partial answer's own tokens.
+
+        The partial answer is tokenized on its own, without BOS or special tokens and
+        with no end-of-turn after it, so the model's next token continues that text.
+        """
+        messages = [dict(m) for m in request.messages]
+        if not request.continue_last:
+            return list(self._worker.request("chat_tokens", messages=messages)["tokens"])
+        head = self._worker.request("chat_tokens", messages=messages[:-1])["tokens"]
+        tail = self._worker.request(
+            "tokenize", text=messages[-1]["content"], add_bos=False, special=False
+        )["tokens"]
+        return [*head, *tail]
+
     def _stream_locked(
         self, request: LocalRequest, cancel: threading.Event | None
     ) -> Iterator[Event]:
@@ -240,9 +258,7 @@ class LocalModel:
             self._tracing = request.trace
         if request.trace:
             self._worker.request("take_routing")  # drop anything left from an earlier answer
-        prompt = self._worker.request(
-            "chat_tokens", messages=[dict(m) for m in request.messages]
-        )["tokens"]
+        prompt = self._prompt_tokens(request)
         room = n_ctx - len(prompt)
         if room <= 0:
             raise ContextTooLongError.of("context.too_long", tokens=len(prompt), n_ctx=n_ctx)

@@ -168,6 +168,9 @@ class RemoteClient:
         """Stream one answer: :class:`RemoteDelta` pieces, then one :class:`RemoteDone`.
 
         ``temperature``/``seed`` are sent when given (servers may ignore ``seed``).
+        A trailing assistant message (an answer to continue) is sent as it is:
+        servers that support assistant prefill (llama.cpp's server, vLLM, Ollama)
+        continue it; others answer the question anew, and the text is appended.
         Ends within ``config.total_s`` whatever the server does; raises
         :class:`~engine.errors.RemoteError` subclasses whose messages never
         contain the token.
