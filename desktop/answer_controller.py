@@ -95,12 +95,17 @@ class AnswerController(QObject):
         """Enable the buttons and actions that fit: answering, or idle with a model."""
         ready, busy = self._model_ready, self._session.answering
         can_regenerate = ready and not busy and self._session.current_id is not None
+        can_copy = not busy and bool(self._chat.last_answer())  # nothing to copy in an empty chat
         self._buttons.set_state(
-            can_send=ready and not busy, can_stop=busy, can_regenerate=can_regenerate
+            can_send=ready and not busy,
+            can_stop=busy,
+            can_regenerate=can_regenerate,
+            can_copy=can_copy,
         )
         self._actions.send.setEnabled(ready and not busy)
         self._actions.stop.setEnabled(busy)
         self._actions.regenerate.setEnabled(can_regenerate)
+        self._actions.copy_answer.setEnabled(can_copy)
 
     # -- asking ------------------------------------------------------------------
     def send(self, text: str | None = None) -> bool:
@@ -143,6 +148,7 @@ class AnswerController(QObject):
         text = self._chat.last_answer()
         if text:
             QGuiApplication.clipboard().setText(text)
+            self._buttons.show_copied()
 
     # -- engine events -----------------------------------------------------------
     def on_token_received(self, text: str) -> None:

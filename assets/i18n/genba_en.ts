@@ -328,10 +328,25 @@
     </message>
 </context>
 <context>
+    <name>LockNote</name>
+    <message>
+        <source>Locked</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>{setting}: locked</source>
+        <translation>{setting}: locked</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>genba — shop-floor assistant</source>
         <translation>genba — shop-floor assistant</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copied</translation>
     </message>
     <message>
         <source>Send</source>

@@ -328,10 +328,25 @@
     </message>
 </context>
 <context>
+    <name>LockNote</name>
+    <message>
+        <source>Locked</source>
+        <translation>ロック中</translation>
+    </message>
+    <message>
+        <source>{setting}: locked</source>
+        <translation>{setting}: ロック中</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>genba — shop-floor assistant</source>
         <translation>genba — 現場アシスタント</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
     </message>
     <message>
         <source>Send</source>
