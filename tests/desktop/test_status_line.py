@@ -1,4 +1,4 @@
-"""The status area in the operator's words: one plain line, the engineer's numbers behind Details."""
+"""The status area in plain words: one line for the operator, the numbers behind Details."""
 
 from __future__ import annotations
 
