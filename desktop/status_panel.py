@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.flow_layout import FlowLayout
+from desktop.lock_note import LockNote
 from desktop.reason_text import plain_cause, reason_text
 
 _REASON_CHARS = 48
@@ -152,20 +153,7 @@ class StatusPanel(QFrame):
         rows = QVBoxLayout(self)
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(0)
-        # The plain line wraps within itself (never widens the window); the toggle beside it.
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 2)
-        self.summary_label = QLabel(self)
-        self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary_label.setWordWrap(True)
-        self.details_button = QPushButton(self)
-        self.details_button.setCheckable(True)
-        self.details_button.setFlat(True)
-        self.details_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.details_button.toggled.connect(self._on_details_toggled)
-        top.addWidget(self.summary_label, 1)
-        top.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
-        rows.addLayout(top)
+        rows.addLayout(self._build_summary_row())
         # Fields wrap onto a second line instead of being clipped at large text sizes.
         self.details = QWidget(self)
         self._layout = FlowLayout(self.details)
@@ -207,6 +195,24 @@ class StatusPanel(QFrame):
         self._memory_timer.timeout.connect(self.on_memory_tick)
         self._memory_timer.start(2000)
         self.retranslate()
+
+    def _build_summary_row(self) -> QHBoxLayout:
+        """The plain line, wrapping within itself (never widens the window), and the toggle."""
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 2)
+        self.summary_label = QLabel(self)
+        self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.summary_label.setWordWrap(True)
+        self.details_button = QPushButton(self)
+        self.details_button.setCheckable(True)
+        self.details_button.setFlat(True)
+        self.details_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.details_button.toggled.connect(self._on_details_toggled)
+        self.details_lock_note = LockNote(self, compact=True)  # when policy fixes the details
+        top.addWidget(self.summary_label, 1)
+        top.addWidget(self.details_lock_note, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignTop)
+        return top
 
     # -- inputs --------------------------------------------------------------
     def set_model(self, name: str | None, info: Any = None) -> None:
@@ -319,6 +325,7 @@ class StatusPanel(QFrame):
         tip = self.tr("Show or hide the details: model, experts, route, speed, memory")
         self.details_button.setToolTip(why or tip)
         self.details_button.setAccessibleDescription(why or tip)
+        self.details_lock_note.set_lock(why, self.tr("Status details"))
 
     def summary(self) -> str:
         """The plain status line, as shown."""

@@ -151,3 +151,6 @@ def test_policy_can_fix_the_details_and_the_toggle_says_why(
     button = window.status.details_button
     assert window.status.details_shown() and not button.isEnabled()
     assert button.toolTip() == button.accessibleDescription() == "Set by your administrator"
+    note = window.status.details_lock_note  # the disabled toggle takes no focus: the note does
+    assert note.isVisibleTo(window) and note.accessibleDescription() == "Set by your administrator"
+    assert note.focusPolicy() & Qt.FocusPolicy.TabFocus
