@@ -8,9 +8,11 @@ built from the collaborators it uses), ``actions`` (menus and shortcuts),
 ``engine_worker`` (the engine on a worker thread), ``answer_flow`` (what is
 committed when while an answer streams), ``button_row``, ``chat_view``,
 ``conversation_list``, ``input_box``, ``status_panel``, ``flow_layout``,
-``settings_dialog``, ``first_run`` and ``model_tasks`` (widgets and first-run
-fixes), ``history`` and ``export`` (SQLite history, no Qt), ``i18n``,
-``i18n_build`` and ``schema_strings`` (translations), ``theme`` (text size,
-contrast, fonts, icon), ``token_store`` and ``update_status`` (adapters to the
-engine's credentials and the updater), ``screenshot`` (offscreen PNGs).
+``lock_note`` (why a setting is locked, reachable by keyboard), ``dialog_fit``
+(dialogs as wide as their titles), ``settings_dialog``, ``first_run`` and
+``model_tasks`` (widgets and first-run fixes), ``history`` and ``export``
+(SQLite history, no Qt), ``i18n``, ``i18n_build`` and ``schema_strings``
+(translations), ``theme`` (text size, contrast, fonts, icon), ``token_store``
+and ``update_status`` (adapters to the engine's credentials and the updater),
+``screenshot`` (offscreen PNGs).
 """

@@ -117,8 +117,12 @@ class AnswerController(QObject):
         """Enable the buttons and actions that fit: answering, or idle with a model."""
         ready, busy = self._model_ready, self._session.answering
         can_regenerate = ready and not busy and self._session.current_id is not None
+        can_copy = not busy and bool(self._chat.last_answer())  # nothing to copy in an empty chat
         self._buttons.set_state(
-            can_send=ready and not busy, can_stop=busy, can_regenerate=can_regenerate
+            can_send=ready and not busy,
+            can_stop=busy,
+            can_regenerate=can_regenerate,
+            can_copy=can_copy,
         )
         self._actions.send.setEnabled(ready and not busy)
         self._actions.stop.setEnabled(busy or self._editing is not None)  # Esc cancels an edit
@@ -126,7 +130,7 @@ class AnswerController(QObject):
         last = self._chat.entries[-1] if self._chat.entries else None
         idle = ready and not busy
         self._actions.continue_answer.setEnabled(idle and last is not None and last.cut_short)
-        self._actions.copy_answer.setEnabled(bool(self._chat.last_answer()))
+        self._actions.copy_answer.setEnabled(can_copy)
         self._actions.edit_question.setEnabled(any(e.role == "user" for e in self._chat.entries))
         versions = last is not None and len(last.version_ids) > 1 and not busy
         self._actions.previous_version.setEnabled(versions)
@@ -195,10 +199,11 @@ class AnswerController(QObject):
         self._client.stop()
 
     def copy_answer(self) -> None:
-        """Put the last answer on the clipboard (its Copy link says "Copied")."""
+        """Put the last answer on the clipboard (its Copy link and the Copy button say "Copied")."""
         for index in range(len(self._chat.entries) - 1, -1, -1):
             if self._chat.entries[index].role == "assistant" and self._chat.entries[index].text:
                 self.copy_message(index)
+                self._buttons.show_copied()
                 return
 
     def copy_message(self, index: int) -> None:

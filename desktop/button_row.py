@@ -4,7 +4,10 @@ The row only shows and reports: its buttons emit :attr:`ButtonRow.send_clicked`
 and its siblings, the answer-mode box emits :attr:`ButtonRow.mode_chosen` with
 the mode's name. Which buttons may be pressed (:meth:`ButtonRow.set_state`),
 the mode shown and why it is locked (:meth:`ButtonRow.set_mode`) are told by
-the controllers that know.
+the controllers that know. A locked mode shows a keyboard-reachable
+:class:`~desktop.lock_note.LockNote` ("Locked", the reason on focus and as its
+accessible description). Copy says "Copied" for a moment after it copied
+(:meth:`ButtonRow.show_copied`).
 
 The texts keep the translation context ``MainWindow`` they were translated
 under when the row was part of the window (``assets/i18n``), so moving the row
@@ -14,10 +17,14 @@ out of the window cost no translation.
 from __future__ import annotations
 
 from engine.settings import SCHEMA
-from PySide6.QtCore import QCoreApplication, QEvent, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.lock_note import LockNote
 from desktop.settings_dialog import schema_text
+
+COPIED_MS = 2000
+"""How long Copy says "Copied" after copying."""
 
 
 class ButtonRow(QWidget):
@@ -37,7 +44,12 @@ class ButtonRow(QWidget):
         self.copy_button = QPushButton()
         self.mode_label = QLabel()
         self.mode_box = QComboBox()
+        self.mode_lock_note = LockNote(compact=True)
         self._mode_lock = ""
+        self._copied = QTimer(self)
+        self._copied.setSingleShot(True)
+        self._copied.setInterval(COPIED_MS)
+        self._copied.timeout.connect(self.retranslate)
         for choice in SCHEMA["experts.mode"].choices:
             self.mode_box.addItem(choice, choice)
         self.mode_label.setBuddy(self.mode_box)
@@ -46,7 +58,8 @@ class ButtonRow(QWidget):
         layout.addWidget(self.regenerate_button)
         layout.addWidget(self.copy_button)
         layout.addStretch(1)
-        for widget in (self.mode_label, self.mode_box, self.stop_button, self.send_button):
+        widgets = (self.mode_label, self.mode_box, self.mode_lock_note)
+        for widget in (*widgets, self.stop_button, self.send_button):
             layout.addWidget(widget)
         # Signal to signal: clicked(bool)'s flag is dropped, so slots never see it.
         self.send_button.clicked.connect(self.send_clicked)
@@ -56,11 +69,25 @@ class ButtonRow(QWidget):
         self.mode_box.activated.connect(self.on_mode_activated)
         self.retranslate()
 
-    def set_state(self, *, can_send: bool, can_stop: bool, can_regenerate: bool) -> None:
+    def set_state(
+        self, *, can_send: bool, can_stop: bool, can_regenerate: bool, can_copy: bool = True
+    ) -> None:
         """Enable the buttons that fit what can be done now."""
         self.send_button.setEnabled(can_send)
         self.stop_button.setEnabled(can_stop)
         self.regenerate_button.setEnabled(can_regenerate)
+        self.copy_button.setEnabled(can_copy)
+
+    def show_copied(self) -> None:
+        """Say on the Copy button, for a moment, that the answer is on the clipboard."""
+        text = QCoreApplication.translate("MainWindow", "Copied")
+        self.copy_button.setText("✓ " + text)
+        self.copy_button.setAccessibleDescription(text)
+        self._copied.start()
+
+    def copied_shown(self) -> bool:
+        """True while Copy says "Copied"."""
+        return self._copied.isActive()
 
     def set_mode(self, mode: str, lock: str = "") -> None:
         """Show the answer mode; ``lock`` (translated) says why the operator may not change it."""
@@ -95,7 +122,9 @@ class ButtonRow(QWidget):
         self.regenerate_button.setToolTip(
             app.translate("MainWindow", "Answer the last question again (Ctrl+R)")
         )
-        self.copy_button.setText(app.translate("MainWindow", "Copy"))
+        if not self._copied.isActive():
+            self.copy_button.setText(app.translate("MainWindow", "Copy"))
+            self.copy_button.setAccessibleDescription("")
         self.copy_button.setAccessibleName(app.translate("MainWindow", "Copy answer"))
         self.copy_button.setToolTip(
             app.translate("MainWindow", "Copy the last answer (Ctrl+Shift+C)")
@@ -108,4 +137,8 @@ class ButtonRow(QWidget):
         self._show_mode_tip()
 
     def _show_mode_tip(self) -> None:
-        self.mode_box.setToolTip(self._mode_lock or schema_text(SCHEMA["experts.mode"].description))
+        description = schema_text(SCHEMA["experts.mode"].description)
+        self.mode_box.setToolTip(self._mode_lock or description)
+        lock = self._mode_lock
+        self.mode_box.setAccessibleDescription(f"{lock} — {description}" if lock else description)
+        self.mode_lock_note.set_lock(lock, schema_text(SCHEMA["experts.mode"].label))

@@ -17,11 +17,12 @@ from pathlib import Path
 
 from engine.settings import Settings
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from desktop.actions import WindowActions
 from desktop.chat_view import ChatView, Entry
 from desktop.conversation_list import ConversationList
+from desktop.dialog_fit import fit_title
 from desktop.engine_worker import EngineClient
 from desktop.export import export_conversation
 from desktop.history import Conversation
@@ -92,24 +93,39 @@ class ConversationController(QObject):
         conv = self._conversation(conversation_id)
         if conv is None:
             return
-        title, ok = QInputDialog.getText(
-            self._parent, self.tr("Rename conversation"), self.tr("New name:"), text=conv.title
-        )
-        if ok:
-            self._session.rename(conv.id, title)
+        dialog = self.rename_dialog(conv)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._session.rename(conv.id, dialog.textValue())
+
+    def rename_dialog(self, conv: Conversation) -> QInputDialog:
+        """The rename dialog for ``conv``, wide enough for its title."""
+        dialog = QInputDialog(self._parent)
+        dialog.setWindowTitle(self.tr("Rename conversation"))
+        dialog.setLabelText(self.tr("New name:"))
+        dialog.setTextValue(conv.title)
+        fit_title(dialog)
+        return dialog
 
     def ask_delete(self, conversation_id: int | None) -> None:
-        """Ask the operator to confirm, then delete."""
+        """Ask the operator to confirm (No unless they choose Yes), then delete."""
         conv = self._conversation(conversation_id)
         if conv is None:
             return
-        answer = QMessageBox.question(
-            self._parent,
+        if self.delete_box(conv).exec() == QMessageBox.StandardButton.Yes:
+            self.delete_conversation(conv.id)
+
+    def delete_box(self, conv: Conversation) -> QMessageBox:
+        """The confirmation for deleting ``conv``: Enter and Esc both keep it."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
             self.tr("Delete conversation"),
             self.tr("Delete “{title}” and all its messages?").format(title=conv.title),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self._parent,
         )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.delete_conversation(conv.id)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
+        return box
 
     def ask_export(self) -> None:
         """Ask where to export the shown conversation (when policy allows), then write it."""

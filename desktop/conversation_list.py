@@ -2,12 +2,14 @@
 
 It only shows what :class:`desktop.history.History` holds and reports the
 operator's choices as signals; the window does the work (so tests can drive
-rename/delete without modal dialogs).
+rename/delete without modal dialogs). Down (or Enter) in the search box moves
+the keyboard focus into the results.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
@@ -35,6 +37,7 @@ class ConversationList(QWidget):
         self.search = QLineEdit(self)
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.search_changed)
+        self.search.installEventFilter(self)
         self.list = QListWidget(self)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -71,6 +74,28 @@ class ConversationList(QWidget):
         self.delete_button.setText(self.tr("Delete"))
         self.delete_button.setAccessibleName(self.tr("Delete conversation"))
         self.delete_button.setToolTip(self.tr("Delete the selected conversation"))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down, Enter or Return in the search box: go to the results."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers()
+            in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        ):
+            return self.focus_results()
+        return super().eventFilter(watched, event)
+
+    def focus_results(self) -> bool:
+        """Put the keyboard focus on the results (the first, unless one is selected)."""
+        if self.list.count() == 0:
+            return False  # nothing to go to: the key stays with the search box
+        if self.list.currentItem() is None:
+            self.list.setCurrentRow(0)  # opens it, as arrowing onto it in the list does
+        self.list.setFocus(Qt.FocusReason.TabFocusReason)
+        return True
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

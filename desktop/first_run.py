@@ -3,10 +3,14 @@
 Two ways out, both run on the engine's worker thread with a progress bar:
 import a GGUF file (or a folder holding one) into the model store, or build the
 built-in default model. The engine's own error message says what is missing;
-no traceback ever reaches this screen.
+no traceback ever reaches this screen. Commands it quotes in backticks
+(`` `genba models list` ``) are shown as code, never as raw backticks.
 """
 
 from __future__ import annotations
+
+import html
+import re
 
 from engine.error_codes import ErrorMessage
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -20,6 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.error_text import error_text
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def code_html(text: str) -> str:
+    """``text`` as rich text: HTML-escaped, each `` `command` `` set in a code font."""
+    escaped = html.escape(text, quote=False)
+    return _BACKTICKED.sub(r"<code>\1</code>", escaped).replace("\n", "<br>")
 
 
 class FirstRunPage(QWidget):
@@ -38,6 +50,7 @@ class FirstRunPage(QWidget):
         self.title.setFont(font)
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
+        self.problem.setTextFormat(Qt.TextFormat.RichText)  # commands as code (code_html)
         self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.help = QLabel(self)
         self.help.setWordWrap(True)
@@ -86,7 +99,7 @@ class FirstRunPage(QWidget):
             )
         self.title.setText(title)
         self.title.setAccessibleName(title)
-        self.problem.setText(error_text(self._problem))
+        self.problem.setText(code_html(error_text(self._problem)))
         self.problem.setAccessibleName(self.tr("What is missing"))
         self.help.setText(help_text)
         self.help.setAccessibleName(self.tr("How to fix it"))

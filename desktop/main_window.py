@@ -230,6 +230,11 @@ class MainWindow(QMainWindow):
         self.tasks.model_installed.connect(settings.reload)
         self.tasks.model_installed.connect(pages.reload_model)
         self.updates.changed.connect(self.status.set_update_text)
+        # The status line follows the answer; its numbers belong to the conversation on screen.
+        self.session.answer_started.connect(self.status.on_answer_started)
+        self.session.answer_ended.connect(self.status.on_answer_ended)
+        self.session.conversation_changed.connect(self.status.clear_answer)
+        self.tasks.model_installed.connect(self.status.set_loading)
         a = self.actions_
         a.focus_input.triggered.connect(self.input.setFocus)
         a.search.triggered.connect(self.sidebar.search.setFocus)

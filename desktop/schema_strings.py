@@ -98,4 +98,6 @@ TEXTS = (
     QT_TRANSLATE_NOOP('SettingsSchema', '%'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'High contrast'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'High-contrast colours.'),
+    QT_TRANSLATE_NOOP('SettingsSchema', 'Status details'),
+    QT_TRANSLATE_NOOP('SettingsSchema', 'Show the status details under the window (model, experts, route, speed, memory) instead of only the plain status line.'),
 )

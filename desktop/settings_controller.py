@@ -2,7 +2,8 @@
 
 Effective settings (policy over user over defaults) reach the window here:
 language, text size, high contrast, answer mode, export permission, the
-network line of the status bar, and the engine worker. Keys locked by policy
+network state and the open or closed details of the status bar, and the
+engine worker. Keys locked by policy
 disable their menu entries and say why. A :class:`~desktop.settings_poller.SettingsPoller`
 polls the settings watcher off the GUI thread (with a timeout), so policy or
 settings files edited outside the app are applied while it runs and a slow or
@@ -70,6 +71,7 @@ class SettingsController(QObject):
         self._translations, self._theme = translations, theme
         a = actions
         buttons.mode_chosen.connect(self.on_mode_chosen)
+        status.details_toggled.connect(self.on_details_toggled)
         a.settings.triggered.connect(self.open_settings)
         a.larger_text.triggered.connect(lambda: self.step_font(+25))
         a.smaller_text.triggered.connect(lambda: self.step_font(-25))
@@ -90,6 +92,7 @@ class SettingsController(QObject):
         self._apply_look(settings)
         self._actions.export.setEnabled(settings.get_bool("history.export_allowed"))
         self.show_mode_lock()
+        self._show_details(settings)
         self._apply_network(settings)
         self._client.update_settings(settings)
         self.settings_applied.emit(settings)
@@ -151,6 +154,17 @@ class SettingsController(QObject):
         else:
             why = ""
         self._buttons.set_mode(settings.get_str("experts.mode"), why)
+
+    def _show_details(self, settings: Settings) -> None:
+        """Open or close the status details as the settings say (policy may fix it)."""
+        locked = settings.is_locked("ui.status_details")
+        lock = self.tr("Set by your administrator") if locked else ""
+        self._status.set_details_shown(settings.get_bool("ui.status_details"), lock)
+
+    def on_details_toggled(self, shown: bool) -> None:
+        """The operator opened or closed the status details: remember it."""
+        if shown != self.settings.get_bool("ui.status_details"):
+            self.save_setting("ui.status_details", shown)
 
     def on_mode_chosen(self, mode: str) -> None:
         """The operator picked fast / balanced / thorough: used from the next answer."""

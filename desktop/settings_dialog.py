@@ -3,8 +3,10 @@
 Every field comes from :data:`engine.settings.SCHEMA`: its kind picks the
 widget, its label and description (translated through the ``SettingsSchema``
 context) become the label and help text, its bounds bound the widget. A key set
-by policy is shown disabled with the tooltip "Set by your administrator"; a
-policy-only key is never editable here. The policy page lists every effective
+by policy is shown disabled with a visible, keyboard-reachable note under it
+(:class:`~desktop.lock_note.LockNote`: "Set by your administrator", also the
+field's tooltip and accessible description); a policy-only key is never
+editable here. The policy page lists every effective
 value with its source and every problem found in the policy files, like
 chrome://policy.
 
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import token_store
+from desktop.lock_note import LockNote
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("General", ("ui.", "experts.mode")),
@@ -72,6 +75,7 @@ class SettingsDialog(QDialog):
         self.editors: dict[str, QWidget] = {}
         self._labels: dict[str, QLabel] = {}
         self._help: dict[str, QLabel] = {}
+        self.lock_notes: dict[str, LockNote] = {}
         self.tabs = QTabWidget(self)
         self._pages: dict[str, QFormLayout] = {}
         self._page_widgets: dict[str, QWidget] = {}
@@ -131,8 +135,12 @@ class SettingsDialog(QDialog):
         help_label.setWordWrap(True)
         help_label.setEnabled(False)  # drawn in the muted colour
         form = self._pages[page_of(key)]
+        # The note comes right after the editor: the next Tab stop when the editor is locked.
+        note = LockNote()
         form.addRow(label, editor)
+        form.addRow(note)
         form.addRow(help_label)
+        self.lock_notes[key] = note
         self.editors[key] = editor
         self._labels[key] = label
         self._help[key] = help_label
@@ -249,14 +257,18 @@ class SettingsDialog(QDialog):
         self._labels[key].setText(label)
         editor.setAccessibleName(label)
         self._help[key].setText(schema_text(spec.description))
-        editor.setAccessibleDescription(schema_text(spec.description))
         if isinstance(editor, QComboBox):
             for i, choice in enumerate(spec.choices):
                 editor.setItemText(i, schema_text(choice))
         locked_why = self._locked_why(key, spec)
+        description = schema_text(spec.description)
         editor.setEnabled(locked_why is None)
-        editor.setToolTip(locked_why or schema_text(spec.description))
+        editor.setToolTip(locked_why or description)
+        editor.setAccessibleDescription(
+            f"{locked_why} — {description}" if locked_why else description
+        )
         self._labels[key].setToolTip(locked_why or "")
+        self.lock_notes[key].set_lock(locked_why or "", label)
 
     def _locked_why(self, key: str, spec: SettingSpec) -> str | None:
         if self.settings.is_locked(key):

@@ -74,11 +74,11 @@ def _expect(stream: IO[str], event: str) -> None:
 
 def _child(home: Path, model: Path, max_tokens: int) -> int:
     """The app itself (runs in the X server): the real window on folders under ``home``."""
-    from engine.paths import Paths
     from PySide6.QtWidgets import QApplication
 
     from desktop.main_window import MainWindow
     from desktop.theme import app_icon
+    from engine.paths import Paths
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("genba")
@@ -102,7 +102,9 @@ def _say(event: str, timer: QTimer | None = None) -> None:
     print(event, flush=True)
 
 
-def _one(out: Path, lang: str, scale: int, model: Path, max_tokens: int, wait_s: float) -> None:
+def _one(
+    out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, wait_s: float
+) -> None:
     from engine.paths import Paths
     from engine.settings import save_user_setting
 
@@ -177,7 +179,10 @@ def main() -> int:
             for lang in ("en", "ja"):
                 if args.only and args.only != f"{lang}-{scale}":
                     continue
-                _one(args.out, lang, scale, args.model, args.max_tokens, args.wait)
+                _one(
+                    args.out, lang, scale,
+                    model=args.model, max_tokens=args.max_tokens, wait_s=args.wait,
+                )
     finally:
         wm.terminate()
         xvfb.terminate()

@@ -394,10 +394,25 @@
     </message>
 </context>
 <context>
+    <name>LockNote</name>
+    <message>
+        <source>Locked</source>
+        <translation>Locked</translation>
+    </message>
+    <message>
+        <source>{setting}: locked</source>
+        <translation>{setting}: locked</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>genba — shop-floor assistant</source>
         <translation>genba — shop-floor assistant</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>Copied</translation>
     </message>
     <message>
         <source>Send</source>
@@ -540,6 +555,33 @@
     <message>
         <source>genba cannot answer this now: {reason}.</source>
         <translation>genba cannot answer this now: {reason}.</translation>
+    </message>
+</context>
+<context>
+    <name>PlainCause</name>
+    <message>
+        <source>the question is too long for this PC</source>
+        <translation>the question is too long for this PC</translation>
+    </message>
+    <message>
+        <source>this PC is short of memory</source>
+        <translation>this PC is short of memory</translation>
+    </message>
+    <message>
+        <source>the model on this PC cannot be used</source>
+        <translation>the model on this PC cannot be used</translation>
+    </message>
+    <message>
+        <source>the model on this PC failed</source>
+        <translation>the model on this PC failed</translation>
+    </message>
+    <message>
+        <source>this PC is running on battery</source>
+        <translation>this PC is running on battery</translation>
+    </message>
+    <message>
+        <source>this PC is answering too slowly</source>
+        <translation>this PC is answering too slowly</translation>
     </message>
 </context>
 <context>
@@ -1237,9 +1279,21 @@
         <source>High-contrast colours.</source>
         <translation>High-contrast colours.</translation>
     </message>
+    <message>
+        <source>Status details</source>
+        <translation>Status details</translation>
+    </message>
+    <message>
+        <source>Show the status details under the window (model, experts, route, speed, memory) instead of only the plain status line.</source>
+        <translation>Show the status details under the window (model, experts, route, speed, memory) instead of only the plain status line.</translation>
+    </message>
 </context>
 <context>
     <name>StatusPanel</name>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
     <message>
         <source>Model</source>
         <translation>Model</translation>
@@ -1275,6 +1329,74 @@
     <message>
         <source>No model loaded</source>
         <translation>No model loaded</translation>
+    </message>
+    <message>
+        <source>Hide details</source>
+        <translation>Hide details</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>Status details</source>
+        <translation>Status details</translation>
+    </message>
+    <message>
+        <source>Show or hide the details: model, experts, route, speed, memory</source>
+        <translation>Show or hide the details: model, experts, route, speed, memory</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>Loading the model…</translation>
+    </message>
+    <message>
+        <source>No model is ready</source>
+        <translation>No model is ready</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC · offline</source>
+        <translation>Ready · on this PC · offline</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC · site server available</source>
+        <translation>Ready · on this PC · site server available</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC</source>
+        <translation>Ready · on this PC</translation>
+    </message>
+    <message>
+        <source>Answering…</source>
+        <translation>Answering…</translation>
+    </message>
+    <message>
+        <source>Answering on this PC…</source>
+        <translation>Answering on this PC…</translation>
+    </message>
+    <message>
+        <source>The answer could not be finished — see the message in the chat</source>
+        <translation>The answer could not be finished — see the message in the chat</translation>
+    </message>
+    <message>
+        <source>Answer stopped</source>
+        <translation>Answer stopped</translation>
+    </message>
+    <message>
+        <source>Not answered — see the message in the chat</source>
+        <translation>Not answered — see the message in the chat</translation>
+    </message>
+    <message>
+        <source>Answered on this PC</source>
+        <translation>Answered on this PC</translation>
+    </message>
+    <message>
+        <source>Answered by the site server because {cause}</source>
+        <translation>Answered by the site server because {cause}</translation>
+    </message>
+    <message>
+        <source>Answered by the site server</source>
+        <translation>Answered by the site server</translation>
     </message>
     <message>
         <source>Experts: –</source>
@@ -1317,16 +1439,16 @@
         <translation>{v:.1f} tokens/s</translation>
     </message>
     <message>
-        <source>Offline</source>
-        <translation>Offline</translation>
+        <source>Network: offline mode</source>
+        <translation>Network: offline mode</translation>
     </message>
     <message>
-        <source>Local only</source>
-        <translation>Local only</translation>
+        <source>Site server: not set up</source>
+        <translation>Site server: not set up</translation>
     </message>
     <message>
-        <source>Online</source>
-        <translation>Online</translation>
+        <source>Site server: available</source>
+        <translation>Site server: available</translation>
     </message>
     <message>
         <source>Memory: {mb} MB</source>

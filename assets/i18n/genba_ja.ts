@@ -394,10 +394,25 @@
     </message>
 </context>
 <context>
+    <name>LockNote</name>
+    <message>
+        <source>Locked</source>
+        <translation>ロック中</translation>
+    </message>
+    <message>
+        <source>{setting}: locked</source>
+        <translation>{setting}: ロック中</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>genba — shop-floor assistant</source>
         <translation>genba — 現場アシスタント</translation>
+    </message>
+    <message>
+        <source>Copied</source>
+        <translation>コピーしました</translation>
     </message>
     <message>
         <source>Send</source>
@@ -540,6 +555,33 @@
     <message>
         <source>genba cannot answer this now: {reason}.</source>
         <translation>genba は今この質問に回答できません: {reason}。</translation>
+    </message>
+</context>
+<context>
+    <name>PlainCause</name>
+    <message>
+        <source>the question is too long for this PC</source>
+        <translation>質問がこの PC には長すぎる</translation>
+    </message>
+    <message>
+        <source>this PC is short of memory</source>
+        <translation>この PC のメモリが不足</translation>
+    </message>
+    <message>
+        <source>the model on this PC cannot be used</source>
+        <translation>この PC のモデルが使えない</translation>
+    </message>
+    <message>
+        <source>the model on this PC failed</source>
+        <translation>この PC のモデルが失敗した</translation>
+    </message>
+    <message>
+        <source>this PC is running on battery</source>
+        <translation>この PC がバッテリーで動作中</translation>
+    </message>
+    <message>
+        <source>this PC is answering too slowly</source>
+        <translation>この PC の回答が遅すぎる</translation>
     </message>
 </context>
 <context>
@@ -1237,9 +1279,21 @@
         <source>High-contrast colours.</source>
         <translation>コントラストの高い配色。</translation>
     </message>
+    <message>
+        <source>Status details</source>
+        <translation>ステータスの詳細</translation>
+    </message>
+    <message>
+        <source>Show the status details under the window (model, experts, route, speed, memory) instead of only the plain status line.</source>
+        <translation>ウィンドウ下部に、簡潔なステータス行だけでなく詳細 (モデル、エキスパート、経路、速度、メモリ) も表示します。</translation>
+    </message>
 </context>
 <context>
     <name>StatusPanel</name>
+    <message>
+        <source>Status</source>
+        <translation>ステータス</translation>
+    </message>
     <message>
         <source>Model</source>
         <translation>モデル</translation>
@@ -1275,6 +1329,74 @@
     <message>
         <source>No model loaded</source>
         <translation>モデル未読み込み</translation>
+    </message>
+    <message>
+        <source>Hide details</source>
+        <translation>詳細を隠す</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>詳細</translation>
+    </message>
+    <message>
+        <source>Status details</source>
+        <translation>ステータスの詳細</translation>
+    </message>
+    <message>
+        <source>Show or hide the details: model, experts, route, speed, memory</source>
+        <translation>詳細 (モデル、エキスパート、経路、速度、メモリ) を表示または非表示にします</translation>
+    </message>
+    <message>
+        <source>Loading the model…</source>
+        <translation>モデルを読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>No model is ready</source>
+        <translation>使えるモデルがありません</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC · offline</source>
+        <translation>準備完了 · この PC で回答 · オフライン</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC · site server available</source>
+        <translation>準備完了 · この PC で回答 · サイトのサーバーも利用可</translation>
+    </message>
+    <message>
+        <source>Ready · on this PC</source>
+        <translation>準備完了 · この PC で回答</translation>
+    </message>
+    <message>
+        <source>Answering…</source>
+        <translation>回答中…</translation>
+    </message>
+    <message>
+        <source>Answering on this PC…</source>
+        <translation>この PC で回答中…</translation>
+    </message>
+    <message>
+        <source>The answer could not be finished — see the message in the chat</source>
+        <translation>回答を完了できませんでした — チャットのメッセージをご覧ください</translation>
+    </message>
+    <message>
+        <source>Answer stopped</source>
+        <translation>回答を停止しました</translation>
+    </message>
+    <message>
+        <source>Not answered — see the message in the chat</source>
+        <translation>回答できませんでした — チャットのメッセージをご覧ください</translation>
+    </message>
+    <message>
+        <source>Answered on this PC</source>
+        <translation>この PC で回答しました</translation>
+    </message>
+    <message>
+        <source>Answered by the site server because {cause}</source>
+        <translation>サイトのサーバーが回答しました（理由: {cause}）</translation>
+    </message>
+    <message>
+        <source>Answered by the site server</source>
+        <translation>サイトのサーバーが回答しました</translation>
     </message>
     <message>
         <source>Experts: –</source>
@@ -1317,16 +1439,16 @@
         <translation>{v:.1f} トークン/秒</translation>
     </message>
     <message>
-        <source>Offline</source>
-        <translation>オフライン</translation>
+        <source>Network: offline mode</source>
+        <translation>ネットワーク: オフラインモード</translation>
     </message>
     <message>
-        <source>Local only</source>
-        <translation>ローカルのみ</translation>
+        <source>Site server: not set up</source>
+        <translation>サイトのサーバー: 未設定</translation>
     </message>
     <message>
-        <source>Online</source>
-        <translation>オンライン</translation>
+        <source>Site server: available</source>
+        <translation>サイトのサーバー: 利用可</translation>
     </message>
     <message>
         <source>Memory: {mb} MB</source>

@@ -312,6 +312,12 @@ _SPECS: tuple[SettingSpec, ...] = (
         "High-contrast colours.",
         label="High contrast",
     ),
+    SettingSpec(
+        "ui.status_details", "bool", False,
+        "Show the status details under the window (model, experts, route, speed, memory) "
+        "instead of only the plain status line.",
+        label="Status details",
+    ),
 )
 
 #: Every setting by key, in declaration order (grouped by section).

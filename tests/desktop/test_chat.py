@@ -41,6 +41,10 @@ def test_send_streams_incrementally_then_shows_stats(
     entry = window.chat.entries[-1]
     assert entry.status == "complete" and entry.text.startswith(partial)
     assert len(entry.text) > len(partial)  # more arrived after the first render
+    # The status line speaks plainly; the engineer's numbers are behind Details.
+    assert window.status.summary() == "Answered on this PC"
+    assert not any(t.startswith("Experts:") for t in window.status.texts())
+    window.status.details_button.click()
     status = " ".join(window.status.texts())
     assert f"Experts: {final.experts}" in status
     assert "Route: local" in status

@@ -21,6 +21,7 @@ def test_no_model_shows_what_is_missing_and_how_to_fix(qtbot: Any, make_window: 
     assert not window.buttons.send_button.isEnabled()
     assert window.send("hello") is False  # nothing to answer with
     assert window.status.model_label.text() == "No model loaded"
+    assert window.status.summary() == "No model is ready"
 
 
 def test_not_a_gguf_file_is_explained(qtbot: Any, make_window: Any, tmp_path: Path) -> None:

@@ -83,10 +83,10 @@ def test_language_switch_changes_visible_strings(qtbot: Any, make_window: Any) -
     assert window.buttons.stop_button.text() == "停止"
     assert window.actions_.file_menu.title() == "ファイル(&F)"
     assert window.input.placeholderText().startswith("質問を入力")
-    assert "ローカルのみ" in window.status.texts()
+    assert window.status.summary().startswith("準備完了")
     window.save_setting("ui.language", "en")
     qtbot.waitUntil(lambda: window.buttons.send_button.text() == "Send")
-    assert "Local only" in window.status.texts()
+    assert window.status.summary() == "Ready · on this PC"
 
 
 _ALLOWED_ASCII = re.compile(

@@ -28,10 +28,15 @@ class _FailedEvent:
 
 
 def _long_final() -> FinalEvent:
+    from engine.reasons import as_dicts, part, render
+
+    # Answered remotely because the local model cannot be used: the longest plain line.
+    parts = (part("model.unavailable"), part("model.missing", file=LONG_MODEL), part("then.remote"))
     return FinalEvent(
         text="x",
-        route="local",
-        reason=LONG_REASON,
+        route="remote",
+        reason=render(parts),
+        reason_parts=as_dicts(parts),
         experts=11,
         context=2048,
         prompt_tokens=10,
@@ -50,18 +55,24 @@ def test_minimum_width_fits_1024_at_200_percent(
     window = make_window()
     window.save_setting("ui.language", language)
     window.save_setting("ui.font_scale", 200)
+    # Issue 13, item 1: the demo notice, the welcome page (with a long site example) and
+    # the answer reminder wrap too. (A new chat clears the last answer's numbers, so first.)
+    window.demo_notice.set_demo(True)
+    window.new_chat()
+    window.welcome.set_site_examples((LONG_REASON + " " + LONG_FAILURE,))
     window.updates.on_state_received(_FailedEvent())
     window.status.set_model(LONG_MODEL)
     window.status.set_final(_long_final())
     window.status.set_network("online", LONG_REASON)
     window.show_error(LONG_REASON + " " + LONG_FAILURE)
-    # Issue 13, item 1: the demo notice, the welcome page (with a long site example) and
-    # the answer reminder wrap too.
-    window.demo_notice.set_demo(True)
-    window.new_chat()
-    window.welcome.set_site_examples((LONG_REASON + " " + LONG_FAILURE,))
+    window.status.details_button.click()  # the details open too: every field on screen
     qtbot.wait(50)
     assert window.status.update_label.isVisibleTo(window)
+    assert window.status.details.isVisibleTo(window)
+    summary = window.status.summary_label
+    assert summary.isVisibleTo(window) and summary.text() == window.status.summary()
+    cause = "モデル" if language == "ja" else "the model on this PC cannot be used"
+    assert cause in summary.text(), summary.text()
     for part in (window.demo_notice, window.welcome, window.reminder):
         assert part.isVisibleTo(window)
     hint = window.minimumSizeHint().width()
@@ -117,7 +128,7 @@ def test_elided_label_keeps_full_text(qtbot: Any) -> None:
     panel.set_model("tiny")
     assert not label.is_elided() and label.focusPolicy() == Qt.FocusPolicy.NoFocus
     panel.set_model(LONG_MODEL)
-    assert panel.texts()[0] == label.full_text()
+    assert panel.details_texts()[0] == label.full_text()
     assert panel.minimumSizeHint().width() < 400  # the wrapped update line too
 
 
