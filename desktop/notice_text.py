@@ -6,14 +6,17 @@ them with the templates of :data:`engine.notices.ENGLISH` translated in the
 ``NoticeText`` context (marked for ``lupdate`` by the generated
 :mod:`desktop.notice_strings`). A notice without a known code, or whose
 parameters do not fit, is shown by its English ``message``. Free text inside a
-notice (a server's error, the decision's English reason) stays as it is; an
-engine error quoted with its code (``error_code``, :func:`engine.notices.error_params`)
-is put in the window's language too (:mod:`desktop.error_text`).
+notice (a server's error) stays as it is; an engine error quoted with its code
+(``error_code``, :func:`engine.notices.error_params`) is put in the window's
+language too (:mod:`desktop.error_text`), and so is a decision's reason that
+comes with its parts (``reason_parts``, :func:`engine.notices.reason_params`;
+:mod:`desktop.reason_text`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from engine.error_codes import ErrorMessage, ParamValue
 from engine.events import NoticeEvent
@@ -21,6 +24,7 @@ from engine.notices import ENGLISH, render
 from PySide6.QtCore import QCoreApplication
 
 from desktop.error_text import error_text
+from desktop.reason_text import reason_text
 
 CONTEXT = "NoticeText"
 _NESTED = "error."
@@ -35,7 +39,23 @@ def translated_templates() -> dict[str, str]:
 
 def notice_text(event: NoticeEvent) -> str:
     """The notice to show: its template in the current language, else its English message."""
-    return render(_error_translated(event), translated_templates())
+    return render(_reason_translated(_error_translated(event)), translated_templates())
+
+
+def _reason_translated(event: NoticeEvent) -> NoticeEvent:
+    """``event`` with a reason that came with its parts rendered in the current language."""
+    params = dict(event.params)
+    encoded = params.get("reason_parts")
+    if not isinstance(encoded, str) or "reason" not in params:
+        return event
+    try:
+        parts = json.loads(encoded)
+    except ValueError:
+        return event  # not what the engine writes: the English reason stays
+    if not isinstance(parts, list):
+        return event
+    params["reason"] = reason_text(str(params["reason"]), parts)
+    return dataclasses.replace(event, params=tuple(sorted(params.items())))
 
 
 def _error_translated(event: NoticeEvent) -> NoticeEvent:

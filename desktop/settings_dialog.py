@@ -14,8 +14,6 @@ The remote server's token is not a setting: it goes to the OS keyring through
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.models.access import user_models_allowed
 from engine.settings import SCHEMA, Settings, SettingSpec
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -40,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import token_store
+from desktop.i18n_values import setting_value_text
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("General", ("ui.", "experts.mode")),
@@ -283,7 +282,8 @@ class SettingsDialog(QDialog):
         table.setRowCount(len(SCHEMA))
         for row, key in enumerate(SCHEMA):
             value = self.settings.get(key)
-            items = [key, _display(value), self._source_text(self.settings.source(key))]
+            shown = setting_value_text(key, value)  # "on", a choice's name: in the UI's language
+            items = [key, shown, self._source_text(self.settings.source(key))]
             for col, text in enumerate(items):
                 item = QTableWidgetItem(text)
                 if self.settings.is_locked(key):
@@ -307,9 +307,3 @@ class SettingsDialog(QDialog):
                 )
             )
         self.problems.setVisible(bool(self.settings.problems))
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value) if value != "" else "—"

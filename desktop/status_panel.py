@@ -17,6 +17,7 @@ from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from desktop.flow_layout import FlowLayout
+from desktop.model_label import model_label
 from desktop.reason_text import reason_text
 
 _REASON_CHARS = 48
@@ -207,7 +208,7 @@ class StatusPanel(QFrame):
         self.network_label.setAccessibleName(self.tr("Network"))
         self.update_label.setAccessibleName(self.tr("Updates"))
         self.model_label.setText(
-            self.tr("Model: {name}").format(name=self._model)
+            self.tr("Model: {name}").format(name=model_label(self._model))
             if self._model
             else self.tr("No model loaded")
         )

@@ -1,0 +1,448 @@
+"""Japanese completeness: no English where the operator expects Japanese.
+
+The window is started in Japanese the way an operator starts it (``ui.language
+= "ja"`` in their settings), on the real engine with the tiny model, under a
+policy that locks settings, and is walked in the states an operator reaches:
+the chat after answers (with a notice), the settings dialog with its policy
+page, the update line, the conversation list, the rename / delete / export /
+shortcut / about dialogs, and the first-run page of a PC without a model.
+
+Every visible text of every widget is collected by walking the widget tree
+(no widget is looked up by its attribute name, so the test keeps working while
+the layout changes): window titles, label and button texts, combo items, tab
+texts, item views' cells and headers, menu and action texts, tooltips, status
+tips, accessible names and descriptions, placeholder texts, spin-box affixes,
+and the chat view's text that is not a message.
+
+The rule (:func:`english_words`): a text is untranslated when, after removing
+
+* what is not ours to translate: the operator's own text (questions,
+  conversation titles), the model's output, the model's proper name (its
+  ``general.name`` without a trailing "(…)" description), and
+* the tokens that stay as they are in Japanese text (:data:`ALLOWED`): proper
+  names and technical terms (genba, GGUF, llama.cpp, OpenAI…), units (MB, N),
+  key names (Ctrl+N), setting keys (``experts.mode``), commands
+  (``genba doctor``), file names, paths, URLs and numbers,
+
+an ASCII word of three or more letters is left. Strings with some Japanese and
+an English word left over fail too (a half-translated sentence is still
+English to the operator). Each failure names the text and where it was seen.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from engine.paths import Paths
+from engine.settings.store import save_user_setting
+from engine.tools import tiny_moe
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6 import QtGui
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QSpinBox,
+    QStackedWidget,
+    QTabBar,
+    QTextEdit,
+    QWidget,
+)
+
+# -- the rule ------------------------------------------------------------------
+
+ALLOWED = re.compile(
+    "|".join(
+        (
+            r"https?://\S+",  # URLs
+            r"(?<![\w.])(?:/[\w.\-~]+)+/?",  # POSIX paths
+            r"[A-Za-z]:\\\S+",  # Windows paths
+            r"`[^`]*`",  # commands and code, quoted as code
+            r"genba(?: [a-z][a-z-]*)+",  # genba's commands, e.g. genba update apply
+            r"\bllama\.cpp server\b",  # a program's name
+            r"\b[a-z]+(?:_[a-z]+)+\b",  # identifiers, e.g. expert_used_count
+            r"[\w-]+\.(?:gguf|json|toml|md|qm|ts|log|db)\b",  # file names
+            r"\(?\*\.\w+\)?",  # file-dialog patterns
+            r"\b[a-z_]+(?:\.[A-Za-z_]+)+(?:\s*=\s*(?:true|false))?",  # setting keys, llama.cpp
+            r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b",  # environment variables
+            r"\b(?:Ctrl|Shift|Alt|Meta)\+[\w+,=-]+|\bShift\+Enter\b|\b(?:Enter|Esc|Tab)\b|\bF\d+\b",
+            r"\bMixture-of-Experts\b|\bUTF-8\b|\bHugging Face\b",
+            r"\b(?:genba|GGUF|gguf|MoE|CPU|GPU|ggml|Markdown|JSON|URL|HTTPS?|OpenAI|vLLM|Ollama"
+            r"|PEM|TUF|USB|OS|PC|IT|MB|GB|RAM|English|dense|SmolLM2?|OLMoE|Qwen|Mixtral)\b",
+            r"\b(?:Windows|macOS|GNOME Keyring|KWallet|Secret Service)\b",  # keyrings' names
+        )
+    )
+)
+"""Tokens that stay as they are in a Japanese text."""
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+def english_words(text: str, dynamic: Iterable[str] = ()) -> list[str]:
+    """The English words left in ``text`` once ``dynamic`` values and :data:`ALLOWED` are out."""
+    rest = text.replace("&&", "&")
+    for value in sorted({d for d in dynamic if d}, key=len, reverse=True):
+        rest = rest.replace(value, " ")
+    rest = ALLOWED.sub(" ", rest)
+    return _WORD.findall(rest)
+
+
+def test_the_rule_flags_english_and_keeps_names() -> None:
+    """The rule itself: English fails, Japanese with technical names passes."""
+    assert english_words("Model update failed") == ["Model", "update", "failed"]
+    assert english_words("トークン数: 12 tokens") == ["tokens"]
+    assert english_words("balanced") == ["balanced"]
+    assert english_words("false") == ["false"]
+    assert english_words("モデル: genba tiny test MoE", ["genba tiny test MoE"]) == []
+    assert english_words("`genba doctor` で確認 (GGUF, llama.cpp, Ctrl+Shift+C)") == []
+    assert english_words("ポリシー: /etc/genba/policy.toml · https://x.example/v1 · 16 MB") == []
+    assert english_words("model.allow_user_models = false") == []
+
+
+# -- collecting what is on screen -------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    """A label's text as read (rich text without its markup)."""
+    if QtGui.Qt.mightBeRichText(text):
+        doc = QTextDocument()
+        doc.setHtml(text)
+        return doc.toPlainText()
+    return text
+
+
+def _shown(widget: QWidget, root: QWidget) -> bool:
+    """Shown, or a page of a stacked widget (tab pages, the window's pages) the operator reaches."""
+    w: QWidget | None = widget
+    while w is not None:
+        parent = w.parentWidget()
+        if w.isHidden() and not isinstance(parent, QStackedWidget):
+            return False
+        if w is root:
+            return True
+        w = parent
+    return True
+
+
+def _columns(model: Any, parent: QModelIndex) -> int:
+    """Column count (a list model's ``columnCount`` is private in PySide6)."""
+    count = 0
+    while model.rowCount(parent) and model.index(0, count, parent).isValid():
+        count += 1
+    return max(count, 1 if model.rowCount(parent) else 0) if count else _header_columns(model)
+
+
+def _header_columns(model: Any) -> int:
+    count = 0
+    while count < 64 and model.headerData(count, Qt.Orientation.Horizontal) is not None:
+        count += 1
+    return count
+
+
+def _item_texts(view: QAbstractItemView) -> Iterator[str]:
+    model = view.model()
+    if model is None:
+        return
+    roles = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+    for orientation in (Qt.Orientation.Horizontal, Qt.Orientation.Vertical):
+        count = _columns(model, QModelIndex()) if orientation == Qt.Orientation.Horizontal else 0
+        for section in range(count):
+            for role in roles:
+                value = model.headerData(section, orientation, role)
+                if isinstance(value, str):
+                    yield value
+
+    def walk(parent: QModelIndex) -> Iterator[str]:
+        for row in range(model.rowCount(parent)):
+            for col in range(_columns(model, parent)):
+                index = model.index(row, col, parent)
+                for role in roles:
+                    value = model.data(index, role)
+                    if isinstance(value, str):
+                        yield value
+                if col == 0 and model.rowCount(index):
+                    yield from walk(index)
+
+    yield from walk(QModelIndex())
+
+
+def _widget_texts(w: QWidget) -> Iterator[tuple[str, str]]:
+    yield "tooltip", w.toolTip()
+    yield "status tip", w.statusTip()
+    yield "what's this", w.whatsThis()
+    yield "accessible name", w.accessibleName()
+    yield "accessible description", w.accessibleDescription()
+    if w.isWindow():
+        yield "window title", w.windowTitle()
+    full = w.property("fullText")  # a shortened label keeps its whole text here
+    if isinstance(full, str):
+        yield "full text", full
+    if isinstance(w, QLabel):
+        yield "text", _plain(w.text())
+    if isinstance(w, QAbstractButton):
+        yield "text", w.text()
+    if isinstance(w, QGroupBox):
+        yield "title", w.title()
+    if isinstance(w, QLineEdit):
+        yield "placeholder", w.placeholderText()
+    if isinstance(w, QPlainTextEdit | QTextEdit):
+        yield "placeholder", w.placeholderText()
+        if w.isReadOnly():  # a transcript or a read-only text: its words are on screen
+            text = w.toPlainText()
+            for line in text.splitlines():
+                yield "text", line
+    if isinstance(w, QSpinBox | QDoubleSpinBox):
+        yield "affix", f"{w.prefix()} {w.suffix()}"
+    if isinstance(w, QAbstractSpinBox):
+        yield "special value", w.specialValueText()
+    if isinstance(w, QComboBox):
+        for i in range(w.count()):
+            yield "item", w.itemText(i)
+            tip = w.itemData(i, Qt.ItemDataRole.ToolTipRole)
+            if isinstance(tip, str):
+                yield "item tooltip", tip
+    if isinstance(w, QTabBar):
+        for i in range(w.count()):
+            yield "tab", w.tabText(i)
+            yield "tab tooltip", w.tabToolTip(i)
+    if isinstance(w, QAbstractItemView):
+        for text in _item_texts(w):
+            yield "item", text
+    if isinstance(w, QProgressBar) and w.isTextVisible():
+        yield "text", w.text()
+    if isinstance(w, QMessageBox):
+        yield "details", w.detailedText()
+    if isinstance(w, QMenu):
+        yield "title", w.title()
+    for action in w.actions():
+        yield "action", action.text()
+        yield "action tooltip", action.toolTip()
+        yield "action status tip", action.statusTip()
+        menu = action.menu()
+        if isinstance(menu, QMenu):
+            yield from (("submenu " + k, v) for k, v in _widget_texts(menu))
+
+
+def visible_texts(root: QWidget) -> list[tuple[str, str]]:
+    """``(where, text)`` for every text of every widget the operator can see under ``root``."""
+    if isinstance(root, QFileDialog):
+        # Qt's own file dialog: its labels are Qt's translations (the native dialog on
+        # Windows and macOS), its list the operator's files. Ours are the title and filters.
+        return [("file dialog title", root.windowTitle())] + [
+            ("file dialog filter", f) for f in root.nameFilters()
+        ]
+    found: list[tuple[str, str]] = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if isinstance(w, QMenu | QHeaderView):
+            # Menus are read from their actions (a popup is hidden until opened); a header's
+            # sections are read from its view's model.
+            continue
+        if not _shown(w, root):
+            continue
+        where = f"{type(w).__name__}({w.objectName() or '-'})"
+        found += [(f"{where} {kind}", t) for kind, t in _widget_texts(w) if t and t.strip()]
+    return found
+
+
+def untranslated(
+    found: Iterable[tuple[str, str]], dynamic: Iterable[str]
+) -> list[str]:
+    """One line per text with English words left: what it says, where, and the words."""
+    values = list(dynamic)
+    bad = []
+    for where, text in found:
+        words = english_words(text, values)
+        if words:
+            bad.append(f"{text!r} at {where}: {words}")
+    return sorted(set(bad))
+
+
+# -- the states an operator reaches -------------------------------------------------
+
+
+def _message_lines(window: Any) -> set[str]:
+    """Every line of the operator's questions and the model's answers, as shown."""
+    lines: set[str] = set()
+    history = window.history
+    for conv in history.conversations():
+        lines.add(conv.title.strip())
+        for message in history.messages(conv.id):
+            doc = QTextDocument()
+            doc.setMarkdown(message.content)
+            for text in (message.content, doc.toPlainText()):
+                lines.update(line.strip() for line in text.splitlines())
+    return {line for line in lines if line}
+
+
+def _not_messages(found: list[tuple[str, str]], window: Any) -> list[tuple[str, str]]:
+    """``found`` without the lines that are the operator's text or the model's output."""
+    messages = _message_lines(window)
+    return [(where, t) for where, t in found if t.strip() not in messages]
+
+
+def _dynamic(window: Any, model_name: str) -> list[str]:
+    """Values in texts that are not ours to translate: titles, messages, the model's name."""
+    values = [re.sub(r"\s*\([^()]*\)\s*$", "", model_name)]  # its description is ours
+    values += [c.title for c in window.history.conversations()]
+    return values
+
+
+def _in_modal(qtbot: Any, trigger: Callable[[], object]) -> list[tuple[str, str]]:
+    """The texts of the modal dialog ``trigger`` opens; the dialog is closed again."""
+    seen: list[tuple[str, str]] = []
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, look)
+            return
+        seen.extend(visible_texts(dialog))
+        seen.append(("modal dialog", "<seen>"))
+        dialog.close()
+        if dialog.isVisible():  # a dialog that ignores close: reject it
+            getattr(dialog, "reject", dialog.hide)()
+
+    QTimer.singleShot(0, look)
+    trigger()
+    qtbot.waitUntil(lambda: ("modal dialog", "<seen>") in seen, timeout=10_000)
+    seen.remove(("modal dialog", "<seen>"))
+    return seen
+
+
+QUESTIONS = ("手順は?",) * 4 + ("トルクレンチの正しい使い方を、最初から最後まで手順で教えてください。" * 3,)
+"""Short questions until the conversation outgrows the locked context (old turns are left
+out: a notice), then one too long to answer at all (refused: a notice and an error)."""
+
+DEMO_NAME = "genba tiny test MoE (8 experts, MoEfied)"
+"""How the default-model build names its model (engine.models.default_model.build)."""
+
+POLICY = """\
+[experts]
+user_can_choose = false
+[resources]
+on_battery = "remote"
+max_context_tokens = 160
+[history]
+export_allowed = true
+[ui]
+high_contrast = false
+[updates]
+enabled = true
+repository_url = "https://updates.example.com/genba/"
+trusted_root = "/nonexistent/genba/root.json"
+"""
+"""Locks settings of every kind: an enum, booleans, a number, and an update set-up IT broke."""
+
+
+@pytest.fixture
+def demo_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tiny model, named the way the built-in demo model names itself."""
+    add_name = tiny_moe.gguf.GGUFWriter.add_name
+    monkeypatch.setattr(
+        tiny_moe.gguf.GGUFWriter, "add_name", lambda self, _name: add_name(self, DEMO_NAME)
+    )
+    path = tiny_moe.build_tiny_moe(tmp_path / "models" / "demo-moe.gguf")
+    monkeypatch.undo()
+    return path
+
+
+@pytest.fixture
+def japanese_window(qtbot: Any, app_paths: Paths) -> Iterator[Callable[..., Any]]:
+    """Start MainWindows the way an operator does, in Japanese; shut down in teardown."""
+    from desktop.main_window import MainWindow
+
+    app_paths.policy_dir.mkdir(parents=True, exist_ok=True)
+    app_paths.policy_file.write_text(POLICY, encoding="utf-8")
+    save_user_setting(app_paths, "ui.language", "ja")
+    windows: list[Any] = []
+
+    def make(model: Path | None) -> Any:
+        window = MainWindow(app_paths, model_path=model, updates=True, max_tokens=24)
+        qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
+        windows.append(window)
+        window.resize(1100, 760)
+        window.show()
+        return window
+
+    yield make
+    for window in windows:
+        window.shutdown()
+
+
+def test_every_visible_string_is_japanese(
+    qtbot: Any, japanese_window: Any, demo_model: Path
+) -> None:
+    window = japanese_window(demo_model)
+    qtbot.waitUntil(lambda: window.model_ready, timeout=30_000)
+    found: list[tuple[str, str]] = []
+    # Answers, the last one long enough that the conversation no longer fits: a notice.
+    for question in QUESTIONS:
+        with qtbot.waitSignal(window.answer_completed, timeout=60_000):
+            assert window.send(question)
+        found += visible_texts(window)
+    # The update line in every state the updater reports (not set up: for real, by policy).
+    for state in ("checking", "downloading", "ready", "applied", "failed"):
+        event = SimpleNamespace(state=state, total=100, done=40, version="2026.12.1")
+        window.updates.on_state_received(event)
+        found += visible_texts(window)
+    window.updates.on_state_received(SimpleNamespace(state="not_set_up"))
+    found += visible_texts(window)
+    # Dialogs: every action of the window that opens one.
+    for action in _dialog_actions(window):
+        found += _in_modal(qtbot, action.trigger)
+    found = _not_messages(found, window)
+    dynamic = _dynamic(window, DEMO_NAME)
+    # The window is really in the states above (so the walk saw them).
+    if os.environ.get("GENBA_DUMP_TEXTS"):  # to see what was checked: pytest -s
+        print("\n".join(f"{w}: {t!r}" for w, t in sorted(set(found))))
+    assert window.translations.language == "ja"
+    assert any("ポリシー" in t or "管理者" in t for _, t in found), "no policy lock seen"
+    assert any("更新" in t for _, t in found), "no update line seen"
+    assert any("古いメッセージ" in t for _, t in found), "no notice about left-out messages seen"
+    assert any("回答できません" in t for _, t in found), "no refusal seen"
+    problems = untranslated(found, dynamic)
+    assert problems == [], "English in the Japanese window:\n" + "\n".join(problems)
+
+
+_DIALOG_ACTIONS = ("settings", "rename", "delete", "export", "shortcuts_help", "about")
+"""The window's actions that ask or tell something in a dialog (where they exist)."""
+
+
+def _dialog_actions(window: Any) -> list[Any]:
+    """Actions that open a dialog: those named above, and any whose text ends in "…"."""
+    named = [getattr(window.actions_, name, None) for name in _DIALOG_ACTIONS]
+    dotted = [a for a in window.actions() if a.text().rstrip().endswith(("…", "..."))]
+    actions = []
+    for action in [*named, *dotted]:
+        if action is not None and action not in actions and action.isEnabled():
+            actions.append(action)
+    assert len(actions) >= len(_DIALOG_ACTIONS) - 1, "the dialogs were not reached"
+    return actions
+
+
+def test_first_run_page_is_japanese(qtbot: Any, japanese_window: Any) -> None:
+    window = japanese_window(None)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.first_run, timeout=30_000)
+    found = visible_texts(window)
+    assert any("モデル" in t for _, t in found)
+    problems = untranslated(found, [])
+    assert problems == [], "English in the Japanese first-run page:\n" + "\n".join(problems)
