@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-
-CONTEXT = "ModelLabel"
+from PySide6.QtCore import QCoreApplication
 
 _BUILT = re.compile(r"^(?P<name>.+?)\s*\((?P<n>\d+) experts, MoEfied\)$")
-_TEMPLATE = QT_TRANSLATE_NOOP("ModelLabel", "{name} ({n} experts, converted to Mixture-of-Experts)")
 
 
 def model_label(name: str | None) -> str | None:
@@ -26,5 +23,7 @@ def model_label(name: str | None) -> str | None:
     match = _BUILT.match(name)
     if match is None:
         return name
-    template = QCoreApplication.translate(CONTEXT, _TEMPLATE)
+    template = QCoreApplication.translate(
+        "ModelLabel", "{name} ({n} experts, converted to Mixture-of-Experts)"
+    )
     return template.format(name=match["name"], n=int(match["n"]))

@@ -39,11 +39,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from engine.paths import Paths
-from engine.settings.store import save_user_setting
-from engine.tools import tiny_moe
-from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6 import QtGui
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -67,6 +64,12 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+from desktop.error_text import error_text
+from engine.error_codes import ErrorMessage
+from engine.paths import Paths
+from engine.settings.store import save_user_setting
+from engine.tools import tiny_moe
 
 # -- the rule ------------------------------------------------------------------
 
@@ -186,6 +189,7 @@ def _item_texts(view: QAbstractItemView) -> Iterator[str]:
 
 
 def _widget_texts(w: QWidget) -> Iterator[tuple[str, str]]:
+    """Every text ``w`` shows or announces: its own, its kind's, its actions'."""
     yield "tooltip", w.toolTip()
     yield "status tip", w.statusTip()
     yield "what's this", w.whatsThis()
@@ -196,50 +200,56 @@ def _widget_texts(w: QWidget) -> Iterator[tuple[str, str]]:
     full = w.property("fullText")  # a shortened label keeps its whole text here
     if isinstance(full, str):
         yield "full text", full
-    if isinstance(w, QLabel):
-        yield "text", _plain(w.text())
-    if isinstance(w, QAbstractButton):
-        yield "text", w.text()
-    if isinstance(w, QGroupBox):
-        yield "title", w.title()
-    if isinstance(w, QLineEdit):
-        yield "placeholder", w.placeholderText()
-    if isinstance(w, QPlainTextEdit | QTextEdit):
-        yield "placeholder", w.placeholderText()
-        if w.isReadOnly():  # a transcript or a read-only text: its words are on screen
-            text = w.toPlainText()
-            for line in text.splitlines():
-                yield "text", line
-    if isinstance(w, QSpinBox | QDoubleSpinBox):
-        yield "affix", f"{w.prefix()} {w.suffix()}"
-    if isinstance(w, QAbstractSpinBox):
-        yield "special value", w.specialValueText()
-    if isinstance(w, QComboBox):
-        for i in range(w.count()):
-            yield "item", w.itemText(i)
-            tip = w.itemData(i, Qt.ItemDataRole.ToolTipRole)
-            if isinstance(tip, str):
-                yield "item tooltip", tip
-    if isinstance(w, QTabBar):
-        for i in range(w.count()):
-            yield "tab", w.tabText(i)
-            yield "tab tooltip", w.tabToolTip(i)
-    if isinstance(w, QAbstractItemView):
-        for text in _item_texts(w):
-            yield "item", text
-    if isinstance(w, QProgressBar) and w.isTextVisible():
-        yield "text", w.text()
-    if isinstance(w, QMessageBox):
-        yield "details", w.detailedText()
-    if isinstance(w, QMenu):
-        yield "title", w.title()
+    yield from _text_widget_texts(w)
+    yield from _list_widget_texts(w)
     for action in w.actions():
         yield "action", action.text()
         yield "action tooltip", action.toolTip()
         yield "action status tip", action.statusTip()
         menu = action.menu()
         if isinstance(menu, QMenu):
+            yield "submenu title", menu.title()
             yield from (("submenu " + k, v) for k, v in _widget_texts(menu))
+
+
+def _text_widget_texts(w: QWidget) -> Iterator[tuple[str, str]]:
+    """Labels, buttons, fields: their text, placeholder and affixes."""
+    if isinstance(w, QLabel):
+        yield "text", _plain(w.text())
+    elif isinstance(w, QAbstractButton):
+        yield "text", w.text()
+    elif isinstance(w, QGroupBox):
+        yield "title", w.title()
+    elif isinstance(w, QLineEdit):
+        yield "placeholder", w.placeholderText()
+    elif isinstance(w, QPlainTextEdit | QTextEdit):
+        yield "placeholder", w.placeholderText()
+        if w.isReadOnly():  # a transcript or a read-only text: its words are on screen
+            yield from (("text", line) for line in w.toPlainText().splitlines())
+    elif isinstance(w, QAbstractSpinBox):
+        yield "special value", w.specialValueText()
+        if isinstance(w, QSpinBox | QDoubleSpinBox):
+            yield "affix", f"{w.prefix()} {w.suffix()}"
+    elif isinstance(w, QProgressBar) and w.isTextVisible():
+        yield "text", w.text()
+    elif isinstance(w, QMessageBox):
+        yield "details", w.detailedText()
+
+
+def _list_widget_texts(w: QWidget) -> Iterator[tuple[str, str]]:
+    """Combo items, tabs, item views' cells and headers."""
+    if isinstance(w, QComboBox):
+        for i in range(w.count()):
+            yield "item", w.itemText(i)
+            tip = w.itemData(i, Qt.ItemDataRole.ToolTipRole)
+            if isinstance(tip, str):
+                yield "item tooltip", tip
+    elif isinstance(w, QTabBar):
+        for i in range(w.count()):
+            yield "tab", w.tabText(i)
+            yield "tab tooltip", w.tabToolTip(i)
+    elif isinstance(w, QAbstractItemView):
+        yield from (("item", text) for text in _item_texts(w))
 
 
 def visible_texts(root: QWidget) -> list[tuple[str, str]]:
@@ -263,9 +273,7 @@ def visible_texts(root: QWidget) -> list[tuple[str, str]]:
     return found
 
 
-def untranslated(
-    found: Iterable[tuple[str, str]], dynamic: Iterable[str]
-) -> list[str]:
+def untranslated(found: Iterable[tuple[str, str]], dynamic: Iterable[str]) -> list[str]:
     """One line per text with English words left: what it says, where, and the words."""
     values = list(dynamic)
     bad = []
@@ -328,7 +336,8 @@ def _in_modal(qtbot: Any, trigger: Callable[[], object]) -> list[tuple[str, str]
     return seen
 
 
-QUESTIONS = ("手順は?",) * 4 + ("トルクレンチの正しい使い方を、最初から最後まで手順で教えてください。" * 3,)
+_LONG = "トルクレンチの正しい使い方を、最初から最後まで手順で教えてください。" * 3
+QUESTIONS = ("手順は?",) * 4 + (_LONG,)
 """Short questions until the conversation outgrows the locked context (old turns are left
 out: a notice), then one too long to answer at all (refused: a notice and an error)."""
 
@@ -439,10 +448,16 @@ def _dialog_actions(window: Any) -> list[Any]:
     return actions
 
 
+def _shows(window: Any, text: str) -> bool:
+    return any(t == text for _, t in visible_texts(window))
+
+
 def test_first_run_page_is_japanese(qtbot: Any, japanese_window: Any) -> None:
     window = japanese_window(None)
-    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.first_run, timeout=30_000)
+    # The engine's "no model" error, as the first-run page explains it (in Japanese).
+    missing = error_text(ErrorMessage("", "model.none", {}))
+    assert "モデル" in missing
+    qtbot.waitUntil(lambda: not window.model_ready and _shows(window, missing), timeout=30_000)
     found = visible_texts(window)
-    assert any("モデル" in t for _, t in found)
     problems = untranslated(found, [])
     assert problems == [], "English in the Japanese first-run page:\n" + "\n".join(problems)
