@@ -461,3 +461,30 @@ def test_first_run_page_is_japanese(qtbot: Any, japanese_window: Any) -> None:
     found = visible_texts(window)
     problems = untranslated(found, [])
     assert problems == [], "English in the Japanese first-run page:\n" + "\n".join(problems)
+
+
+def test_model_label_and_policy_values_follow_the_language(qapp: Any) -> None:
+    """The two renderers the window uses, in both languages (a live switch re-renders)."""
+    from desktop.i18n import Translations
+    from desktop.i18n_values import setting_value_text
+    from desktop.model_label import model_label
+
+    translations = Translations(qapp, None)
+    try:
+        assert translations.switch("ja")
+        assert (
+            model_label(DEMO_NAME)
+            == "genba tiny test MoE（エキスパート 8 個、Mixture-of-Experts に変換済み）"
+        )
+        assert model_label("site-model-2026") == "site-model-2026"  # a name stays as written
+        assert setting_value_text("ui.high_contrast", True) == "オン"
+        assert setting_value_text("experts.mode", "balanced") == "標準"
+        assert setting_value_text("updates.repository_url", "") == "—"
+        translations.clear()
+        assert model_label(DEMO_NAME) == (
+            "genba tiny test MoE (8 experts, converted to Mixture-of-Experts)"
+        )
+        assert setting_value_text("history.enabled", False) == "off"
+        assert setting_value_text("resources.on_battery", "fewer_experts") == "fewer_experts"
+    finally:
+        translations.clear()
