@@ -302,15 +302,28 @@ def _message_lines(window: Any) -> set[str]:
 
 
 def _not_messages(found: list[tuple[str, str]], window: Any) -> list[tuple[str, str]]:
-    """``found`` without the lines that are the operator's text or the model's output."""
+    """``found`` without the lines that are the operator's text or the model's output.
+
+    Line by line, so it works for one transcript view and for a widget per message alike.
+    """
     messages = _message_lines(window)
-    return [(where, t) for where, t in found if t.strip() not in messages]
+    kept = []
+    for where, text in found:
+        rest = [line for line in text.splitlines() if line.strip() not in messages]
+        if any(line.strip() for line in rest):
+            kept.append((where, "\n".join(rest)))
+    return kept
 
 
 def _dynamic(window: Any, model_name: str) -> list[str]:
-    """Values in texts that are not ours to translate: titles, messages, the model's name."""
+    """Values in texts that are not ours to translate: titles, messages, the model's name.
+
+    A message quoted inside a text (a tooltip "Answer: …") is removed too, but only lines long
+    enough not to remove a stray English word from our own texts.
+    """
     values = [re.sub(r"\s*\([^()]*\)\s*$", "", model_name)]  # its description is ours
     values += [c.title for c in window.history.conversations()]
+    values += [line for line in _message_lines(window) if len(line) >= 12]
     return values
 
 
@@ -336,10 +349,10 @@ def _in_modal(qtbot: Any, trigger: Callable[[], object]) -> list[tuple[str, str]
     return seen
 
 
-_LONG = "トルクレンチの正しい使い方を、最初から最後まで手順で教えてください。" * 3
-QUESTIONS = ("手順は?",) * 4 + (_LONG,)
-"""Short questions until the conversation outgrows the locked context (old turns are left
-out: a notice), then one too long to answer at all (refused: a notice and an error)."""
+SHORT = "手順は?"
+"""Asked until the conversation outgrows the locked context (old turns are left out: a notice)."""
+LONG = "トルクレンチの正しい使い方を、最初から最後まで手順で教えてください。" * 3
+"""Too long to answer at all in the locked context (refused: a notice and an error)."""
 
 DEMO_NAME = "genba tiny test MoE (8 experts, MoEfied)"
 """How the default-model build names its model (engine.models.default_model.build)."""
@@ -404,10 +417,16 @@ def test_every_visible_string_is_japanese(
     qtbot.waitUntil(lambda: window.model_ready, timeout=30_000)
     found: list[tuple[str, str]] = []
     # Answers, the last one long enough that the conversation no longer fits: a notice.
-    for question in QUESTIONS:
-        with qtbot.waitSignal(window.answer_completed, timeout=60_000):
-            assert window.send(question)
+    trimmed = False
+    for _ in range(12):  # answers' lengths vary: ask until old turns were left out
+        final = _ask(qtbot, window, SHORT)
         found += visible_texts(window)
+        trimmed = any(p.get("code") == "then.old_turns_trimmed" for p in final.reason_parts or [])
+        if trimmed:
+            break
+    assert trimmed, "the conversation never outgrew the context"
+    assert _ask(qtbot, window, LONG).route == "refuse"
+    found += visible_texts(window)
     # The update line in every state the updater reports (not set up: for real, by policy).
     for state in ("checking", "downloading", "ready", "applied", "failed"):
         event = SimpleNamespace(state=state, total=100, done=40, version="2026.12.1")
@@ -446,6 +465,15 @@ def _dialog_actions(window: Any) -> list[Any]:
             actions.append(action)
     assert len(actions) >= len(_DIALOG_ACTIONS) - 1, "the dialogs were not reached"
     return actions
+
+
+def _ask(qtbot: Any, window: Any, question: str) -> Any:
+    """Send ``question`` and wait for its final event."""
+    with qtbot.waitSignal(window.answer_completed, timeout=60_000) as blocker:
+        assert window.send(question)
+    final = blocker.args[0]
+    assert not isinstance(final, str), final  # the engine failed: not a state to check
+    return final
 
 
 def _shows(window: Any, text: str) -> bool:
