@@ -480,13 +480,17 @@ def _shows(window: Any, text: str) -> bool:
     return any(t == text for _, t in visible_texts(window))
 
 
-def test_first_run_page_is_japanese(qtbot: Any, japanese_window: Any) -> None:
+def test_first_run_page_is_japanese(qtbot: Any, japanese_window: Any, app_paths: Paths) -> None:
+    """A PC without a model, whose history file was damaged too (a notice above the input)."""
+    app_paths.history_db.parent.mkdir(parents=True, exist_ok=True)
+    app_paths.history_db.write_bytes(b"not a database " * 512)
     window = japanese_window(None)
     # The engine's "no model" error, as the first-run page explains it (in Japanese).
     missing = error_text(ErrorMessage("", "model.none", {}))
     assert "モデル" in missing
     qtbot.waitUntil(lambda: not window.model_ready and _shows(window, missing), timeout=30_000)
     found = visible_texts(window)
+    assert any("履歴" in t and str(window.history.moved_aside) in t for _, t in found)
     problems = untranslated(found, [])
     assert problems == [], "English in the Japanese first-run page:\n" + "\n".join(problems)
 
