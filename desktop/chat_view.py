@@ -25,6 +25,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from desktop.i18n_text import retranslated
+
 _MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML
@@ -165,7 +167,7 @@ class ChatView(QTextBrowser):
             cursor.insertText(entry.text, QTextCharFormat())
         else:
             cursor.insertMarkdown(entry.text or " ", _MARKDOWN)
-        extra = [*entry.notices]
+        extra = [retranslated(n) for n in entry.notices]  # in the current language
         if entry.stats:
             extra.append(self.stats_line(entry.stats))
         if extra:

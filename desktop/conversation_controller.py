@@ -25,6 +25,7 @@ from desktop.conversation_list import ConversationList
 from desktop.engine_worker import EngineClient
 from desktop.export import export_conversation
 from desktop.history import Conversation
+from desktop.i18n_text import restored
 from desktop.input_box import InputBox
 from desktop.session import ChatSession
 
@@ -76,7 +77,7 @@ class ConversationController(QObject):
         """Show the session's conversation (empty for a new chat) and select it in the sidebar."""
         self._chat.set_entries(
             [
-                Entry(m.role, m.content, m.status, m.stats, [n["message"] for n in m.notices])
+                Entry(m.role, m.content, m.status, m.stats, [restored(n) for n in m.notices])
                 for m in self._session.messages()
             ]
         )

@@ -52,6 +52,7 @@ from desktop.engine_worker import EngineClient, EngineFactory
 from desktop.first_run import FirstRunPage
 from desktop.history import History
 from desktop.i18n import Translations
+from desktop.i18n_text import retranslated
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
 from desktop.page_controller import PageController
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.loading.setText(self.tr("Loading the model…"))
         self.loading.setAccessibleName(self.tr("Loading the model…"))
         self.notice.setAccessibleName(self.tr("Notice"))
+        self.notice.setText(retranslated(self.notice.text()))  # an engine notice, too
 
     def show_error(self, message: str) -> None:
         """Tell the operator what went wrong (non-blocking: shown above the input box)."""

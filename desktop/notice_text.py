@@ -24,6 +24,7 @@ from engine.notices import ENGLISH, render
 from PySide6.QtCore import QCoreApplication
 
 from desktop.error_text import error_text
+from desktop.i18n_text import localized
 from desktop.reason_text import reason_text
 
 CONTEXT = "NoticeText"
@@ -39,7 +40,18 @@ def translated_templates() -> dict[str, str]:
 
 def notice_text(event: NoticeEvent) -> str:
     """The notice to show: its template in the current language, else its English message."""
-    return render(_reason_translated(_error_translated(event)), translated_templates())
+    text = render(_reason_translated(_error_translated(event)), translated_templates())
+    if not event.code:
+        return text  # nothing to render it again from
+    record = {
+        "notice": {
+            "kind": event.kind,
+            "message": event.message,
+            "code": event.code,
+            "params": [list(p) for p in event.params],
+        }
+    }
+    return localized(text, record)  # a language switch renders it again
 
 
 def _reason_translated(event: NoticeEvent) -> NoticeEvent:

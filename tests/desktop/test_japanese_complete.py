@@ -529,3 +529,61 @@ def test_model_label_and_policy_values_follow_the_language(qapp: Any) -> None:
         assert setting_value_text("resources.on_battery", "fewer_experts") == "fewer_experts"
     finally:
         translations.clear()
+
+
+def _switch(qtbot: Any, window: Any, lang: str) -> None:
+    """Change the language as the operator does; wait until the window has redrawn its texts."""
+    before = window.windowTitle()
+    assert window.save_setting("ui.language", lang)
+    qtbot.waitUntil(lambda: window.windowTitle() != before)  # LanguageChange is posted
+
+
+def test_engine_texts_follow_a_language_switch_and_a_restart(
+    qtbot: Any, japanese_window: Any, demo_model: Path
+) -> None:
+    """Notices and errors shown in English are shown in Japanese after a switch, and after a
+    restart from history: they are kept with how to render them, not only as words."""
+    window = japanese_window(demo_model)
+    qtbot.waitUntil(lambda: window.model_ready, timeout=30_000)
+    _switch(qtbot, window, "en")
+    _ask(qtbot, window, SHORT)  # "Loaded the model with …" (kept with the answer)
+    assert _ask(qtbot, window, LONG).route == "refuse"  # a notice, an error, the notice line
+    english = [t for _, t in visible_texts(window)]
+    assert any(t.startswith("genba cannot answer this now") for t in english), english
+    _switch(qtbot, window, "ja")
+    found = _not_messages(visible_texts(window), window)
+    assert any("回答できません" in t for _, t in found)
+    problems = untranslated(found, _dynamic(window, DEMO_NAME))
+    assert problems == [], "English after switching to Japanese:\n" + "\n".join(problems)
+    window.close()
+    # Started again: the conversation comes back from history, its notices in Japanese.
+    again = japanese_window(demo_model)
+    qtbot.waitUntil(lambda: again.model_ready, timeout=30_000)
+    found = _not_messages(visible_texts(again), again)
+    assert any("モデルを読み込みました" in t for _, t in found)
+    problems = untranslated(found, _dynamic(again, DEMO_NAME))
+    assert problems == [], "English after a restart in Japanese:\n" + "\n".join(problems)
+
+
+def test_stored_engine_texts_render_again_or_stay_as_they_were(qapp: Any) -> None:
+    """History rows: a record renders in the current language; a broken one keeps its words."""
+    from desktop.i18n import Translations
+    from desktop.i18n_text import restored, retranslated, stored
+    from desktop.notice_text import notice_text
+    from engine.notices import notice
+
+    translations = Translations(qapp, None)
+    try:
+        shown = notice_text(notice("fallback"))
+        assert shown == "Answering on this PC instead."
+        row = {"kind": "notice", "message": shown, **stored(shown)}
+        assert translations.switch("ja")
+        assert restored(row) == "代わりにこのPCで回答します。"
+        assert retranslated(shown) == "代わりにこのPCで回答します。"
+        assert retranslated("free words") == "free words"
+        assert stored("free words") == {}
+        for broken in ("not json", "[1, 2]", '{"notice": {"code": "fallback"}}'):
+            assert restored({"message": "As it was.", "localized": broken}) == "As it was."
+        assert restored({"kind": "notice", "message": "Old row."}) == "Old row."
+    finally:
+        translations.clear()
