@@ -38,7 +38,7 @@ def error_text(error: ErrorMessage | str) -> str:
     if isinstance(error, str):
         return error  # already words (an older caller, a message of the window's own)
     text = render(
-        error.code, _reason_translated(error.params), translated_templates(), error.message
+        error.code, reason_translated(error.params), translated_templates(), error.message
     )
     if not error.code:
         return text
@@ -46,8 +46,12 @@ def error_text(error: ErrorMessage | str) -> str:
     return localized(text, record)  # a language switch renders it again
 
 
-def _reason_translated(params: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
-    """``params`` with a ``reason`` that came with its parts (JSON) in the current language."""
+def reason_translated(params: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
+    """``params`` with a ``reason`` that came with its parts in the current language.
+
+    The parts travel as JSON in ``reason_parts`` (:func:`engine.notices.reason_params`,
+    :func:`final_error`), which is dropped; without usable parts the reason stays as it is.
+    """
     out = {k: v for k, v in params.items() if k != _PARTS}
     encoded = params.get(_PARTS)
     if isinstance(encoded, str) and "reason" in out:

@@ -16,16 +16,14 @@ comes with its parts (``reason_parts``, :func:`engine.notices.reason_params`;
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from engine.error_codes import ErrorMessage, ParamValue
 from engine.events import NoticeEvent
 from engine.notices import ENGLISH, render
 from PySide6.QtCore import QCoreApplication
 
-from desktop.error_text import error_text
+from desktop.error_text import error_text, reason_translated
 from desktop.i18n_text import localized
-from desktop.reason_text import reason_text
 
 CONTEXT = "NoticeText"
 _NESTED = "error."
@@ -56,17 +54,7 @@ def notice_text(event: NoticeEvent) -> str:
 
 def _reason_translated(event: NoticeEvent) -> NoticeEvent:
     """``event`` with a reason that came with its parts rendered in the current language."""
-    params = dict(event.params)
-    encoded = params.get("reason_parts")
-    if not isinstance(encoded, str) or "reason" not in params:
-        return event
-    try:
-        parts = json.loads(encoded)
-    except ValueError:
-        return event  # not what the engine writes: the English reason stays
-    if not isinstance(parts, list):
-        return event
-    params["reason"] = reason_text(str(params["reason"]), parts)
+    params = reason_translated(dict(event.params))
     return dataclasses.replace(event, params=tuple(sorted(params.items())))
 
 
