@@ -5,7 +5,9 @@ The window is started in Japanese the way an operator starts it (``ui.language
 policy that locks settings, and is walked in the states an operator reaches:
 the chat after answers (with a notice), the settings dialog with its policy
 page, the update line, the conversation list, the rename / delete / export /
-shortcut / about dialogs, and the first-run page of a PC without a model.
+shortcut / about dialogs, and the first-run page of a PC without a model. A
+second test switches to English and back, and restarts: notices and errors
+shown in English must then read in Japanese too.
 
 Every visible text of every widget is collected by walking the widget tree
 (no widget is looked up by its attribute name, so the test keeps working while
@@ -27,6 +29,8 @@ The rule (:func:`english_words`): a text is untranslated when, after removing
 an ASCII word of three or more letters is left. Strings with some Japanese and
 an English word left over fail too (a half-translated sentence is still
 English to the operator). Each failure names the text and where it was seen.
+Qt's own file dialog is checked for our title and filters only: its labels are
+Qt's translations (and the native dialog's on Windows and macOS).
 """
 
 from __future__ import annotations
