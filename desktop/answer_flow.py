@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from desktop.error_text import error_text, final_error
 from desktop.history import AnswerRecorder, History, MessageStatus, final_stats
+from desktop.i18n_text import stored
 
 FLUSH_INTERVAL_MS = 500
 """The answer is committed at least this often while streaming (the promise is 1 s)."""
@@ -140,7 +141,7 @@ class AnswerFlow(QObject):
     def _end(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
         self._timer.stop()
         if self._recorder is not None:
-            notices = [{"kind": "notice", "message": n} for n in self.notices]
+            notices = [{"kind": "notice", "message": n, **stored(n)} for n in self.notices]
             self.history.finish_answer(self._recorder.message_id, text, status, stats, notices)
         self._recorder = None
         self.conversation_id = None

@@ -37,6 +37,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from desktop.i18n_text import restored, retranslated
+
 if TYPE_CHECKING:
     from desktop.history import Message
 
@@ -64,7 +66,7 @@ class Entry:
         """The entry that shows a stored message."""
         return cls(
             message.role, message.content, message.status, message.stats,
-            [n["message"] for n in message.notices], message.id, message.version,
+            [restored(n) for n in message.notices], message.id, message.version,
             message.version_ids,
         )
 
@@ -227,7 +229,7 @@ class ChatView(QTextBrowser):
             cursor.insertText(entry.text, QTextCharFormat())
         else:
             cursor.insertMarkdown(entry.text or " ", _MARKDOWN)
-        extra = [*entry.notices]
+        extra = [retranslated(n) for n in entry.notices]  # in the current language
         if entry.stats:
             extra.append(self.stats_line(entry.stats))
         if extra:

@@ -59,6 +59,7 @@ from desktop.error_text import error_text
 from desktop.first_run import FirstRunPage
 from desktop.history import History
 from desktop.i18n import Translations
+from desktop.i18n_text import retranslated
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
 from desktop.page_controller import PageController
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
         self.reminder.setText(
             self.tr("Answers may be wrong — check them against your work instructions.")
         )
+        self.notice.setText(retranslated(self.notice.text()))  # an engine notice, too
 
     def show_error(self, message: str) -> None:
         """Tell the operator what went wrong (non-blocking: shown above the input box)."""

@@ -6,9 +6,11 @@ them with the templates of :data:`engine.notices.ENGLISH` translated in the
 ``NoticeText`` context (marked for ``lupdate`` by the generated
 :mod:`desktop.notice_strings`). A notice without a known code, or whose
 parameters do not fit, is shown by its English ``message``. Free text inside a
-notice (a server's error, the decision's English reason) stays as it is; an
-engine error quoted with its code (``error_code``, :func:`engine.notices.error_params`)
-is put in the window's language too (:mod:`desktop.error_text`).
+notice (a server's error) stays as it is; an engine error quoted with its code
+(``error_code``, :func:`engine.notices.error_params`) is put in the window's
+language too (:mod:`desktop.error_text`), and so is a decision's reason that
+comes with its parts (``reason_parts``, :func:`engine.notices.reason_params`;
+:mod:`desktop.reason_text`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from engine.events import NoticeEvent
 from engine.notices import ENGLISH, render
 from PySide6.QtCore import QCoreApplication
 
-from desktop.error_text import error_text
+from desktop.error_text import error_text, reason_translated
+from desktop.i18n_text import localized
 
 CONTEXT = "NoticeText"
 _NESTED = "error."
@@ -35,7 +38,24 @@ def translated_templates() -> dict[str, str]:
 
 def notice_text(event: NoticeEvent) -> str:
     """The notice to show: its template in the current language, else its English message."""
-    return render(_error_translated(event), translated_templates())
+    text = render(_reason_translated(_error_translated(event)), translated_templates())
+    if not event.code:
+        return text  # nothing to render it again from
+    record = {
+        "notice": {
+            "kind": event.kind,
+            "message": event.message,
+            "code": event.code,
+            "params": [list(p) for p in event.params],
+        }
+    }
+    return localized(text, record)  # a language switch renders it again
+
+
+def _reason_translated(event: NoticeEvent) -> NoticeEvent:
+    """``event`` with a reason that came with its parts rendered in the current language."""
+    params = reason_translated(dict(event.params))
+    return dataclasses.replace(event, params=tuple(sorted(params.items())))
 
 
 def _error_translated(event: NoticeEvent) -> NoticeEvent:

@@ -16,8 +16,6 @@ The remote server's token is not a setting: it goes to the OS keyring through
 
 from __future__ import annotations
 
-from typing import Any
-
 from engine.models.access import user_models_allowed
 from engine.settings import SCHEMA, Settings, SettingSpec
 from PySide6.QtCore import QCoreApplication, QEvent
@@ -42,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import token_store
+from desktop.i18n_values import setting_value_text
 from desktop.lock_note import LockNote
 
 PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -166,7 +165,7 @@ class SettingsDialog(QDialog):
                 combo.addItem(choice, choice)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo
-        edit = QLineEdit(_display(value) if spec.kind == "texts" else str(value))
+        edit = QLineEdit(setting_value_text(spec.key, value) if spec.kind == "texts" else str(value))
         edit.setClearButtonEnabled(True)
         return edit
 
@@ -295,7 +294,8 @@ class SettingsDialog(QDialog):
         table.setRowCount(len(SCHEMA))
         for row, key in enumerate(SCHEMA):
             value = self.settings.get(key)
-            items = [key, _display(value), self._source_text(self.settings.source(key))]
+            shown = setting_value_text(key, value)  # "on", a choice's name: in the UI's language
+            items = [key, shown, self._source_text(self.settings.source(key))]
             for col, text in enumerate(items):
                 item = QTableWidgetItem(text)
                 if self.settings.is_locked(key):
@@ -319,11 +319,3 @@ class SettingsDialog(QDialog):
                 )
             )
         self.problems.setVisible(bool(self.settings.problems))
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):  # a list of texts (policy only: shown, never edited here)
-        return " · ".join(value) or "—"
-    return str(value) if value != "" else "—"

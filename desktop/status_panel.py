@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop.flow_layout import FlowLayout
 from desktop.lock_note import LockNote
+from desktop.model_label import model_label
 from desktop.reason_text import plain_cause, reason_text
 
 _REASON_CHARS = 48
@@ -307,7 +308,7 @@ class StatusPanel(QFrame):
         self.network_label.setAccessibleName(self.tr("Network"))
         self.update_label.setAccessibleName(self.tr("Updates"))
         self.model_label.setText(
-            self.tr("Model: {name}").format(name=self._model)
+            self.tr("Model: {name}").format(name=model_label(self._model))
             if self._model
             else self.tr("No model loaded")
         )

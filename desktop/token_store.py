@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from engine.errors import CredentialError
 from engine.remote import credentials
+from PySide6.QtCore import QCoreApplication
 
 
 def available() -> bool:
@@ -19,9 +20,17 @@ def available() -> bool:
 
 
 def unavailable_reason() -> str:
-    """Why no token can be stored (the engine's words), or ""."""
+    """Why no token can be stored, in the window's language, or "" (``genba doctor``: English)."""
     status = credentials.keyring_status()
-    return "" if status.usable else status.message
+    if status.usable:
+        return ""
+    return QCoreApplication.translate(
+        "TokenStore",
+        "Only {backend} was found. genba never keeps a token in a plain file and uses the "
+        "remote server without one. Install or unlock the system keyring (Windows "
+        "Credential Manager, macOS Keychain, or a Secret Service such as GNOME Keyring or "
+        "KWallet).",
+    ).format(backend=status.backend)
 
 
 def has_token(url: str) -> bool:

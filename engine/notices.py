@@ -10,12 +10,15 @@ Parameters named ``error`` and ``reason`` carry free English text (a server's
 error, the decision's reason) that front ends show verbatim. An ``error`` quoted
 from a coded engine error (:func:`error_params`) also brings ``error_code`` and
 its parameters as ``error.<name>``, so a front end can put the error itself in
-its own language too; templates never name those extra parameters.
+its own language too; a ``reason`` built from reason parts brings them as JSON in
+``reason_parts`` (:func:`reason_params`) for the same purpose. Templates never
+name those extra parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 
 from engine.events import NoticeEvent
 
@@ -57,6 +60,16 @@ def error_params(exc: BaseException) -> dict[str, ParamValue]:
     if isinstance(code, str) and code and isinstance(nested, Mapping):
         params["error_code"] = code
         params.update({f"error.{name}": value for name, value in nested.items()})
+    return params
+
+
+def reason_params(
+    reason: str, parts: Sequence[Mapping[str, object]] | None
+) -> dict[str, ParamValue]:
+    """The ``reason`` parameter, with its parts (``as_dicts`` form, as JSON) when it has them."""
+    params: dict[str, ParamValue] = {"reason": reason}
+    if parts:
+        params["reason_parts"] = json.dumps(list(parts), ensure_ascii=False)
     return params
 
 

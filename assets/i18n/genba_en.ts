@@ -484,6 +484,13 @@
     </message>
 </context>
 <context>
+    <name>ModelLabel</name>
+    <message>
+        <source>{name} ({n} experts, converted to Mixture-of-Experts)</source>
+        <translation>{name} ({n} experts, converted to Mixture-of-Experts)</translation>
+    </message>
+</context>
+<context>
     <name>ModelTasks</name>
     <message>
         <source>Import model file</source>
@@ -773,6 +780,17 @@
     <message>
         <source>; </source>
         <translation>; </translation>
+    </message>
+</context>
+<context>
+    <name>SettingValue</name>
+    <message>
+        <source>on</source>
+        <translation>on</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>off</translation>
     </message>
 </context>
 <context>
@@ -1453,6 +1471,13 @@
     <message>
         <source>Memory: {mb} MB</source>
         <translation>Memory: {mb} MB</translation>
+    </message>
+</context>
+<context>
+    <name>TokenStore</name>
+    <message>
+        <source>Only {backend} was found. genba never keeps a token in a plain file and uses the remote server without one. Install or unlock the system keyring (Windows Credential Manager, macOS Keychain, or a Secret Service such as GNOME Keyring or KWallet).</source>
+        <translation>Only {backend} was found. genba never keeps a token in a plain file and uses the remote server without one. Install or unlock the system keyring (Windows Credential Manager, macOS Keychain, or a Secret Service such as GNOME Keyring or KWallet).</translation>
     </message>
 </context>
 <context>

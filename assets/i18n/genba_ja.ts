@@ -484,6 +484,13 @@
     </message>
 </context>
 <context>
+    <name>ModelLabel</name>
+    <message>
+        <source>{name} ({n} experts, converted to Mixture-of-Experts)</source>
+        <translation>{name}（エキスパート {n} 個、Mixture-of-Experts に変換済み）</translation>
+    </message>
+</context>
+<context>
     <name>ModelTasks</name>
     <message>
         <source>Import model file</source>
@@ -773,6 +780,17 @@
     <message>
         <source>; </source>
         <translation> ／ </translation>
+    </message>
+</context>
+<context>
+    <name>SettingValue</name>
+    <message>
+        <source>on</source>
+        <translation>オン</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>オフ</translation>
     </message>
 </context>
 <context>
@@ -1453,6 +1471,13 @@
     <message>
         <source>Memory: {mb} MB</source>
         <translation>メモリ: {mb} MB</translation>
+    </message>
+</context>
+<context>
+    <name>TokenStore</name>
+    <message>
+        <source>Only {backend} was found. genba never keeps a token in a plain file and uses the remote server without one. Install or unlock the system keyring (Windows Credential Manager, macOS Keychain, or a Secret Service such as GNOME Keyring or KWallet).</source>
+        <translation>見つかったのは {backend} だけでした。genba はトークンを平文のファイルに保存せず、トークンなしでリモートサーバーを使います。システムのキーリング (Windows 資格情報マネージャー、macOS キーチェーン、または GNOME Keyring や KWallet などの Secret Service) をインストールするか、ロックを解除してください。</translation>
     </message>
 </context>
 <context>

@@ -34,7 +34,7 @@ from engine.errors import (
 from engine.events import Event, FinalEvent, Route, TokenEvent
 from engine.local.llama_adapter import Sampling
 from engine.local.model import LocalModel, LocalRequest
-from engine.notices import error_params, notice
+from engine.notices import error_params, notice, reason_params
 from engine.reasons import Reason, as_dicts, part, render, text_part
 from engine.remote import credentials
 from engine.remote.client import RemoteClient, RemoteConfig, RemoteDelta, RemoteDone
@@ -256,7 +256,7 @@ class AnswerRun:
         self, reason: str, prompt_tokens: int, parts: Reason | None = None
     ) -> Iterator[Event]:
         """Neither local nor remote can answer: say why, in the final event."""
-        refused = notice("refused", reason=reason)
+        refused = notice("refused", **reason_params(reason, as_dicts(parts) if parts else None))
         message = refused.message
         yield refused
         yield FinalEvent(

@@ -99,3 +99,19 @@ def test_a_quoted_engine_error_is_translated_too(japanese: Any) -> None:
     # An error without a code stays in its own words.
     plain = notice("local_failed", **error_params(ModelLoadError("Disk on fire.")))
     assert notice_text(plain) == "このPCのモデルでエラーが起きました: Disk on fire."
+
+
+def test_a_refusal_reason_with_parts_is_translated(japanese: Any) -> None:
+    from engine.notices import reason_params
+    from engine.reasons import as_dicts, part, render
+
+    parts = (part("context.even_without_old_turns"),)
+    event = notice("refused", **reason_params(render(parts), as_dicts(parts)))
+    assert event.message == f"genba cannot answer this now: {render(parts)}."  # English as before
+    shown = notice_text(event)
+    assert shown.startswith("genba は今この質問に回答できません: ")
+    assert render(parts) not in shown and _JAPANESE.search(shown.split(": ", 1)[1]), shown
+    # A reason without parts (an older engine) stays in its own words.
+    assert render(parts) in notice_text(notice("refused", reason=render(parts)))
+    broken = notice("refused", reason="why", reason_parts="not json")
+    assert notice_text(broken) == "genba は今この質問に回答できません: why。"
