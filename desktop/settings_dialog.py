@@ -165,7 +165,8 @@ class SettingsDialog(QDialog):
                 combo.addItem(choice, choice)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo
-        edit = QLineEdit(setting_value_text(spec.key, value) if spec.kind == "texts" else str(value))
+        shown = setting_value_text(spec.key, value) if spec.kind == "texts" else str(value)
+        edit = QLineEdit(shown)
         edit.setClearButtonEnabled(True)
         return edit
 
