@@ -995,7 +995,7 @@
     </message>
     <message>
         <source>A slow PC or battery power may lower the number of experts below the model&apos;s useful minimum (its file&apos;s, else max(2, half its trained top-k)). Off: genba keeps the useful minimum and goes remote, or says why, instead.</source>
-        <translation>PC が遅いときやバッテリー駆動時に、エキスパート数をモデルの有効な最小 (ファイルの指定、なければ max(2, 学習時 top-k の半分)) より下げてもよい。オフ: genba は有効な最小を保ち、代わりにリモートを使うか理由を表示します。</translation>
+        <translation>PC が遅いときやバッテリー駆動時に、エキスパート数をモデルの有効な最小 (ファイルの指定、なければ学習時に使うエキスパート数の半分、最低 2) より下げてもよい。オフ: genba は有効な最小を保ち、代わりにリモートを使うか理由を表示します。</translation>
     </message>
     <message>
         <source>Operator chooses experts</source>
