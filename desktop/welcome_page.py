@@ -16,9 +16,11 @@ from engine.settings import Settings
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -42,11 +44,8 @@ class WelcomePage(QWidget):
         super().__init__(parent)
         self.setObjectName("genba-welcome")
         self.title = QLabel(self)
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        font.setBold(True)
-        self.title.setFont(font)
         self.title.setWordWrap(True)
+        self._size_title()
         self.purpose = QLabel(self)
         self.purpose.setWordWrap(True)
         self.caution = QLabel(self)
@@ -65,10 +64,25 @@ class WelcomePage(QWidget):
         # A click picks at once; Enter (itemActivated) is the keyboard's click.
         self.examples.itemClicked.connect(self._choose)
         self.examples.itemActivated.connect(self._choose)
-        layout = QVBoxLayout(self)
+        # The page scrolls instead of squeezing: at 200 % text on a small screen the
+        # wrapped labels need more height than the chat area has, and a squeezed label
+        # shows only its first line, cut at the edge.
+        body = QWidget(self)
+        layout = QVBoxLayout(body)
         for widget in (self.title, self.purpose, self.caution, self.examples_label):
+            widget.setParent(body)
             layout.addWidget(widget)
+        self.examples.setParent(body)
         layout.addWidget(self.examples, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the examples, not here
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._site: tuple[str, ...] = ()
         self.retranslate()
 
@@ -98,6 +112,19 @@ class WelcomePage(QWidget):
             self.examples.addItem(item)
         # Tab then Enter picks the first example: there is always a current item.
         self.examples.setCurrentRow(0)
+        self._fit_examples()
+
+    def _size_title(self) -> None:
+        """The title 1.4 times the page's text size (a set size would not follow text size)."""
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.title.setFont(font)
+
+    def _fit_examples(self) -> None:
+        """Tall enough for every example, so the page (not the short list) scrolls."""
+        rows = sum(self.examples.sizeHintForRow(i) for i in range(self.examples.count()))
+        self.examples.setMinimumHeight(rows + 2 * self.examples.frameWidth() + 4)
 
     def _choose(self, item: QListWidgetItem) -> None:
         self.prompt_chosen.emit(item.text())
@@ -127,4 +154,7 @@ class WelcomePage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+        elif event.type() == QEvent.Type.FontChange:  # text size: rows and title follow
+            self._size_title()
+            self._fit_examples()
         super().changeEvent(event)

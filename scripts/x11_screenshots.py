@@ -7,8 +7,8 @@ Starts Xvfb (1280×800) with openbox, then for English and Japanese at 100 % and
 under a throw-away genba folder with a policy that locks the answer mode, and
 drives it with xdotool only (keys and typing, no calls into the app): the
 welcome page with the demo notice, a question whose answer is cut short by the
-length limit (with Continue), and the settings dialog with a locked setting
-and its explanation. Each state is captured from the X server's root window
+length limit (with Continue), the same answer after Continue, and the settings
+dialog with a locked setting and its explanation. Each state is captured from the X server's root window
 with ImageMagick's ``import``, so what is saved is what the screen showed.
 
 Needs Debian's xvfb, openbox, xdotool and imagemagick. The answer length is
@@ -138,6 +138,10 @@ def _one(
             _expect(app.stdout, "answered")
             time.sleep(wait_s)
             _shot(out, f"cut-short-{tag}")
+            _key("ctrl+shift+Return")  # Continue
+            _expect(app.stdout, "answered")
+            time.sleep(wait_s)
+            _shot(out, f"continued-{tag}")
             _key("ctrl+comma")
             time.sleep(1.5)
             _shot(out, f"locked-{tag}")
