@@ -8,8 +8,9 @@ under a throw-away genba folder with a policy that locks the answer mode, and
 drives it with xdotool only (keys and typing, no calls into the app): the
 welcome page with the demo notice, a question whose answer is cut short by the
 length limit (with Continue), the same answer after Continue, and the settings
-dialog with a locked setting and its explanation. Each state is captured from the X server's root window
-with ImageMagick's ``import``, so what is saved is what the screen showed.
+dialog with a locked setting and its explanation. Each state is captured from
+the X server's root window with ImageMagick's ``import``, so what is saved is
+what the screen showed.
 
 Needs Debian's xvfb, openbox, xdotool and imagemagick. The answer length is
 set low (``--max-tokens``) so that the cut-short state is reached quickly.
