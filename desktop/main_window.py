@@ -135,7 +135,9 @@ class MainWindow(QMainWindow):
         self.reminder = QLabel()
         self.reminder.setObjectName("genba-answer-reminder")
         self.reminder.setWordWrap(True)
-        self.reminder.setEnabled(False)  # drawn in the muted colour
+        # Italic, in the normal text colour: a disabled (grey) label is hard to read in high
+        # contrast and is announced as "unavailable" by screen readers.
+        self.reminder.setStyleSheet("font-style: italic")
         self.chat_page = QWidget()
         chat_layout = QVBoxLayout(self.chat_page)
         for widget, stretch in (
