@@ -28,6 +28,19 @@ def compiled_translations(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 @pytest.fixture
+def japanese(qapp: Any) -> Iterator[Any]:
+    """The window's Japanese translation installed for one test (removed afterwards)."""
+    from PySide6.QtCore import QCoreApplication
+
+    from desktop.i18n import Translations
+
+    translations = Translations(QCoreApplication.instance(), None)  # type: ignore[arg-type]
+    assert translations.switch("ja")
+    yield translations
+    translations.clear()
+
+
+@pytest.fixture
 def app_paths(tmp_path: Path) -> Paths:
     """The app's folders (data, config, policy...) under this test's tmp dir."""
     return Paths.under(tmp_path / "app")

@@ -9,24 +9,15 @@ import string
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 
 from desktop import i18n_build
 from desktop.error_text import error_text, final_error, translated_templates
-from desktop.i18n import Translations
 from engine.error_codes import ENGLISH, ErrorMessage
 from engine.errors import GenbaError, LocalCrashError
 from engine.events import FinalEvent
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def japanese(qapp: Any) -> Any:
-    translations = Translations(QCoreApplication.instance(), None)  # type: ignore[arg-type]
-    assert translations.switch("ja")
-    yield translations
-    translations.clear()
 
 
 def _fields(template: str) -> set[tuple[str, str | None]]:

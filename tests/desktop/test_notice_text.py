@@ -6,24 +6,12 @@ import re
 import string
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QCoreApplication
-
 from desktop import i18n_build
-from desktop.i18n import Translations
 from desktop.notice_text import notice_text, translated_templates
 from engine.events import NoticeEvent
 from engine.notices import ENGLISH, notice
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def japanese(qapp: Any) -> Any:
-    translations = Translations(QCoreApplication.instance(), None)  # type: ignore[arg-type]
-    assert translations.switch("ja")
-    yield translations
-    translations.clear()
 
 
 def _fields(template: str) -> set[str]:

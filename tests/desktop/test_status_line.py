@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from desktop.i18n import Translations
 from desktop.session import EndedAnswer
 from desktop.status_panel import StatusPanel
 from engine.events import FinalEvent
 from engine.paths import Paths
 from engine.reasons import as_dicts, part, render
-
-
-@pytest.fixture
-def japanese(qapp: Any) -> Any:
-    translations = Translations(QCoreApplication.instance(), None)  # type: ignore[arg-type]
-    assert translations.switch("ja")
-    yield translations
-    translations.clear()
 
 
 def _final(route: str = "local", stop: str = "stop", parts: tuple[Any, ...] = ()) -> FinalEvent:
