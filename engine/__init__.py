@@ -25,7 +25,8 @@ Module map::
     │                     network state, keyring credentials
     ├── models/           model files: inspection and validation (info), the useful floor
     │                     of N (useful), store, catalogue, current-model pointer, access
-    │                     policy, the default model's build
+    │                     policy, whether a model is the demonstration default (demo),
+    │                     the default model's build
     ├── settings/         defaults < user settings < policy, locks, fail-closed
     ├── cli/              the ``genba`` command line
     └── tools/            the tiny MoE builder (tests, benches and the CPU self-test)
