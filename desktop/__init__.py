@@ -16,7 +16,7 @@ model's warning), ``history`` and ``export``
 (SQLite history, no Qt), ``i18n``, ``i18n_build`` and ``schema_strings``
 (translations), ``i18n_text`` (engine notices and errors kept as templates, shown
 in the current language), ``i18n_values`` and ``model_label`` (setting values and
-the model's label as people read them), ``theme`` (text size, contrast, fonts, icon), ``token_store``
-and ``update_status`` (adapters to the engine's credentials and the updater),
+the model's label as people read them), ``theme`` (text size, contrast, fonts,
+icon), ``token_store`` and ``update_status`` (adapters to the engine's credentials and the updater),
 ``screenshot`` (offscreen PNGs).
 """
