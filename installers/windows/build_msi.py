@@ -1,6 +1,6 @@
 """Build genba's MSI on Linux with msitools' wixl, from a PyInstaller folder for Windows.
 
-    python installers/windows/build_msi.py --payload build/dist/genba-windows --out build/dist/genba.msi
+    python installers/windows/build_msi.py --payload DIR --out build/dist/genba.msi
     python installers/windows/build_msi.py --stub build/msi-stub --out build/dist/genba-stub.msi
 
 ``--payload`` is the frozen Windows folder (``genba.exe``, ``genba-desktop.exe``, ``_internal/``);
@@ -103,9 +103,7 @@ def _run(cmd: list[str], stdin: str | None = None, cwd: Path | None = None) -> s
     """Run a tool; any stderr output (wixl's warnings) or a non-zero exit is an error."""
     if shutil.which(cmd[0]) is None:
         raise BuildError(f"{cmd[0]} not found; install it with: apt-get install wixl msitools")
-    done = subprocess.run(
-        cmd, input=stdin, capture_output=True, text=True, check=False, cwd=cwd
-    )
+    done = subprocess.run(cmd, input=stdin, capture_output=True, text=True, check=False, cwd=cwd)
     if done.returncode != 0 or done.stderr.strip():
         first = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()
         detail = "; ".join(line.strip() for line in first if line.strip())[:600]
@@ -181,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     source.add_argument("--stub", type=Path, help="write a stub Windows payload here and use it")
     parser.add_argument("--out", type=Path, required=True, help="the MSI to write")
     parser.add_argument("--version", help="major.minor.build (default: pyproject's version)")
-    parser.add_argument("--task-xml", type=Path, help="update task definition (default: the *.xml here)")
+    parser.add_argument("--task-xml", type=Path, help="update task XML (default: the *.xml here)")
     parser.add_argument("--wxs", type=Path, default=WXS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
