@@ -285,3 +285,37 @@ def test_a_folder_that_is_not_the_windows_freeze_is_one_line(tmp_path: Path) -> 
     assert done.returncode == 2
     assert "not a Windows genba folder" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _cmd_echo_output(target: str, url: str) -> tuple[str, str]:
+    """What WriteRepositoryPolicy's ``cmd /d /s /c "(echo …& echo …)> "file""`` writes.
+
+    Windows Installer first formats the command line ([\\[] is a literal bracket, [PROP] a
+    property); cmd then runs each ``echo`` of the group, one CRLF-ended line each.
+    """
+    formatted = target.replace("[\\[]", "[").replace("[\\]]", "]")
+    formatted = formatted.replace("[UPDATE_REPOSITORY]", url).replace("[POLICYDIR]", "")
+    match = re.fullmatch(r'/d /s /c "\((.*)\)> "([^"]+)""', formatted)
+    assert match, formatted
+    lines = [part.removeprefix("echo ") for part in match[1].split("& ")]
+    return match[2], "".join(line + "\r\n" for line in lines)
+
+
+def test_the_repository_drop_in_is_a_policy_file_genba_reads(built: Built, tmp_path: Path) -> None:
+    from disk.paths import Paths
+    from engine.settings import load_settings
+
+    url = "https://updates.example.com/genba/"
+    (target,) = [
+        row["Target"]
+        for row in built.table("CustomAction")
+        if row["Action"] == "WriteRepositoryPolicy"
+    ]
+    name, text = _cmd_echo_output(target, url)
+    paths = Paths.under(tmp_path)
+    paths.policy_dropin_dir.mkdir(parents=True)
+    (paths.policy_dropin_dir / name).write_bytes(text.encode("ascii"))
+    settings = load_settings(paths)
+    assert not settings.errors, settings.errors
+    assert settings.get_str("updates.repository_url") == url
+    assert settings.is_locked("updates.repository_url")
