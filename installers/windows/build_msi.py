@@ -49,6 +49,13 @@ STUB_TASK_XML = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
+LOCK_TABLE_HEADER = (
+    "MsiLockPermissionsEx\tLockObject\tTable\tSDDL\tCondition\r\n"
+    "s72\ts72\ts32\ts0\tS255\r\n"
+    "MsiLockPermissionsEx\tMsiLockPermissionsEx\r\n"
+)
+
+
 class BuildError(Exception):
     """A problem with the inputs or the tools, reported as one line."""
 
@@ -97,6 +104,28 @@ def payload_files(payload: Path) -> list[str]:
             f"{payload} is not a Windows genba folder: {', '.join(missing)} missing at its top"
         )
     return files
+
+
+def machine_sddl(wxs: Path) -> str:
+    """The folders' security descriptor, from the ``MachineSddl`` define in the WiX source."""
+    match = re.search(r'<\?define MachineSddl="([^"]+)"', wxs.read_text(encoding="utf-8"))
+    if not match:
+        raise BuildError(f"{wxs} has no MachineSddl define")
+    return match[1]
+
+
+def lock_created_folders(msi: Path, sddl: str, tmp: Path) -> None:
+    """Add MsiLockPermissionsEx rows locking every CreateFolder folder (wixl cannot)."""
+    exported = _run(["msiinfo", "export", str(msi), "CreateFolder"])
+    rows = [line.split("\t") for line in exported.splitlines()[3:] if line.strip()]
+    if not rows:
+        raise BuildError("the MSI creates no folders to lock")
+    idt = tmp / "MsiLockPermissionsEx.idt"
+    body = "".join(
+        f"lock{directory}\t{directory}\tCreateFolder\t{sddl}\t\r\n" for directory, _ in rows
+    )
+    idt.write_text(LOCK_TABLE_HEADER + body, encoding="utf-8", newline="")
+    _run(["msibuild", str(msi), "-i", str(idt)])
 
 
 def _run(cmd: list[str], stdin: str | None = None, cwd: Path | None = None) -> str:
@@ -159,6 +188,8 @@ def build_msi(
                 "TaskXml=task.xml",
                 "-D",
                 "Win64=yes",
+                "-D",
+                "Wixl=yes",
                 "-o",
                 str(partial),
                 str(wxs.resolve()),
@@ -166,6 +197,7 @@ def build_msi(
             ],
             cwd=Path(tmp),
         )
+        lock_created_folders(partial, machine_sddl(wxs), Path(tmp))
         partial.replace(out)  # never leave a half-written MSI under the final name
     data = out.read_bytes()
     return len(data), hashlib.sha256(data).hexdigest()

@@ -139,6 +139,21 @@ def test_program_data_policy_and_machine_model_store_are_created(built: Built) -
     assert paths["INSTALLDIR"] == "ProgramFiles64Folder/genba"
 
 
+def test_machine_folders_are_locked_against_operators(built: Built) -> None:
+    # ProgramData lets users create files in new subfolders; an operator must not be able to
+    # drop a policy.toml into %ProgramData%\genba or a model into the machine store.
+    created = {row["Directory_"] for row in built.table("CreateFolder")}
+    locks = {row["LockObject"]: row for row in built.table("MsiLockPermissionsEx")}
+    assert set(locks) == created == {"GENBADATA", "POLICYDIR", "MODELSDIR"}
+    for row in locks.values():
+        assert row["Table"] == "CreateFolder"
+        sddl = row["SDDL"]
+        assert sddl.startswith("D:P"), "the DACL must be protected (no ProgramData inheritance)"
+        aces = re.findall(r"\(([^)]*)\)", sddl)
+        granted = {ace.split(";")[5]: ace.split(";")[2] for ace in aces}
+        assert granted == {"SY": "FA", "BA": "FA", "BU": "FRFX"}
+
+
 def test_start_menu_shortcut_for_all_users(built: Built) -> None:
     (shortcut,) = built.table("Shortcut")
     assert shortcut["Directory_"] == "ProgramMenuFolder"
