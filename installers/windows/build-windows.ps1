@@ -69,7 +69,7 @@ $TaskXml = @(Get-ChildItem "installers\windows\*.xml")
 if ($TaskXml.Count -ne 1) { throw "expected exactly one update task definition installers\windows\*.xml" }
 $Obj = "build\wix"
 New-Item -ItemType Directory -Force $Obj, $OutDir | Out-Null
-Invoke-Checked "heat.exe" @("dir", $Payload, "-cg", "CG.Payload", "-dr", "INSTALLDIR",
+Invoke-Checked "heat.exe" @("dir", $Payload, "-cg", "CG.Payload", "-dr", "ProgramDir",
     "-var", "var.PayloadDir", "-srd", "-ag", "-sfrag", "-sreg", "-scom", "-nologo",
     "-out", "$Obj\payload.wxs")
 Invoke-Checked "candle.exe" @("-nologo", "-arch", "x64", "-dVersion=$Version",

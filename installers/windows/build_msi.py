@@ -162,7 +162,7 @@ def build_msi(
                     "--var",
                     "var.PayloadDir",
                     "--directory-ref",
-                    "INSTALLDIR",
+                    "ProgramDir",
                     "--win64",
                 ],
                 stdin=listing,

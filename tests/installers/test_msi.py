@@ -136,7 +136,11 @@ def test_program_data_policy_and_machine_model_store_are_created(built: Built) -
     paths = _directory_paths(built)
     created = {paths[row["Directory_"]] for row in built.table("CreateFolder")}
     assert {"CommonAppDataFolder/genba/policy.d", "CommonAppDataFolder/genba/models"} <= created
-    assert paths["INSTALLDIR"] == "ProgramFiles64Folder/genba"
+    assert paths["ProgramDir"] == "ProgramFiles64Folder/genba"
+    # Program folders are private (not all upper case): msiexec PROGRAMDIR=… cannot move them
+    # away from where the update task's XML expects genba.exe.
+    program = [key for key, path in paths.items() if path.startswith("ProgramFiles64Folder/")]
+    assert program and not any(key.isupper() for key in program)
 
 
 def test_machine_folders_are_locked_against_operators(built: Built) -> None:
@@ -157,7 +161,7 @@ def test_machine_folders_are_locked_against_operators(built: Built) -> None:
 def test_start_menu_shortcut_for_all_users(built: Built) -> None:
     (shortcut,) = built.table("Shortcut")
     assert shortcut["Directory_"] == "ProgramMenuFolder"
-    assert shortcut["Target"] == "[INSTALLDIR]genba-desktop.exe"
+    assert shortcut["Target"] == "[ProgramDir]genba-desktop.exe"
     # Its component is per machine: the key path is an HKLM value (Root 2), not HKCU.
     components = {row["Component"]: row for row in built.table("Component")}
     registry = {row["Registry"]: row for row in built.table("Registry")}
@@ -213,7 +217,7 @@ def test_deferred_actions_run_inside_the_install_script_in_order(built: Built) -
     for setter in ("SetSchtasksExe", "SetCmdExe"):
         assert seq["CostFinalize"][0] < seq[setter][0] < first
     assert actions["CreateUpdateTask"]["Source"] == "SCHTASKS_EXE"
-    assert "[INSTALLDIR]genba-update-task.xml" in actions["CreateUpdateTask"]["Target"]
+    assert "[ProgramDir]genba-update-task.xml" in actions["CreateUpdateTask"]["Target"]
 
 
 def test_silent_install_properties_write_policy_drop_ins(built: Built) -> None:
