@@ -13,6 +13,8 @@ library and platformdirs — and both import it, so each rule exists once. Modul
   to the models folder) and the sha256 check of the file it names;
 * :mod:`disk.paths` — :class:`~disk.paths.Paths`, every folder genba uses (``GENBA_HOME``),
   which the engine, the updater and the window all take;
+* :mod:`disk.store` — the one rule (policy ``model.store``) for which model store is active,
+  the user's or the machine-wide one;
 * :mod:`disk.env` — the ``GENBA_OFFLINE`` switch;
 * :mod:`disk.errors` — the small error tree that engine and updater wrap at their
   boundary into their own, with what the operator should do next.

@@ -1,10 +1,14 @@
 """Where genba keeps its files: every folder, for the engine, the updater and the window alike.
 
 User data (model store, history, logs, metrics) and user settings come from
-platformdirs. The policy folder is fixed per OS (``/etc/genba`` on Linux and
-macOS, ``%ProgramData%\\genba`` on Windows) and deliberately *cannot* be moved by
-an environment variable: that would let an operator bypass the administrator's
-policy. Tests build a :class:`Paths` with their own folders instead.
+platformdirs. The machine data folder (``/var/lib/genba`` on Linux and macOS,
+``%ProgramData%\\genba`` on Windows) holds the machine-wide model store that the
+update service writes and every operator reads; like the policy folder it
+cannot be moved by an environment variable. Which store is active is decided
+by policy, in one place: :mod:`disk.store`. The policy folder is fixed per OS
+(``/etc/genba`` on Linux and macOS, ``%ProgramData%\\genba`` on Windows) and
+deliberately *cannot* be moved by an environment variable: that would let an
+operator bypass the administrator's policy. Tests build a :class:`Paths` with their own folders instead.
 
 It lives in the leaf package so that the updater takes the same :class:`Paths` as the
 engine (and so the same default data folder) instead of a dict of strings.
@@ -13,7 +17,8 @@ Environment variable read here, and nowhere else:
 
 ``GENBA_HOME``
     Put all *user* folders (data, config, logs, cache) under this one folder.
-    Used by portable installs and by tests; never affects the policy folder.
+    Used by portable installs and by tests; never affects the policy folder or the
+    machine data folder.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
@@ -38,6 +43,14 @@ def _system_policy_dir() -> Path:
     return Path("/etc") / APP_NAME
 
 
+def _system_machine_dir() -> Path:
+    """The machine-wide data folder (model store and its updater state)."""
+    if sys.platform == "win32":
+        program_data = os.environ.get("PROGRAMDATA") or r"C:\ProgramData"
+        return Path(program_data) / APP_NAME
+    return Path("/var/lib") / APP_NAME
+
+
 @dataclass(frozen=True)
 class Paths:
     """Every folder genba reads or writes. Build with :meth:`default` or pass your own."""
@@ -47,6 +60,8 @@ class Paths:
     log_dir: Path
     cache_dir: Path
     policy_dir: Path
+    machine_dir: Path = field(default_factory=_system_machine_dir)
+    """Machine-wide data (never under ``GENBA_HOME``: it is the administrator's)."""
 
     @classmethod
     def default(cls, environ: Mapping[str, str] | None = None) -> Paths:
@@ -61,6 +76,7 @@ class Paths:
                 log_dir=root / "logs",
                 cache_dir=root / "cache",
                 policy_dir=_system_policy_dir(),
+                machine_dir=_system_machine_dir(),
             )
         return cls(
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
@@ -68,6 +84,7 @@ class Paths:
             log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
             cache_dir=Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)),
             policy_dir=_system_policy_dir(),
+            machine_dir=_system_machine_dir(),
         )
 
     @classmethod
@@ -79,13 +96,28 @@ class Paths:
             log_dir=root / "logs",
             cache_dir=root / "cache",
             policy_dir=root / "policy",
+            machine_dir=root / "machine",
         )
 
     # -- derived locations -------------------------------------------------
     @property
     def models_dir(self) -> Path:
-        """The model store: model files and the current-model pointer."""
+        """The user's model store: model files and the current-model pointer.
+
+        Whether the engine and the updater use it or :attr:`machine_models_dir`
+        is decided by :func:`disk.store.active_store`, never here.
+        """
         return self.data_dir / "models"
+
+    @property
+    def machine_models_dir(self) -> Path:
+        """The machine-wide model store (written only by the update service)."""
+        return self.machine_dir / "models"
+
+    @property
+    def machine_update_dir(self) -> Path:
+        """The update service's TUF metadata, downloads, lock and state."""
+        return self.machine_dir / "updates"
 
     @property
     def current_model_pointer(self) -> Path:

@@ -1,7 +1,8 @@
 """The engine's front door: one object a GUI, the CLI or a test asks questions through.
 
 :class:`Engine` resolves which model to run (explicit path > policy/user
-``model.path`` > the updater's current-model pointer > the built-in default),
+``model.path`` > the current-model pointer of the active store, the user's or the
+machine's by policy ``model.store`` > the built-in default),
 decides route, N and context for each query (:mod:`engine.decision`, fed by a
 machine snapshot, the model's inspected needs and the policy), and streams the
 answer as events (:mod:`engine.events`) from the local model or the remote
@@ -58,7 +59,7 @@ from engine.local.machine import DecodeSpeedTracker, snapshot
 from engine.local.model import LocalModel
 from engine.local.safe_experts import SafeExpertsStore
 from engine.models.access import configured_model, explicit_model
-from engine.models.current import pointer_stamp, verified_current_model
+from engine.models.current import model_store, pointer_stamp, verified_current_model
 from engine.models.info import ModelInfo, inspect_model
 from engine.models.store import tidy_store
 from engine.paths import Paths
@@ -87,7 +88,8 @@ def resolve_model_path(
     configured = configured_model(settings)
     if configured is not None:
         return configured
-    current = verified_current_model(paths.current_model_pointer, paths.verified_models_file)
+    pointer = model_store(paths, settings).pointer
+    current = verified_current_model(pointer, paths.verified_models_file)
     if current is not None:
         return current.path
     if paths.default_model_path.exists():
@@ -146,7 +148,7 @@ class Engine:
         self.settings = settings
         self.n_threads = n_threads
         self._explicit_model = model_path
-        self._pointer_stamp = pointer_stamp(paths.current_model_pointer)
+        self._pointer_stamp = pointer_stamp(model_store(paths, settings).pointer)
         # A killed import, update or settings write leaves temp files; none survive a start.
         tidy_store(paths)
         for folder in (paths.config_dir, paths.cache_dir):
@@ -292,7 +294,8 @@ class Engine:
         """Switch to the model the updater's pointer names, between answers only."""
         if self._explicit_model is not None:
             return
-        stamp = pointer_stamp(self.paths.current_model_pointer)
+        # The active store's pointer: policy may switch stores between answers too.
+        stamp = pointer_stamp(model_store(self.paths, self.settings).pointer)
         if stamp == self._pointer_stamp:
             return
         self._pointer_stamp = stamp

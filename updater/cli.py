@@ -6,6 +6,8 @@ The engine's CLI finds :func:`register` through the ``genba.commands`` entry-poi
 engine's :class:`disk.paths.Paths`; without it, this user's default folders, the engine's
 too). Missing keys get defaults. Exit codes: 0 ok, 1 failure, 2 bad input; ``--json`` prints
 one JSON document on stdout; errors always go to stderr as one readable sentence.
+``apply --when-due`` is what the update service's hourly timer runs: it does nothing
+(exit 0) unless policy's window is open and the check interval has passed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,14 @@ from disk.paths import Paths
 
 from updater.client import CheckResult, UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
-from updater.errors import BadInputError, NothingToDoError, OfflineError, UpdateError
+from updater.errors import (
+    BadInputError,
+    NothingToDoError,
+    OfflineError,
+    ReadOnlyStoreError,
+    UpdateError,
+)
+from updater.scheduler import seconds_until_window
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -41,6 +51,11 @@ def register(subparsers: Any) -> None:
     apply = actions.add_parser("apply", parents=[common], help="download, verify and switch")
     apply.add_argument(
         "--download-only", action="store_true", help="build and verify, but do not switch"
+    )
+    apply.add_argument(
+        "--when-due", action="store_true",
+        help="only if policy's updates.window is open and updates.check_interval_h has passed "
+        "since the last check (for the update service's hourly timer)",
     )
     actions.add_parser("rollback", parents=[common], help="return to the previous model")
     imp = actions.add_parser("import", parents=[common], help="apply an offline bundle (USB)")
@@ -98,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
         out = _dispatch(args, client)
     except OfflineError as exc:
         return _fail(as_json, exc, EXIT_FAILURE, "offline")
+    except ReadOnlyStoreError as exc:
+        return _fail(as_json, exc, EXIT_FAILURE, "read-only-store")
     except (BadInputError, NothingToDoError) as exc:
         return _fail(as_json, exc, EXIT_BAD_INPUT, "bad-input")
     except UpdateError as exc:
@@ -141,6 +158,10 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
             "text": f"Rolled back to model version {pointer.current.version}.",
         }
     switch = not args.download_only
+    if action == "apply" and getattr(args, "when_due", False):
+        not_due = _not_due(client.config, client.status().get("last_check"), datetime.now())
+        if not_due is not None:
+            return {"skipped": True, "switched": False, "text": not_due}
     if action == "import":
         result = client.import_bundle(args.bundle, switch=switch)
     else:
@@ -154,6 +175,32 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
         )
     )
     return {**result.to_json(), "switched": switch and result.available, "text": text}
+
+
+def _not_due(config: UpdateConfig, last_check: object, now: datetime) -> str | None:
+    """Why a scheduled ``apply --when-due`` should do nothing now, or None when it is due.
+
+    The timer fires hourly; policy (read here, where systemd and Task Scheduler cannot)
+    decides: updates off, outside ``updates.window`` (local time), or the last check
+    is younger than ``updates.check_interval_h``.
+    """
+    if not config.enabled:
+        return "Updates are off by policy (updates.enabled); nothing to do."
+    try:
+        wait = seconds_until_window(config.window, now)
+    except ValueError:
+        wait = 0.0  # the settings layer validated it; a hand-built config still updates
+    if wait > 0:
+        return f"Outside the update window {config.window}; nothing to do."
+    if isinstance(last_check, str):
+        try:
+            last = datetime.fromisoformat(last_check)
+        except ValueError:
+            return None
+        due = last + timedelta(hours=config.check_interval_h)
+        if now.astimezone(UTC) < due:
+            return f"Last checked {last_check}; next check due after {due.isoformat()}."
+    return None
 
 
 def _fail(as_json: bool, exc: Exception, code: int, kind: str) -> int:

@@ -34,6 +34,7 @@ from updater.errors import (
     LockedError,
     NetworkError,
     OfflineError,
+    ReadOnlyStoreError,
 )
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
@@ -122,6 +123,10 @@ class UpdateClient:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        # Every writing operation passes here: refuse before touching the machine store.
+        read_only = self.config.read_only_store()
+        if read_only is not None:
+            raise ReadOnlyStoreError(read_only)
         self.config.update_dir.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(str(self.config.lock_file), timeout=0)
         try:

@@ -17,6 +17,11 @@ updater may not import it, so both are tested against one table of inputs in
 the proxy is ``network.proxy``, the extra CA bundle ``fallback.ca_bundle``. The engine's
 CLI and the window hand over the engine's *effective* offline state in
 ``network.offline``, so a broken value the settings layer dropped still counts.
+
+Which model store it installs into — the user's or the machine-wide one — is policy's
+``model.store``, decided by the one rule the engine uses too, :func:`disk.store.active_store`.
+The machine store keeps its own update state (``Paths.machine_update_dir``) so the update
+service and every operator's window read the same last check.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from pathlib import Path
 
 from disk.env import offline_forced_by_env
 from disk.paths import Paths
+from disk.store import KEY as STORE_KEY
+from disk.store import ModelStore, active_store
 
 #: Where a source checkout or an installed app keeps the built-in trusted root.
 _ASSET_ROOT = Path("assets") / "tuf" / "root.json"
@@ -63,6 +70,18 @@ class UpdateConfig:
     window: str = ""
     auto_apply: bool = True
     allow_offline_bundles: bool = True
+    store: ModelStore | None = None
+    """The active store (None: a config built by hand, the folders above are the user's)."""
+
+    def read_only_store(self) -> str | None:
+        """Why this process may not write the active store, or None when it may.
+
+        Only the machine-wide store can be read-only: an operator's process never
+        writes it, the update service (root or a service account) does.
+        """
+        if self.store is None or self.store.kind != "machine" or self.store.writable():
+            return None
+        return self.store.read_only_message("Updating the model")
 
     @property
     def metadata_dir(self) -> Path:
@@ -94,12 +113,13 @@ class UpdateConfig:
         """Build from genba's effective settings (missing keys get defaults) and folders."""
         env_offline = offline_forced_by_env(environ)
         root = str(settings.get("updates.trusted_root") or "")
+        store = active_store(settings.get(STORE_KEY), paths)
         return cls(
             repository_url=str(settings.get("updates.repository_url") or ""),
             trusted_root=Path(root) if root else builtin_trusted_root(),
-            models_dir=paths.models_dir,
-            update_dir=paths.update_dir,
-            pointer=paths.current_model_pointer,
+            models_dir=store.models_dir,
+            update_dir=store.update_dir,
+            pointer=store.pointer,
             enabled=bool(settings.get("updates.enabled", True)),
             offline=_offline_setting(settings) or env_offline,
             proxy=str(settings.get("network.proxy") or ""),
@@ -108,4 +128,5 @@ class UpdateConfig:
             window=str(settings.get("updates.window") or ""),
             auto_apply=bool(settings.get("updates.auto_apply", True)),
             allow_offline_bundles=bool(settings.get("updates.allow_offline_bundles", True)),
+            store=store,
         )

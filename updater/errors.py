@@ -11,7 +11,8 @@
     ├── NetworkError                 the repository could not be reached: retry later
     │   └── OfflineError             offline mode is on, so no network was tried
     ├── StorageError                 a local file could not be written or read
-    │   └── DiskFullError            not enough space (or file-size limit) to build the model
+    │   ├── DiskFullError            not enough space (or file-size limit) to build the model
+    │   └── ReadOnlyStoreError       the machine-wide store is the update service's to write
     ├── LockedError                  another process is updating right now
     └── NothingToDoError             e.g. rollback without a previous model
 
@@ -70,3 +71,7 @@ class LockedError(UpdateError):
 
 class NothingToDoError(UpdateError):
     """The request makes no sense in the current state (e.g. nothing to roll back to)."""
+
+
+class ReadOnlyStoreError(StorageError):
+    """This account cannot write the machine-wide model store; the update service does."""

@@ -33,7 +33,7 @@ from datetime import datetime, time, timedelta
 
 from updater.client import UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
-from updater.errors import LockedError, NetworkError, UpdateError
+from updater.errors import LockedError, NetworkError, ReadOnlyStoreError, UpdateError
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,14 @@ class UpdateScheduler:
         try:
             client = self._make_client(self._from_client)
             client.apply(auto=True, switch=self.config.auto_apply)
+        except ReadOnlyStoreError:
+            # The machine-wide store: the update service applies updates, not this window.
+            self._failures = 0
+            self._publish(SchedulerEvent(
+                "idle", "Updates are installed by the update service",
+                next_check=self._at(interval),
+            ))
+            return interval
         except (NetworkError, LockedError) as exc:
             # offline, unreachable or busy: silent, retried with backoff
             self._failures += 1

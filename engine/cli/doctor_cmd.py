@@ -3,7 +3,8 @@
 Prints the machine snapshot (memory, CPU load, battery, measured decode speed
 with ``--measure``), the model's needs at each N (weight bytes read per token
 and memory at the context genba would load), the network, remote-fallback and
-keyring state, and the decision a typical query would get right now. It also
+keyring state, which model store is in use (the user's or the machine-wide one,
+and why), and the decision a typical query would get right now. It also
 runs llama.cpp's self-test in the inference worker (CPU features, the CPU
 backend variant chosen, a short quantized test decode) and shows the largest N
 the model runs at on this PC. It reads the model's header only (no weights)
@@ -37,6 +38,7 @@ from engine.local.machine import DecodeSpeedTracker, snapshot
 from engine.local.model import LocalModel, LocalRequest
 from engine.local.safe_experts import SafeExpertsStore, SafeRange
 from engine.models.access import user_models_allowed
+from engine.models.current import model_store, read_current_model
 from engine.models.info import ModelInfo, inspect_model
 from engine.paths import Paths
 from engine.remote import credentials
@@ -95,6 +97,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     report["remote"] = _remote(settings, network)
     report["keyring"] = _keyring(settings.get_str("fallback.url"))
     report["policy_state"] = _policy_state(settings)
+    report["store"] = _store(paths, settings)
     if info is not None:
         policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
@@ -295,6 +298,33 @@ def _keyring(url: str) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------ text
+def _store(paths: Paths, settings: Any) -> dict[str, Any]:
+    """Which model store the engine reads its pointer from, why, and what it names."""
+    store = model_store(paths, settings)
+    current = read_current_model(store.pointer)
+    return {
+        "kind": store.kind,
+        "models_dir": str(store.models_dir),
+        "why": store.why,
+        "writable": store.writable(),
+        "current_version": current.version if current else None,
+        "user_imports": str(paths.models_dir) if user_models_allowed(settings) else None,
+    }
+
+
+def _print_store(st: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nModel store\n")
+    where = "machine-wide" if st["kind"] == "machine" else "this user's"
+    out(f"  in use     {where}: {st['models_dir']} ({st['why']})\n")
+    current = st["current_version"] or "no current-model pointer"
+    access = "writable" if st["writable"] else "read-only for this account"
+    out(f"  current    {current}; {access}\n")
+    if st["kind"] == "machine":
+        imports = st["user_imports"] or "not allowed (model.allow_user_models = false)"
+        out(f"  own models {imports}\n")
+
+
 def _size(n: float) -> str:
     for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= scale:
@@ -315,6 +345,7 @@ def _print_text(r: dict[str, Any]) -> None:
              if m["decode_tokens_per_s"] else "not measured (add --measure)")
     out(f"  decoding   {speed}\n")
     _print_llama(r["llama_cpp"])
+    _print_store(r["store"])
     if "model" in r:
         _print_model(r["model"], r["policy"])
     else:

@@ -17,6 +17,10 @@ before using it (:func:`disk.pointer.file_problem`) — once per file version,
 remembered in the cache folder, because hashing a large model takes seconds. A
 pointer that breaks a rule is ignored (and logged): the engine falls back to the
 configured or default model instead of running an unverified file.
+
+Which store's pointer is read (the operator's own or the machine-wide one) is
+policy's ``model.store``, decided by the one rule in :func:`disk.store.active_store`;
+:func:`model_store` applies it to the engine's settings.
 """
 
 from __future__ import annotations
@@ -25,10 +29,17 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from disk.atomic import write_bytes_atomically
 from disk.errors import PointerError
+from disk.paths import Paths
 from disk.pointer import FORMAT, ModelRef, file_problem, read_pointer
+from disk.store import KEY as STORE_KEY
+from disk.store import ModelStore, active_store
+
+if TYPE_CHECKING:
+    from engine.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +54,12 @@ class CurrentModel:
 
 
 POINTER_FORMAT = FORMAT
+
+
+def model_store(paths: Paths, settings: Settings | None) -> ModelStore:
+    """The model store these settings make active (no settings: the user's)."""
+    value = settings.get(STORE_KEY) if settings is not None else None
+    return active_store(value, paths)
 
 
 def read_current_model(pointer: Path) -> CurrentModel | None:

@@ -96,6 +96,13 @@ _SPECS: tuple[SettingSpec, ...] = (
         "policy or installed by the updater is used.",
         restrictive=False, label="Allow own models",
     ),
+    SettingSpec(
+        "model.store", "enum", "user",
+        "Where the current model comes from: user (each operator's own model store) or "
+        "machine (the machine-wide store that the update service keeps up to date; "
+        "operators can only read it).",
+        choices=("user", "machine"), label="Model store", policy_only=True,
+    ),
     # -- experts ---------------------------------------------------------------
     SettingSpec(
         "experts.mode", "enum", "balanced",
