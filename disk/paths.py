@@ -8,7 +8,8 @@ cannot be moved by an environment variable. Which store is active is decided
 by policy, in one place: :mod:`disk.store`. The policy folder is fixed per OS
 (``/etc/genba`` on Linux and macOS, ``%ProgramData%\\genba`` on Windows) and
 deliberately *cannot* be moved by an environment variable: that would let an
-operator bypass the administrator's policy. Tests build a :class:`Paths` with their own folders instead.
+operator bypass the administrator's policy. Tests build a :class:`Paths` with their
+own folders instead.
 
 It lives in the leaf package so that the updater takes the same :class:`Paths` as the
 engine (and so the same default data folder) instead of a dict of strings.

@@ -970,6 +970,22 @@
         <translation>Preset the operator picks: fast (fewest experts that still answer well), balanced, or thorough (most experts), always inside the model&apos;s useful range and experts.min..experts.max.</translation>
     </message>
     <message>
+        <source>Model store</source>
+        <translation>Model store</translation>
+    </message>
+    <message>
+        <source>Where the current model comes from: user (each operator&apos;s own model store) or machine (the machine-wide store that the update service keeps up to date; operators can only read it).</source>
+        <translation>Where the current model comes from: user (each operator&apos;s own model store) or machine (the machine-wide store that the update service keeps up to date; operators can only read it).</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>user</translation>
+    </message>
+    <message>
+        <source>machine</source>
+        <translation>machine</translation>
+    </message>
+    <message>
         <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</source>
         <translation>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</translation>
     </message>

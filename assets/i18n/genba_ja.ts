@@ -970,6 +970,22 @@
         <translation>オペレーターが選ぶプリセット: 高速 (十分な回答ができる最少のエキスパート)、標準、精密 (エキスパート最多)。常にモデルの有効範囲と experts.min..experts.max の範囲内です。</translation>
     </message>
     <message>
+        <source>Model store</source>
+        <translation>モデルストア</translation>
+    </message>
+    <message>
+        <source>Where the current model comes from: user (each operator&apos;s own model store) or machine (the machine-wide store that the update service keeps up to date; operators can only read it).</source>
+        <translation>現在のモデルの取得元: user (オペレーターごとのモデルストア) または machine (更新サービスが最新に保つ、この PC 共通のモデルストア。オペレーターは読み取りのみ)。</translation>
+    </message>
+    <message>
+        <source>user</source>
+        <translation>ユーザーごと</translation>
+    </message>
+    <message>
+        <source>machine</source>
+        <translation>PC 共通</translation>
+    </message>
+    <message>
         <source>Active experts per token when nothing else decides. 0: the model&apos;s own default (the N its file recommends, else its expert_used_count).</source>
         <translation>ほかに決める要因がないときの、トークンあたりの有効エキスパート数。0: モデル自身の既定値 (ファイルが推奨する N、なければ expert_used_count)。</translation>
     </message>

@@ -89,8 +89,10 @@ def test_schema_is_read_only() -> None:
 
 
 def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> None:
-    # The example questions are the site's, deployed by IT (issue 13, item 1).
+    # The example questions are the site's, deployed by IT (issue 13, item 1); which model
+    # store a PC uses is IT's too (issue 14: a machine-wide store).
     assert {k for k, s in SCHEMA.items() if s.policy_only} == {
+        "model.store",
         "updates.repository_url",
         "updates.trusted_root",
         "assistant.example_prompts",
