@@ -54,6 +54,8 @@ class ModelStore:
             if folder.parent == folder:
                 return False
             folder = folder.parent
+        # Never a probe write: the engine (doctor) asks too, and it must not write here. On
+        # Windows os.access ignores ACLs, so there the store's ACL refuses the first write.
         return os.access(folder, os.W_OK | os.X_OK)
 
     def read_only_message(self, action: str) -> str:
