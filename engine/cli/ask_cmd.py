@@ -18,6 +18,7 @@ from engine.cli.common import open_engine, print_json
 from engine.errors import BadInputError
 from engine.events import FinalEvent, NoticeEvent, TokenEvent
 from engine.local.llama_adapter import Sampling
+from engine.models.demo import is_demo_model
 from engine.service import Engine
 
 
@@ -134,6 +135,12 @@ def run_chat(args: argparse.Namespace) -> int:
         "Ctrl-D or /quit leaves, /new starts over.",
         file=sys.stderr,
     )
+    if is_demo_model(info):  # like the window's demo notice: wrong answers must not look sure
+        print(
+            "This is a demonstration model: its answers are often wrong. To get your site's "
+            "model, ask IT (or: genba models import FILE).",
+            file=sys.stderr,
+        )
     history: list[dict[str, str]] = []
     try:
         while True:
