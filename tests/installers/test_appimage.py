@@ -208,6 +208,25 @@ def test_without_fuse_it_extracts_and_runs(appimage: Path, tmp_path: Path) -> No
     _check_apprun_output(result, appimage, tmp_path, "appimage_extracted_")
 
 
+def _can_hide_dev() -> bool:
+    if shutil.which("unshare") is None or os.geteuid() != 0:
+        return False
+    probe = ["unshare", "-m", "sh", "-c", "mount -t tmpfs none /dev && test ! -e /dev/fuse"]
+    return subprocess.run(probe, capture_output=True, check=False, timeout=30).returncode == 0
+
+
+@pytest.mark.skipif(
+    not _can_hide_dev(), reason="cannot hide /dev/fuse here (needs root and `unshare -m`)"
+)
+def test_no_dev_fuse_falls_back_to_extract_and_run(appimage: Path, tmp_path: Path) -> None:
+    # A private mount namespace with an empty /dev: the machine has no FUSE at all.
+    script = 'mount -t tmpfs none /dev && exec "$0" "$@"'
+    cmd = ["unshare", "-m", "sh", "-c", script, str(appimage), "one", "two words"]
+    result = _run(cmd, tmp_path, TMPDIR=str(tmp_path))
+    _check_apprun_output(result, appimage, tmp_path, "appimage_extracted_")
+    assert "FUSE is not available" in result.stderr
+
+
 def _fuse_works() -> bool:
     fusermount = shutil.which("fusermount3")
     if not Path("/dev/fuse").exists():
@@ -246,6 +265,18 @@ def test_extract_writes_squashfs_root(appimage: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     extracted = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
     assert extracted == ["usr/share/genba/data.txt"]
+
+
+@pytest.mark.skipif(shutil.which("appstreamcli") is None, reason="appstreamcli missing")
+def test_metainfo_is_valid_appstream(appimage: Path, tmp_path: Path) -> None:
+    assert (
+        _run([str(appimage), "--appimage-extract", "usr/share/metainfo/*"], tmp_path).returncode
+        == 0
+    )
+    (meta,) = (tmp_path / "squashfs-root/usr/share/metainfo").glob("*.xml")
+    check = ["appstreamcli", "validate", "--no-net", "--pedantic", str(meta)]
+    result = subprocess.run(check, capture_output=True, text=True, check=False, timeout=60)
+    assert result.returncode == 0, result.stdout
 
 
 def test_two_builds_are_identical(runtime: Path, appimage: Path, tmp_path: Path) -> None:

@@ -139,8 +139,12 @@ def _metainfo() -> str:
   <name>genba</name>
   <summary>Offline assistant for the shop floor</summary>
   <description>
-    <p>Answers operators' questions from a local language model, without a network.</p>
+    <p>
+      genba answers shop-floor operators' questions from a language model that runs on the
+      PC itself: no network, no account, answers in Japanese or English.
+    </p>
   </description>
+  <content_rating type="oars-1.1"/>
   <launchable type="desktop-id">genba.desktop</launchable>
   <provides><binary>genba-desktop</binary></provides>
 </component>
