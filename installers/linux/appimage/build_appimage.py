@@ -200,7 +200,8 @@ def make_appdir(src: Path, appdir: Path, icon: Path | None = None) -> Path:
 
 
 def _squashfs(appdir: Path, out: Path, epoch: int) -> None:
-    # Same mtimes everywhere, root-owned, no appending: identical input, identical bytes.
+    # Same mtimes everywhere, root-owned, no xattrs, no appending; mksquashfs sorts entries
+    # by name and (4.5+) is reproducible across threads: identical input, identical bytes.
     for path in [appdir, *appdir.rglob("*")]:
         os.utime(path, (epoch, epoch), follow_symlinks=False)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
@@ -219,8 +220,6 @@ def _squashfs(appdir: Path, out: Path, epoch: int) -> None:
         "-no-progress",
         "-quiet",
         "-no-xattrs",
-        "-processors",
-        "1",
     ]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
