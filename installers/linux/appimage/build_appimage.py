@@ -199,7 +199,7 @@ def make_appdir(src: Path, appdir: Path, icon: Path | None = None) -> Path:
     return appdir
 
 
-def _squashfs(appdir: Path, out: Path, epoch: int) -> None:
+def _squashfs(appdir: Path, out: Path, epoch: int, level: int) -> None:
     # Same mtimes everywhere, root-owned, no xattrs, no appending; mksquashfs sorts entries
     # by name and (4.5+) is reproducible across threads: identical input, identical bytes.
     for path in [appdir, *appdir.rglob("*")]:
@@ -212,7 +212,7 @@ def _squashfs(appdir: Path, out: Path, epoch: int) -> None:
         "-comp",
         "zstd",
         "-Xcompression-level",
-        "19",
+        str(level),
         "-root-mode",
         "0755",
         "-all-root",
@@ -236,7 +236,13 @@ def set_update_info(image: bytearray, info: str) -> None:
 
 
 def build_appimage(
-    appdir: Path, runtime: Path, out: Path, update_info: str | None = None, epoch: int | None = None
+    appdir: Path,
+    runtime: Path,
+    out: Path,
+    *,
+    update_info: str | None = None,
+    epoch: int | None = None,
+    zstd_level: int = 19,
 ) -> Path:
     """Packs `appdir` after `runtime` into the executable AppImage `out`."""
     if not (appdir / "AppRun").exists():
@@ -250,7 +256,7 @@ def build_appimage(
         set_update_info(image, update_info)
     with tempfile.TemporaryDirectory() as tmp:
         squash = Path(tmp) / "payload.squashfs"
-        _squashfs(appdir, squash, epoch)
+        _squashfs(appdir, squash, epoch, zstd_level)
         image += squash.read_bytes()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(bytes(image))
@@ -268,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         "--update-info", help='e.g. "zsync|https://example.com/genba-x86_64.AppImage.zsync"'
     )
     parser.add_argument(
+        "--zstd-level", type=int, default=19, help="1..22; 19 (default) is smallest, 3 fastest"
+    )
+    parser.add_argument(
         "--runtime", type=Path, help="a runtime built earlier (default: compile one)"
     )
     args = parser.parse_args(argv)
@@ -281,7 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             runtime = args.runtime or build_runtime(Path(tmp) / "runtime")
             appdir = make_appdir(args.src, Path(tmp) / "genba.AppDir", args.icon)
-            build_appimage(appdir, runtime, args.out, args.update_info)
+            build_appimage(
+                appdir, runtime, args.out, update_info=args.update_info, zstd_level=args.zstd_level
+            )
     except (BuildError, OSError) as exc:
         print(f"build_appimage: {exc}", file=sys.stderr)
         return 1
