@@ -242,7 +242,7 @@ def build_appimage(
     *,
     update_info: str | None = None,
     epoch: int | None = None,
-    zstd_level: int = 19,
+    zstd_level: int = 15,
 ) -> Path:
     """Packs `appdir` after `runtime` into the executable AppImage `out`."""
     if not (appdir / "AppRun").exists():
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         "--update-info", help='e.g. "zsync|https://example.com/genba-x86_64.AppImage.zsync"'
     )
     parser.add_argument(
-        "--zstd-level", type=int, default=19, help="1..22; 19 (default) is smallest, 3 fastest"
+        "--zstd-level", type=int, default=15, help="1..22 (default 15; 9 is 7x faster, 8%% larger)"
     )
     parser.add_argument(
         "--runtime", type=Path, help="a runtime built earlier (default: compile one)"
