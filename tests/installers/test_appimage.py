@@ -302,6 +302,8 @@ def test_two_builds_are_identical(runtime: Path, appimage: Path, tmp_path: Path)
         update_info="zsync|https://example.invalid/genba.zsync",
     )
     assert again.read_bytes() == appimage.read_bytes()
+    # The runtime compiles to the same bytes too (no build id, no source paths).
+    assert build.build_runtime(tmp_path / "runtime2").read_bytes() == runtime.read_bytes()
 
 
 @pytest.mark.parametrize("keep", ["runtime only", "half the squashfs"])
