@@ -23,6 +23,8 @@ writes members in sorted order; the same inputs give the same bytes.
 from __future__ import annotations
 
 import argparse
+import email.utils
+import gzip
 import hashlib
 import os
 import re
@@ -96,7 +98,7 @@ Comment: /opt/genba holds a PyInstaller folder: Python, Qt for Python (LGPLv3) a
  llama.cpp (MIT) with their own licence files where their wheels ship them.
 
 Files: *
-Copyright: the genba project
+Copyright: 2025-2026 the genba project
 License: see the project's LICENSE file
 """
 
@@ -180,7 +182,18 @@ def check_payload(payload: Path) -> None:
         )
 
 
-def _stage(payload: Path, root: Path, version: str) -> None:
+def _changelog(version: str, epoch: int) -> bytes:
+    """A one-entry Debian changelog, gzipped without a timestamp (reproducible)."""
+    stamp = email.utils.formatdate(epoch, usegmt=False).replace("-0000", "+0000")
+    text = (
+        f"genba ({version}) unstable; urgency=medium\n\n"
+        f"  * genba {version}; see the project's release notes.\n\n"
+        f" -- genba project <genba@example.invalid>  {stamp}\n"
+    )
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _stage(payload: Path, root: Path, version: str, epoch: int) -> None:
     """Lay out the package tree under *root* (DEBIAN/ included)."""
     shutil.copytree(payload, root / "opt" / "genba", symlinks=True)
     usr_bin = root / "usr" / "bin"
@@ -201,6 +214,10 @@ def _stage(payload: Path, root: Path, version: str) -> None:
     doc = root / "usr" / "share" / "doc" / "genba"
     doc.mkdir(parents=True)
     (doc / "copyright").write_text(COPYRIGHT, encoding="utf-8")
+    (doc / "changelog.gz").write_bytes(_changelog(version, epoch))
+    overrides = root / "usr" / "share" / "lintian" / "overrides"
+    overrides.mkdir(parents=True)
+    shutil.copyfile(SCRIPTS / "lintian-overrides", overrides / "genba")
     sample = root / SAMPLE_POLICY
     sample.parent.mkdir(parents=True)
     sample.write_text(
@@ -280,7 +297,7 @@ def build_deb(
     deb = out_dir / f"genba_{version}_amd64.deb"
     with tempfile.TemporaryDirectory(prefix="genba-deb-", dir=out_dir) as tmp:
         root = Path(tmp) / "root"
-        _stage(payload.resolve(), root, version)
+        _stage(payload.resolve(), root, version, epoch)
         _clamp_mtimes(root, epoch)
         partial = Path(tmp) / deb.name
         env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
