@@ -86,6 +86,8 @@ def test_contents_layout_owners_and_links(deb: Path) -> None:
         "/lib/systemd/system/genba-update.service",
         "/lib/systemd/system/genba-update.timer",
         "/usr/share/doc/genba/copyright",
+        "/usr/share/doc/genba/changelog.gz",
+        "/usr/share/lintian/overrides/genba",
     ):
         assert path in entries, f"{path} not in the package"
     assert entries["/opt/genba/genba"][0] == "-rwxr-xr-x"
