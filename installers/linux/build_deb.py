@@ -43,34 +43,27 @@ REQUIRED = ("genba", "genba-desktop")  # /usr/bin links, the desktop entry and t
 SAMPLE_POLICY = "etc/genba/policy.d/00-sample.toml"
 ICON_SIZES = (16, 32, 48, 256)
 
-# What the frozen folder needs from the system. PyInstaller bundles Python, Qt, llama.cpp and
-# most of their libraries; it leaves out glibc and the graphics stack (libGL/libEGL must match
-# the machine's driver), and Qt's xcb platform plugin loads the X11/xcb libraries below. The list
-# is Qt 6's documented xcb requirements (xinerama is Qt 5 only) plus glibc; check a new freeze
-# with `build_deb.py --payload DIR --scan-depends` (ldd on every ELF in the folder).
+# What the frozen folder needs from the system, from `--scan-depends` (ldd on every ELF file,
+# the folder's own libraries first) on the freeze of this Debian 12 build host: PyInstaller
+# bundles Python, Qt (xcb plugin, fontconfig, freetype, xkbcommon, xcb-*), llama.cpp and
+# libstdc++, and leaves out glibc and the graphics stack (libGL/libEGL/libdrm must match the
+# machine's driver) and Wayland's client libraries. glibc >= 2.36 because the bundled
+# libstdc++/libexpat of the build host use GLIBC_2.36 symbols (objdump -T): a freeze made on
+# Debian 12 does not run on older systems (Ubuntu 22.04 has 2.35). fontconfig-config provides
+# /etc/fonts, which the bundled libfontconfig reads. Re-check with every new freeze.
 DEPENDS = (
-    "libc6 (>= 2.31)",
-    "libstdc++6",
+    "libc6 (>= 2.36)",
     "libgl1",
     "libegl1",
-    "libfontconfig1",
-    "libfreetype6",
-    "libxkbcommon0",
-    "libxkbcommon-x11-0",
-    "libx11-6",
-    "libx11-xcb1",
+    "libdrm2",
     "libxcb1",
-    "libxcb-cursor0",
-    "libxcb-icccm4",
-    "libxcb-image0",
-    "libxcb-keysyms1",
-    "libxcb-randr0",
-    "libxcb-render-util0",
-    "libxcb-shape0",
-    "libxcb-xkb1",
-    "libdbus-1-3",
-    "libglib2.0-0",
+    "libwayland-client0",
+    "libwayland-cursor0",
+    "libwayland-egl1",
+    "fontconfig-config",
 )
+# The Japanese window needs a CJK font; any will do, so only recommended.
+RECOMMENDS = ("fonts-noto-cjk | fonts-ipafont-gothic", "fonts-dejavu-core")
 
 STUB_PROGRAM = """#!/bin/sh
 # stub for {name}: stands in for the frozen program in package tests; not genba.
@@ -270,6 +263,7 @@ def _control(root: Path, version: str) -> str:
         "Maintainer: genba project <genba@example.invalid>\n"
         f"Installed-Size: {(size + 1023) // 1024}\n"
         f"Depends: {', '.join(DEPENDS)}\n"
+        f"Recommends: {', '.join(RECOMMENDS)}\n"
         "Section: utils\n"
         "Priority: optional\n"
         "Homepage: https://github.com/genba-project/genba\n"
@@ -337,8 +331,15 @@ def scan_depends(payload: Path) -> list[str]:
                 found.setdefault(os.path.realpath(match[1]), "")
     lines = []
     for lib in sorted(found):
-        owner = subprocess.run(["dpkg", "-S", lib], capture_output=True, text=True, check=False)
-        package = owner.stdout.split(":")[0] if owner.returncode == 0 else "?"
+        package = "?"
+        # Merged /usr: dpkg may know the library by its /lib path only.
+        for candidate in (lib, lib.removeprefix("/usr")):
+            owner = subprocess.run(
+                ["dpkg", "-S", candidate], capture_output=True, text=True, check=False
+            )
+            if owner.returncode == 0:
+                package = owner.stdout.split(":")[0]
+                break
         lines.append(f"{lib} ({package})")
     return lines
 

@@ -66,7 +66,8 @@ def test_control_fields(deb: Path) -> None:
     assert fields["Version"] == "0.1.0"
     assert fields["Architecture"] == "amd64"
     depends = {d.split()[0] for d in fields["Depends"].split(", ")}
-    assert {"libc6", "libgl1", "libegl1", "libxkbcommon0", "libfontconfig1"} <= depends
+    assert {"libc6", "libgl1", "libegl1", "libxcb1", "fontconfig-config"} <= depends
+    assert "fonts-noto-cjk" in _run("dpkg-deb", "--field", str(deb), "Recommends")
     assert int(fields["Installed-Size"]) > 0
     info = _run("dpkg-deb", "--info", str(deb))
     for script in ("postinst", "prerm", "postrm", "conffiles", "md5sums"):
