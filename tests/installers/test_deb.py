@@ -136,8 +136,12 @@ def test_bad_payload_and_version_are_one_line(tmp_path: Path) -> None:
 
 
 def _installed_genba() -> str | None:
+    return _status("genba")
+
+
+def _status(package: str) -> str | None:
     done = subprocess.run(
-        ["dpkg-query", "-W", "-f=${db:Status-Abbrev}", "genba"],
+        ["dpkg-query", "-W", "-f=${db:Status-Abbrev}", package],
         capture_output=True,
         text=True,
         check=False,
@@ -145,12 +149,20 @@ def _installed_genba() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+def _depends(deb: Path) -> list[str]:
+    field = _run("dpkg-deb", "--field", str(deb), "Depends")
+    return [dep.split("|")[0].split()[0] for dep in field.split(",")]
+
+
 @pytest.fixture
-def dpkg_cycle() -> Iterator[None]:
+def dpkg_cycle(deb: Path) -> Iterator[None]:
     if shutil.which("dpkg") is None or os.geteuid() != 0:
         pytest.skip("installing a package needs root and dpkg (the CI runs as root on Debian)")
     if _installed_genba() not in (None, "un"):
         pytest.skip("a genba package is installed on this machine; not touching it")
+    missing = [name for name in _depends(deb) if _status(name) != "ii"]
+    if missing:
+        pytest.skip(f"the package's Depends are not installed: apt-get install {' '.join(missing)}")
     if STORE.exists() or CONFFILE.exists():
         pytest.skip(f"{STORE} or {CONFFILE} exists without the package; not touching it")
     try:
