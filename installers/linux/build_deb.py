@@ -42,6 +42,7 @@ UNITS = ("genba-update.service", "genba-update.timer")
 REQUIRED = ("genba", "genba-desktop")  # /usr/bin links, the desktop entry and the service
 SAMPLE_POLICY = "etc/genba/policy.d/00-sample.toml"
 ICON_SIZES = (16, 32, 48, 256)
+SHARED_LIBRARY = re.compile(r"\.so(\.[0-9]+)*$")
 
 # What the frozen folder needs from the system, from `--scan-depends` (ldd on every ELF file,
 # the folder's own libraries first) on the freeze of this Debian 12 build host: PyInstaller
@@ -69,7 +70,11 @@ STUB_PROGRAM = """#!/bin/sh
 # stub for {name}: stands in for the frozen program in package tests; not genba.
 echo "{name} stub $*"
 """
-STUB_FILES = ("_internal/base_library.zip", "_internal/assets/i18n/genba_ja.qm")
+STUB_FILES = (
+    "_internal/base_library.zip",
+    "_internal/assets/i18n/genba_ja.qm",
+    "_internal/libpython3.11.so.1.0",
+)
 
 DESKTOP_ENTRY = """[Desktop Entry]
 Type=Application
@@ -121,6 +126,8 @@ def write_stub_payload(folder: Path) -> None:
         path = folder / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"stub for {rel}\n", encoding="utf-8")
+        if SHARED_LIBRARY.search(rel):
+            path.chmod(0o755)  # as PyInstaller leaves libraries; the package makes them 0644
 
 
 def project_version() -> str:
@@ -236,7 +243,9 @@ def _normalise(root: Path) -> None:
     for path in sorted(root.rglob("*")):
         if path.is_symlink():
             continue
-        executable = path.is_dir() or path.stat().st_mode & 0o111
+        # Shared libraries are mapped, not executed: 0644 (PyInstaller leaves them 0755).
+        library = SHARED_LIBRARY.search(path.name) is not None and path.is_file()
+        executable = path.is_dir() or (path.stat().st_mode & 0o111 and not library)
         path.chmod(0o755 if executable else 0o644)
     for script in ("postinst", "prerm", "postrm"):
         (root / "DEBIAN" / script).chmod(0o755)

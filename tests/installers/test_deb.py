@@ -92,6 +92,7 @@ def test_contents_layout_owners_and_links(deb: Path) -> None:
     ):
         assert path in entries, f"{path} not in the package"
     assert entries["/opt/genba/genba"][0] == "-rwxr-xr-x"
+    assert entries["/opt/genba/_internal/libpython3.11.so.1.0"][0] == "-rw-r--r--"
     assert entries["/usr/bin/genba"][5].endswith("-> /opt/genba/genba")
     assert entries["/usr/bin/genba-desktop"][5].endswith("-> /opt/genba/genba-desktop")
     assert {row[1] for row in rows} == {"root/root"}
