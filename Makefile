@@ -69,7 +69,8 @@ dist: package
 dist-sums:
 	@cd $(DIST) && for f in *.deb *.msi *.AppImage; do [ -f "$$f" ] || continue; \
 		printf '%12s  %s\n' "$$(stat -c %s "$$f")" "$$f"; done
-	@cd $(DIST) && sha256sum -- $$(ls *.deb *.msi *.AppImage 2>/dev/null) | tee SHA256SUMS
+	@cd $(DIST) && files="$$(ls *.deb *.msi *.AppImage 2>/dev/null || true)" && [ -n "$$files" ] && \
+		sha256sum -- $$files | tee SHA256SUMS
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
