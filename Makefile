@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genba-installed
 
-.PHONY: setup translations run test lint typecheck pytest bench package clean
+.PHONY: setup translations run test lint typecheck pytest bench package dist dist-sums clean
 
 setup: $(STAMP) translations
 
@@ -50,6 +50,27 @@ bench: setup
 package: setup
 	$(BIN)/python -m pip install --quiet -e '.[package]'
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work installers/genba.spec
+
+# Every artifact this machine can build, into build/dist/, with sizes and build/dist/SHA256SUMS
+# (see installers/README.md): the PyInstaller folder, the .deb wrapping it, and the MSI from a
+# *stub* Windows payload (a real Windows freeze needs a Windows build host: build-windows.ps1).
+DIST         := build/dist
+DEB_COMPRESS ?= xz
+dist: package
+	rm -f $(DIST)/*.deb $(DIST)/*.msi $(DIST)/SHA256SUMS
+	$(BIN)/python installers/linux/build_deb.py --payload $(DIST)/genba --out $(DIST) --compress $(DEB_COMPRESS)
+	@if command -v wixl >/dev/null; then \
+		$(BIN)/python installers/windows/build_msi.py --stub build/msi-stub --out $(DIST)/genba-stub.msi; \
+	else echo "dist: no MSI (wixl missing: apt-get install wixl msitools)"; fi
+	@# dist-appimage hook: the AppImage step goes here (build/dist/genba-*.AppImage), before the sums.
+	$(MAKE) --no-print-directory dist-sums
+
+# Sizes and sha256 of every file artifact in build/dist (the folder itself is not one file).
+dist-sums:
+	@cd $(DIST) && for f in *.deb *.msi *.AppImage; do [ -f "$$f" ] || continue; \
+		printf '%12s  %s\n' "$$(stat -c %s "$$f")" "$$f"; done
+	@cd $(DIST) && files="$$(ls *.deb *.msi *.AppImage 2>/dev/null || true)" && [ -n "$$files" ] && \
+		sha256sum -- $$files | tee SHA256SUMS
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
