@@ -52,17 +52,18 @@ package: setup
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work installers/genba.spec
 
 # Every artifact this machine can build, into build/dist/, with sizes and build/dist/SHA256SUMS
-# (see installers/README.md): the PyInstaller folder, the .deb wrapping it, and the MSI from a
-# *stub* Windows payload (a real Windows freeze needs a Windows build host: build-windows.ps1).
+# (see installers/README.md): the PyInstaller folder, the .deb and the AppImage wrapping it, and
+# the MSI from a *stub* Windows payload (a real Windows freeze needs a Windows build host: build-windows.ps1).
 DIST         := build/dist
 DEB_COMPRESS ?= xz
 dist: package
-	rm -f $(DIST)/*.deb $(DIST)/*.msi $(DIST)/SHA256SUMS
+	rm -f $(DIST)/*.deb $(DIST)/*.msi $(DIST)/*.AppImage $(DIST)/SHA256SUMS
 	$(BIN)/python installers/linux/build_deb.py --payload $(DIST)/genba --out $(DIST) --compress $(DEB_COMPRESS)
 	@if command -v wixl >/dev/null; then \
 		$(BIN)/python installers/windows/build_msi.py --stub build/msi-stub --out $(DIST)/genba-stub.msi; \
 	else echo "dist: no MSI (wixl missing: apt-get install wixl msitools)"; fi
-	@# dist-appimage hook: the AppImage step goes here (build/dist/genba-*.AppImage), before the sums.
+	$(BIN)/python installers/linux/appimage/build_appimage.py --src $(DIST)/genba \
+		--icon assets/icons/genba-256.png --out $(DIST)/genba-x86_64.AppImage
 	$(MAKE) --no-print-directory dist-sums
 
 # Sizes and sha256 of every file artifact in build/dist (the folder itself is not one file).
