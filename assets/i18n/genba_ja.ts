@@ -975,7 +975,7 @@
     </message>
     <message>
         <source>Where the current model comes from: user (each operator&apos;s own model store) or machine (the machine-wide store that the update service keeps up to date; operators can only read it).</source>
-        <translation>現在のモデルの取得元: user (オペレーターごとのモデルストア) または machine (更新サービスが最新に保つ、この PC 共通のモデルストア。オペレーターは読み取りのみ)。</translation>
+        <translation>現在のモデルの取得元: 「ユーザーごと」(オペレーターごとのモデルストア) または「PC 共通」(更新サービスが最新に保つ、この PC 共通のモデルストア。オペレーターは読み取りのみ)。</translation>
     </message>
     <message>
         <source>user</source>
