@@ -200,11 +200,10 @@ class AnswerController(QObject):
 
     def copy_answer(self) -> None:
         """Put the last answer on the clipboard (its Copy link and the Copy button say "Copied")."""
-        for index in range(len(self._chat.entries) - 1, -1, -1):
-            if self._chat.entries[index].role == "assistant" and self._chat.entries[index].text:
-                self.copy_message(index)
-                self._buttons.show_copied()
-                return
+        index = self._chat.last_answer_index()
+        if index is not None and self._chat.entries[index].text:
+            self.copy_message(index)
+            self._buttons.show_copied()
 
     def copy_message(self, index: int) -> None:
         """Put one message on the clipboard and confirm it on screen."""

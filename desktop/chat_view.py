@@ -37,6 +37,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from desktop.history import is_cut_short
 from desktop.i18n_text import restored, retranslated
 
 if TYPE_CHECKING:
@@ -73,12 +74,7 @@ class Entry:
     @property
     def cut_short(self) -> bool:
         """An answer that stopped at the token limit (it can be continued)."""
-        return (
-            self.role == "assistant"
-            and self.status in ("complete", "interrupted")
-            and bool(self.stats)
-            and (self.stats or {}).get("stop_reason") == "length"
-        )
+        return is_cut_short(self.role, self.status, self.stats)
 
 
 class ChatView(QTextBrowser):
@@ -331,11 +327,7 @@ class ChatView(QTextBrowser):
 
     def entry_at_cursor(self) -> int | None:
         """The index of the message that holds the text cursor, or None."""
-        position = self.textCursor().position()
-        for index, frame in enumerate(self._frames):
-            if frame.firstPosition() <= position <= frame.lastPosition():
-                return index
-        return None
+        return self._entry_holding(self.textCursor().position())
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         """The standard menu plus the actions of the message under the pointer (or cursor)."""
@@ -355,7 +347,9 @@ class ChatView(QTextBrowser):
         menu.deleteLater()
 
     def _entry_at(self, pos: QPoint) -> int | None:
-        position = self.cursorForPosition(pos).position()
+        return self._entry_holding(self.cursorForPosition(pos).position())
+
+    def _entry_holding(self, position: int) -> int | None:
         for index, frame in enumerate(self._frames):
             if frame.firstPosition() <= position <= frame.lastPosition():
                 return index
@@ -412,10 +406,15 @@ class ChatView(QTextBrowser):
 
     def last_answer(self) -> str:
         """The text of the last answer, or ""."""
-        for entry in reversed(self.entries):
-            if entry.role == "assistant":
-                return entry.text
-        return ""
+        index = self.last_answer_index()
+        return self.entries[index].text if index is not None else ""
+
+    def last_answer_index(self) -> int | None:
+        """The index of the last answer, or None."""
+        for index in range(len(self.entries) - 1, -1, -1):
+            if self.entries[index].role == "assistant":
+                return index
+        return None
 
     def _at_end(self) -> bool:
         bar = self.verticalScrollBar()

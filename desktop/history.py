@@ -155,6 +155,20 @@ class Message:
         """How many versions this message has (1 when it was never regenerated or edited)."""
         return max(1, len(self.version_ids))
 
+    @property
+    def cut_short(self) -> bool:
+        """An answer the token limit cut short (it can be continued)."""
+        return is_cut_short(self.role, self.status, self.stats)
+
+
+def is_cut_short(role: str, status: str, stats: dict[str, Any] | None) -> bool:
+    """The one rule for an answer that stopped at the token limit (stored or on screen)."""
+    return (
+        role == "assistant"
+        and status in ("complete", "interrupted")
+        and (stats or {}).get("stop_reason") == "length"
+    )
+
 
 def _is_damage(exc: sqlite3.DatabaseError) -> bool:
     """True when SQLite says the file's content is not a usable database."""

@@ -175,7 +175,7 @@ class ChatSession(QObject):
         is nothing to continue.
         """
         last = self.last_answer()
-        if self._answer.active or last is None or not _cut_short(last):
+        if self._answer.active or last is None or not last.cut_short:
             return None
         prompt = self._prompt()
         self._answer.resume(
@@ -248,12 +248,6 @@ class ChatSession(QObject):
         if not self.history.closed:
             self.history.close()
 
-
-def _cut_short(message: Message) -> bool:
-    return (
-        message.status in ("complete", "interrupted")
-        and (message.stats or {}).get("stop_reason") == "length"
-    )
 
 
 def _title_of(text: str) -> str:
