@@ -232,9 +232,7 @@ class AnswerController(QObject):
         if entry is None or entry.role != "user" or not entry.id or current is None:
             return
         self._editing = (current, entry.id)
-        self._input.setPlainText(entry.text)
-        self._input.moveCursor(self._input.textCursor().MoveOperation.End)
-        self._input.setFocus()
+        self._input.put_text(entry.text)
         self._notice.setText(
             self.tr(
                 "Editing a question: Send replaces it and the answers after it, which stay "

@@ -7,7 +7,7 @@ IME's and never reaches ``keyPressEvent``, so conversion is not cut short.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 
@@ -41,6 +41,12 @@ class InputBox(QPlainTextEdit):
         elif event.type() == QEvent.Type.FontChange:
             self._fit_height()
         super().changeEvent(event)
+
+    def put_text(self, text: str) -> None:
+        """Put ``text`` in the box for the operator to send or change: cursor at its end, focus."""
+        self.setPlainText(text)
+        self.moveCursor(QTextCursor.MoveOperation.End)
+        self.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)

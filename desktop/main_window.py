@@ -35,7 +35,7 @@ from engine.models.access import user_models_allowed
 from engine.paths import Paths
 from engine.settings import Settings, SettingsWatcher
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QTextCursor
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -313,9 +313,7 @@ class MainWindow(QMainWindow):
 
     def _use_example(self, text: str) -> None:
         """Put a picked example in the message box, for the operator to send or change."""
-        self.input.setPlainText(text)
-        self.input.moveCursor(QTextCursor.MoveOperation.End)
-        self.input.setFocus()
+        self.input.put_text(text)
 
     def _import_from_demo(self) -> None:
         """Import the site's model from the demo notice; its progress shows on the import page."""
