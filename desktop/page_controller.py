@@ -55,6 +55,7 @@ class PageController(QObject):
         self._task_from_chat = False
         worker = client.worker
         worker.model_loaded.connect(self.on_model_loaded)
+        worker.model_changed.connect(self.on_model_changed)
         worker.model_missing.connect(self.on_model_missing)
         worker.model_failed.connect(self.on_model_missing)
         worker.cannot_run.connect(self.on_cannot_run)
@@ -80,6 +81,13 @@ class PageController(QObject):
         self._first_run.set_busy(False)
         self.model_ready_changed.emit(True)
         self._focus_on_ready.setFocus()
+
+    def on_model_changed(self, info: Any) -> None:
+        """The engine answered with a new model (an update): name it; the page stays."""
+        if self._closed:
+            return
+        self._status.set_model(getattr(info, "name", None) or _file_name(info), info)
+        self._demo_notice.set_demo(shows_demo_notice(info))
 
     def on_cannot_run(self, problem: ErrorMessage) -> None:
         """llama.cpp failed its self-test on this PC and no server is set up: say so plainly."""
