@@ -50,6 +50,9 @@ bench: setup
 package: setup
 	$(BIN)/python -m pip install --quiet -e '.[package]'
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work installers/genba.spec
+	@# The build host's absolute RUNPATHs (e.g. pyenv's lib folder) must not ship.
+	@if [ "$$(uname -s)" = Linux ]; then \
+		$(BIN)/python installers/linux/clear_build_rpaths.py build/dist/genba | tail -1; fi
 
 # Every artifact this machine can build, into build/dist/, with sizes and build/dist/SHA256SUMS
 # (see installers/README.md): the PyInstaller folder, the .deb and the AppImage wrapping it, and
