@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genba-installed
 
-.PHONY: setup translations run test lint typecheck pytest bench package dist dist-sums clean
+.PHONY: setup translations run test lint typecheck pytest bench package dist dist-check dist-sums clean
 
 setup: $(STAMP) translations
 
@@ -70,6 +70,12 @@ dist: package
 	$(MAKE) --no-print-directory dist-sums
 
 # Sizes and sha256 of every file artifact in build/dist (the folder itself is not one file).
+# Release checks on build/dist (the frozen app, slow): the AppImage answers through FUSE and
+# without it, and its window renders in Xvfb (screenshot build/dist/appimage-window.png).
+dist-check:
+	GENBA_DIST_DIR=$(CURDIR)/$(DIST) $(BIN)/python -m pytest -q -p no:cacheprovider -rs \
+		tests/installers/test_dist_release.py
+
 dist-sums:
 	@cd $(DIST) && for f in *.deb *.msi *.AppImage; do [ -f "$$f" ] || continue; \
 		printf '%12s  %s\n' "$$(stat -c %s "$$f")" "$$f"; done

@@ -13,6 +13,7 @@ page; when it fails while a model is still loaded, the chat comes back and
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from desktop.demo_notice import DemoNotice, shows_demo_notice
 from desktop.engine_worker import EngineClient
 from desktop.first_run import FirstRunPage
 from desktop.status_panel import StatusPanel
+
+log = logging.getLogger(__name__)
 
 
 class PageController(QObject):
@@ -75,6 +78,7 @@ class PageController(QObject):
         if self._closed:
             return  # queued before the worker stopped
         self.model_ready = True
+        log.info("the window is ready to answer (model %s)", _file_name(info) or "remote")
         self._status.set_model(getattr(info, "name", None) or _file_name(info), info)
         self._demo_notice.set_demo(shows_demo_notice(info))
         self._pages.setCurrentWidget(self._chat_page)
