@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from disk.expert_stats import LayerLoad
+from disk.hashing import sha256_file
+from disk.pointer import ModelRef, Pointer, write_pointer
 from engine.events import FinalEvent
+from engine.expert_load.identity import identify
 from engine.expert_load.load import ExpertLoad
 from engine.expert_load.metrics import MIN_TOKENS_FOR_ALERT, gini, report
 from engine.expert_load.store import ExpertLoadStore, ModelIdentity
 from engine.local.llama_adapter import Sampling
+from engine.models.info import inspect_model
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import Settings, load_settings
@@ -172,3 +177,24 @@ def test_answers_are_counted_with_a_sample_of_one_and_not_with_zero(
         assert 0 < sum(ly.weight) <= sum(ly.count) / 2 + 1e-6
         assert all(w == 0 for w, c in zip(ly.weight, ly.count, strict=True) if c == 0)
 
+
+
+def test_the_update_pointer_names_the_version_so_its_model_is_never_hashed(
+    paths: Paths, tiny_moe_path: Path
+) -> None:
+    paths.models_dir.mkdir(parents=True)
+    installed = paths.models_dir / "site-v7.gguf"
+    shutil.copyfile(tiny_moe_path, installed)
+    sha = sha256_file(installed)
+    write_pointer(paths.current_model_pointer, Pointer(ModelRef(installed.name, sha, "7")))
+    store = ExpertLoadStore(paths.expert_load_db)
+    info = inspect_model(installed)
+    model = identify(info, store, paths.current_model_pointer, hash_file=False)
+    assert model == ModelIdentity(sha, info.name, "7", 8)
+    # Any other file: no identity without hashing, then hashed once and remembered.
+    assert identify(inspect_model(tiny_moe_path), store, paths.current_model_pointer,
+                    hash_file=False) is None
+    hashed = identify(inspect_model(tiny_moe_path), store, None)
+    assert hashed is not None and hashed.sha256 == sha and hashed.version == ""
+    again = identify(inspect_model(tiny_moe_path), store, None, hash_file=False)
+    assert again == hashed
