@@ -4,6 +4,7 @@ Typical use::
 
     genba-publish init REPO                       # keys + first signed metadata
     genba-publish add REPO model-v2.gguf --version 2 --diff-from 1
+    genba-publish add REPO machining.gguf --pack machining --version 1   # a site pack's line
     genba-publish refresh REPO                    # re-sign timestamp (cron, < timestamp_days)
     genba-publish bundle REPO /media/usb/genba    # offline bundle for `genba update import`
     genba-publish upload REPO org/genba-models    # push published/ to a Hugging Face repo
@@ -45,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--version", required=True, help="label, e.g. 2026.11")
     add.add_argument("--diff-from", nargs="*", default=[], metavar="VERSION")
     add.add_argument("--level", type=int, default=9, help="zstd level for diffs (1-22)")
+    add.add_argument(
+        "--pack", default="", metavar="NAME",
+        help="publish a site pack in its own line NAME (--diff-from then names pack versions; "
+        "a diff from the full version it was cut from is added by itself)",
+    )
+    add.add_argument(
+        "--diff-from-full", nargs="*", default=[], metavar="VERSION",
+        help="with --pack: also diff from these full-model versions",
+    )
     refresh = sub.add_parser("refresh", help="re-sign the timestamp (and snapshot if due)")
     refresh.add_argument("repo", type=Path)
     rotate = sub.add_parser("rotate-key", help="replace the keys of a role")
@@ -102,9 +112,19 @@ def _init(args: argparse.Namespace) -> str:
 def _add(args: argparse.Namespace, repo: PublisherRepository) -> str:
     if not args.model.is_file():
         raise BadInputError(f"{args.model} does not exist.")
-    entry = repo.add_version(args.model, args.version, args.diff_from, level=args.level)
-    diffs = ", ".join(f"from {d.source}: {d.length} bytes" for d in entry.diffs) or "none"
-    return f"Published version {entry.version} ({entry.length} bytes); diffs {diffs}."
+    if args.diff_from_full and not args.pack:
+        raise BadInputError("--diff-from-full is for packs; use --diff-from for full models.")
+    entry = repo.add_version(
+        args.model, args.version, args.diff_from, level=args.level,
+        pack=args.pack, diff_from_full=args.diff_from_full,
+    )  # fmt: skip
+    diffs = ", ".join(
+        f"from {'full model ' if entry.pack and not d.source_pack else ''}{d.source}: "
+        f"{d.length} bytes"
+        for d in entry.diffs
+    ) or "none"
+    what = f"site pack {entry.pack} version" if entry.pack else "version"
+    return f"Published {what} {entry.version} ({entry.length} bytes); diffs {diffs}."
 
 
 def _refresh(args: argparse.Namespace, repo: PublisherRepository) -> str:
