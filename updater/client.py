@@ -101,17 +101,22 @@ class CheckResult:
             "site_pack": self.pack or None,
             "note": self.note or None,
             "available": self.available,
-            "path": [
-                {
-                    "version": s.entry.version,
-                    "pack": s.entry.pack or None,
-                    "diff_from": s.diff.source if s.diff else None,
-                    "diff_from_pack": (s.diff.source_pack or None) if s.diff else None,
-                }
-                for s in self.steps
-            ],
+            "path": [_step_json(s) for s in self.steps],
             "download_bytes": self.download_bytes,
         }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    """One step for ``--json``; ``pack``/``diff_from_pack`` only where a pack is involved."""
+    obj: dict[str, Any] = {
+        "version": step.entry.version,
+        "diff_from": step.diff.source if step.diff else None,
+    }
+    if step.entry.pack:
+        obj["pack"] = step.entry.pack
+    if step.diff is not None and step.diff.source_pack:
+        obj["diff_from_pack"] = step.diff.source_pack
+    return obj
 
 
 class UpdateClient:

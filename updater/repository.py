@@ -42,7 +42,7 @@ from updater.diff import build_diff
 from updater.errors import BadInputError
 from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
-from updater.pack_meta import read_pack_meta
+from updater.pack_prune import read_pack_info
 from updater.release import FULL, RELEASE_PATH, DiffRef, Release, VersionEntry, valid_pack_name
 
 _SERIALIZER = JSONSerializer(compact=False)
@@ -340,21 +340,22 @@ class PublisherRepository:
             raise BadInputError(
                 f"{pack!r} cannot name a pack: use up to 64 letters, digits, '-' or '_'."
             )
-        meta = read_pack_meta(model)
+        meta = read_pack_info(model)
         if meta is None:
             raise BadInputError(
                 f"{model} is not a site pack (no genba.pack.name); build one with "
                 "`genba-publish pack` or publish it without --pack."
             )
-        if meta.name != pack:
-            raise BadInputError(f"{model} is the site pack {meta.name!r}, not {pack!r}.")
+        if meta.get("name") != pack:
+            raise BadInputError(f"{model} is the site pack {meta.get('name')!r}, not {pack!r}.")
 
     @staticmethod
     def _full_sources(release: Release, model: Path, named: list[str] | None) -> list[str]:
         """Full versions to diff a pack from: those named, plus the one it was cut from."""
         sources = list(named or [])
-        meta = read_pack_meta(model)
-        base = release.find(sha256=meta.base_sha256) if meta and meta.base_sha256 else None
+        meta = read_pack_info(model) or {}
+        base_sha = str(meta.get("base_sha256") or "").lower()
+        base = release.find(sha256=base_sha) if base_sha else None
         if base is not None and base.version not in sources:
             sources.append(base.version)
         return sources
