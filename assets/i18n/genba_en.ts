@@ -1214,6 +1214,30 @@
         <translation>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</translation>
     </message>
     <message>
+        <source>Site pack</source>
+        <translation>Site pack</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>If the site pack is missing</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>full</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>History</translation>
     </message>
@@ -1379,6 +1403,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>Show or hide the details: model, experts, route, speed, memory</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>site pack {name} ({k} of {e} experts)</translation>
     </message>
     <message>
         <source>Loading the model…</source>
