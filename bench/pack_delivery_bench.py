@@ -84,8 +84,10 @@ def main() -> int:
         keeps = args.keep or [experts // 2]
         print(f"model {model.name}: {model.stat().st_size} bytes, {layers} MoE layers, "
               f"{experts} experts")  # fmt: skip
-        print(f"{'K':>3} {'pack':>11} {'full→pack':>10} {'hdr lit':>9} {'router lit':>10} "
-              f"{'exp lit':>8} {'apply s':>7} {'v1→v2':>9} {'exp lit':>8} {'apply s':>7} ok")  # fmt: skip
+        print(
+            f"{'K':>3} {'pack':>11} {'full→pack':>10} {'hdr lit':>9} {'router lit':>10} "
+            f"{'exp lit':>8} {'apply s':>7} {'v1→v2':>9} {'exp lit':>8} {'apply s':>7} ok"
+        )
         rows = []
         for k in keeps:
             rng = random.Random(k)

@@ -229,3 +229,30 @@ def _args(config: UpdateConfig, action: str) -> object:
         update_action=action, json=False, genba_settings=settings,
         genba_paths=Paths.under(config.models_dir.parent / "home"),
     )  # fmt: skip
+
+
+def test_pack_arrives_from_an_offline_bundle_too(
+    config: UpdateConfig, repo: PublisherRepository, packs: dict[str, Path], tmp_path: Path
+) -> None:
+    repo.add_version(packs["v1"], "1", pack="machining")
+    usb = repo.export_bundle(tmp_path / "usb")
+    offline = replace(_follow(config), repository_url="", offline=True)
+    result = UpdateClient(offline).import_bundle(usb)
+    assert [s.diff.source if s.diff else None for s in result.steps] == ["1"]
+    pointer = read_pointer(config.pointer)
+    assert pointer is not None and pointer.current.version == "machining@1"
+    assert (config.models_dir / pointer.current.path).read_bytes() == packs["v1"].read_bytes()
+
+
+def test_genba_publish_add_pack(
+    repo: PublisherRepository, packs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from updater import publish_cli
+
+    args = ["add", str(repo.root), str(packs["v1"]), "--version", "1"]
+    assert publish_cli.main([*args, "--pack", "machining"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Published site pack machining version 1 (")
+    assert "diffs from full model 1: " in out
+    assert publish_cli.main([*args, "--diff-from-full", "1"]) == 2
+    assert "--diff-from-full is for packs" in capsys.readouterr().err
