@@ -19,6 +19,7 @@ NAME_KEY = "genba.pack.name"
 BASE_EXPERTS_KEY = "genba.pack.base_expert_count"
 """GGUF key (u32): E, the expert count of the full model the pack was cut from."""
 
+
 @dataclass(frozen=True)
 class SitePack:
     """A pack's name, K (experts it keeps per layer) and E (the full model's)."""

@@ -48,6 +48,8 @@ def test_models_list_shows_the_pack(
     assert main(["models", "list", "--json"]) == 0
     listed = {m["name"]: m for m in json.loads(capsys.readouterr().out)["installed"]}
     assert listed[pack.name]["site_pack"] == {
-        "name": "machining", "experts_kept": 4, "base_expert_count": 8
+        "name": "machining",
+        "experts_kept": 4,
+        "base_expert_count": 8,
     }
     assert listed["full.gguf"]["site_pack"] is None

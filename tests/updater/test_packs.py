@@ -106,9 +106,7 @@ def test_pack_to_pack_diff_carries_only_the_changed_expert(
     by_source = {d.source_pack: d for d in entry.diffs}
     with repo.target_file(targets[by_source["machining"].path]).open("rb") as fh:
         index = read_index(fh)
-    literal = {
-        (op.tensor, op.experts) for op in index.ops if op.kind == "literal" and op.tensor
-    }
+    literal = {(op.tensor, op.experts) for op in index.ops if op.kind == "literal" and op.tensor}
     # Literal expert slices are exactly: layer 2's newly kept expert 5 (pack slot 2), and
     # the experts full version 2 retrained that the pack keeps (testkit.CHANGED: up #3 of
     # layer 1 = pack slot 2; down #0 and #1 of layer 2 = pack slots 0, 1). All else copies.
@@ -135,7 +133,9 @@ def test_full_to_pack_diff_copies_every_expert_slice_from_the_base(
     copies = [op for op in index.ops if op.kind == "copy" and op.experts]
     # layer 0 keeps base experts 0, 2, 3, 5: three runs, addressed in the base's numbering
     assert [op.experts for op in copies if op.tensor == "blk.0.ffn_up_exps.weight"] == [
-        (0, 1), (2, 4), (5, 6)
+        (0, 1),
+        (2, 4),
+        (5, 6),
     ]
 
 
