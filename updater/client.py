@@ -15,6 +15,7 @@ engine notices the pointer at its next idle moment.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +51,8 @@ from updater.release import (
 )
 from updater.transport import FolderTransport, HttpTransport, Transport
 from updater.trust import TrustSession, bootstrap_metadata_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,9 @@ class UpdateClient:
             else f"{want!r} cannot name a site pack"
         )
         if self.config.site_pack_fallback == "full":
-            return FULL, f"{what}; following the full model (updates.site_pack_fallback)."
+            note = f"{what}; following the full model (updates.site_pack_fallback)."
+            log.warning("%s", note)  # the window shows no line for it: IT finds it in the log
+            return FULL, note
         raise PackMissingError(
             f"{what}, and policy does not fall back to the full model "
             "(updates.site_pack_fallback = none); the current model stays. "
