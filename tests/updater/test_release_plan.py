@@ -140,16 +140,23 @@ def _with_pack(release: Release, *versions: tuple[str, int, int, dict[str, int]]
                 "sha256": f"sha-of-m{name}",
                 "length": length,
                 "manifest": f"packs/m/manifests/{name}.json",
-                "diffs": [
-                    {"from": src.removeprefix("full:"), "path": f"packs/m/diffs/{src}..{name}",
-                     "length": size, **({} if src.startswith("full:") else {"from_pack": "m"})}
-                    for src, size in diffs.items()
-                ],
-            }  # fmt: skip
+                "diffs": [_pack_diff(src, name, size) for src, size in diffs.items()],
+            }
             for name, serial, length, diffs in versions
         ]
     }
     return Release.from_bytes(json.dumps(obj).encode())
+
+
+def _pack_diff(source: str, version: str, size: int) -> dict[str, object]:
+    obj: dict[str, object] = {
+        "from": source.removeprefix("full:"),
+        "path": f"packs/m/diffs/{source}..{version}",
+        "length": size,
+    }
+    if not source.startswith("full:"):
+        obj["from_pack"] = "m"
+    return obj
 
 
 FULL_1_2 = _release(("1", 1, 1000, {}), ("2", 2, 1000, {"1": 50}))
