@@ -131,9 +131,22 @@ class ExpertStats:
 
 def dump_expert_stats(stats: ExpertStats) -> bytes:
     """The file's bytes: validated first, so a writer can never produce a file readers refuse."""
-    data = (json.dumps(stats.to_json(), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    doc = stats.to_json()
+    # One line per layer: readable and diffable, yet a few hundred lines for big models.
+    fields = [
+        f' "{key}": ' + (
+            "[\n" + ",\n".join("  " + _compact(ly) for ly in value) + "\n ]"
+            if key == "layers" and value else _compact(value)
+        )
+        for key, value in doc.items()
+    ]
+    data = ("{\n" + ",\n".join(fields) + "\n}\n").encode("utf-8")
     parse_expert_stats(data, "the statistics to write")
     return data
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
 def write_expert_stats(path: Path, stats: ExpertStats) -> None:
