@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -48,7 +49,7 @@ N_CTX = 1024
 def score_site(model: Path, text: Path, out: Path) -> tuple[Path, str]:
     """Statistics of ``text`` routed through ``model``; returns (file, method)."""
     cmd = [sys.executable, "-m", "engine.cli", "experts", "score", "--text", str(text),
-           "--out", str(out), "--model", str(model)]  # fmt: skip
+           "--out", str(out), "--model", str(model), "--threads", "2", "--quiet"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode == 0 and out.is_file():
         return out, "genba experts score (router-weight mass)"
@@ -206,15 +207,28 @@ class Row:
     ppl_quality: float
 
 
-def diff_bytes(base: Path, pack: Path, work: Path) -> int:
-    """Size of the expert diff ``updater/diff.py`` builds from ``base`` to ``pack``."""
+def write_diff(base: Path, pack: Path, out: Path) -> int:
+    """Write the expert diff ``updater/diff.py`` builds from ``base`` to ``pack``; its size."""
     from updater.diff import build_diff
     from updater.manifest import build_manifest
 
-    out = work / f"{pack.stem}.gdiff"
     with out.open("wb") as fh:
         build_diff(build_manifest(base, "full"), build_manifest(pack, pack.stem), pack, fh)
     return out.stat().st_size
+
+
+def diff_bytes(base: Path, pack: Path, args: argparse.Namespace) -> int:
+    """``write_diff`` in a child process whose ``updater`` comes from ``--diff-tree`` if given
+    (another checkout's delivery code), else from this tree."""
+    env = dict(os.environ)
+    if args.diff_tree:
+        env["PYTHONPATH"] = os.pathsep.join([str(args.diff_tree), env.get("PYTHONPATH", "")])
+    out = args.out / f"{pack.stem}.gdiff"
+    cmd = [sys.executable, __file__, "--diff", str(base), str(pack), str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"diff {pack.name} failed:\n{done.stderr[-2000:]}")
+    return int(done.stdout.strip().splitlines()[-1])
 
 
 def run_measure(path: Path, experts: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -230,14 +244,14 @@ def run_measure(path: Path, experts: int, args: argparse.Namespace) -> dict[str,
 def table(rows: list[Row], method: str, diff_note: str) -> str:
     """The markdown table."""
     head = (
-        f"| model | K of {rows[0].k} | N | file MiB | download MiB | load s | RSS after load MiB "
+        f"| model | K of {rows[0].k} | N | file MiB | download KiB | load s | RSS after load MiB "
         "| peak RSS MiB | decode tok/s | machining acc | quality acc | machining ppl "
         "| quality ppl |\n|" + "---|" * 13
     )
     lines = [head]
     for r in rows:
         lines.append(
-            f"| {r.model} | {r.k} | {r.n} | {r.size_mib:.1f} | {r.diff_mib:.1f} | "
+            f"| {r.model} | {r.k} | {r.n} | {r.size_mib:.1f} | {r.diff_mib * 1024:,.0f} | "
             f"{r.load_s:.2f} | {r.rss_load_mib:.0f} | {r.rss_peak_mib:.0f} | "
             f"{r.decode_tok_s:.1f} | {r.acc_machining} | {r.acc_quality} | "
             f"{r.ppl_machining:.2f} | {r.ppl_quality:.2f} |"
@@ -304,10 +318,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--coverage", type=float, default=0.9, help="also report the rule's K")
     parser.add_argument("--min-k", type=int, default=8, help="the site's largest N")
     parser.add_argument("--max-tokens", type=int, default=32)
+    parser.add_argument(
+        "--diff-tree", type=Path, help="checkout whose updater/diff.py builds the diffs"
+    )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--diff", type=Path, nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--experts", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.diff:
+        print(write_diff(*args.diff))
+        return 0
     if args.measure:
         print(json.dumps(measure(args.measure, args.experts, args.max_tokens,
                                  args.out / "answers.txt")))  # fmt: skip
@@ -333,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, k, n, path in configs:
         print(f"measuring {label} K={k} N={n}", file=sys.stderr, flush=True)
         got = run_measure(path, n, args)
-        diff = 0 if path == base else diff_bytes(base, path, args.out)
+        diff = 0 if path == base else diff_bytes(base, path, args)
         rows.append(Row(
             model=label, k=k, n=n, size_mib=path.stat().st_size / 2**20, diff_mib=diff / 2**20,
             load_s=got["load_s"], rss_load_mib=got["rss_load_mib"],
@@ -342,8 +363,9 @@ def main(argv: list[str] | None = None) -> int:
             ppl_machining=got["ppl_machining"], ppl_quality=got["ppl_quality"],
         ))  # fmt: skip
     (args.out / "packs_bench.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    where = f"{args.diff_tree}/updater/diff.py" if args.diff_tree else "updater/diff.py"
     print(table(rows, " and ".join(sorted(methods)),
-                "expert diff full → pack built by updater/diff.py (zstd 9)"))  # fmt: skip
+                f"expert diff full → pack built by {where} (zstd 9)"))  # fmt: skip
     print("\n".join(overlap(kept_by)))
     print(f"\ncommand: {' '.join([Path(sys.executable).name, *sys.argv])}")
     return 0
