@@ -8,6 +8,9 @@ pruner (:mod:`updater.pack_prune`). Statistics must come from the very base mode
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,20 @@ def read_stats(paths: Sequence[Path]) -> ExpertStats:
         raise BadInputError(f"{exc}.") from exc
 
 
+def score_text(base: Path, text: Path, out: Path) -> Path:
+    """Route ``text`` through ``base`` with ``genba experts score`` (the engine, run as its
+    own process: the updater never imports it) and return the statistics file ``out``."""
+    if not text.is_file():
+        raise BadInputError(f"{text} does not exist; give the site's text file with --text.")
+    cmd = [sys.executable, "-m", "engine.cli", "experts", "score", "--quiet",
+           "--text", str(text), "--out", str(out), "--model", str(base)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not out.is_file():
+        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+        raise BadInputError(f"Scoring {text.name} failed: {lines[-1]}")
+    return out
+
+
 def layer_loads(
     stats: ExpertStats, base_sha256: str, expert_count: int, moe_layers: Sequence[int]
 ) -> list[LayerLoad]:
@@ -75,14 +92,20 @@ def build_pack(
     name: str,
     coverage: float,
     min_k: int,
-    source: str = "stats",
+    text: Path | None = None,
 ) -> PackReport:
-    """Choose the experts from the statistics and write the pack to ``out``."""
+    """Choose the experts from the statistics (or from ``text``, scored first) and write
+    the pack to ``out``; its ``genba.pack.source`` says which."""
     if not base.is_file():
         raise BadInputError(f"{base} does not exist; give the base model with --base.")
     if out.resolve() == base.resolve():
         raise BadInputError("--out must not be the base model itself; name a new file.")
-    stats = read_stats(stats_paths)
+    if text is not None:
+        with tempfile.TemporaryDirectory(prefix="genba-pack-") as tmp:
+            stats = read_stats([score_text(base, text, Path(tmp) / "text-stats.json")])
+    else:
+        stats = read_stats(stats_paths)
+    source = "text" if text is not None else "stats"
     expert_count, moe_layers = base_shape(base)
     base_sha = sha256_file(base)
     loads = layer_loads(stats, base_sha, expert_count, moe_layers)

@@ -10,6 +10,7 @@ Typical use::
     genba-publish rotate-key REPO timestamp       # e.g. after a key leak
     genba-publish pack --base model.gguf --stats site.json --name plant-a --min-k 8 \
         --out plant-a.gguf                        # site pack: only the experts a site uses
+    genba-publish pack ... --text site.txt ...    # or score a site text with the base model
 
 Give clients ``REPO/published/metadata/1.root.json`` as their trusted root
 (``assets/tuf/root.json`` or policy ``updates.trusted_root``). Keep ``REPO/keys`` offline.
@@ -87,9 +88,14 @@ def _add_pack_parser(sub: Any) -> None:
         "Rule: docs/experts-and-packs.md.",
     )
     pack.add_argument("--base", type=Path, required=True, help="the base model GGUF")
-    pack.add_argument(
-        "--stats", type=Path, nargs="+", required=True, metavar="FILE",
+    given = pack.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--stats", type=Path, nargs="+", default=[], metavar="FILE",
         help="expert statistics from `genba experts export` or `genba experts score` (summed)",
+    )
+    given.add_argument(
+        "--text", type=Path, metavar="FILE",
+        help="a site text file, routed through the base model by `genba experts score`",
     )  # fmt: skip
     pack.add_argument("--name", required=True, help="the site the pack is for")
     pack.add_argument("--coverage", type=_coverage, default=0.9, help="share of routing mass")
@@ -182,8 +188,9 @@ def _pack(args: argparse.Namespace) -> str:
     from updater.pack_build import build_pack, describe
 
     report = build_pack(
-        args.base, args.out, args.stats, name=args.name, coverage=args.coverage, min_k=args.min_k
-    )
+        args.base, args.out, args.stats, name=args.name, coverage=args.coverage,
+        min_k=args.min_k, text=args.text,
+    )  # fmt: skip
     return describe(report)
 
 

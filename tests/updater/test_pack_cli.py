@@ -105,3 +105,33 @@ def test_bad_input_is_one_line(
     assert code == 2
     assert words in err and "\n" not in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_pack_from_a_site_text_routed_through_the_model(
+    tiny_moe_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "site.txt"
+    text.write_text("Spindle speed, feed rate and tool wear. 切削速度と送り。\n" * 20, "utf-8")
+    out = tmp_path / "site.gguf"
+    code = main([
+        "pack", "--base", str(tiny_moe_path), "--text", str(text), "--name", "site",
+        "--coverage", "0.5", "--min-k", "2", "--out", str(out),
+    ])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    info = read_pack_info(out)
+    assert info is not None and info["source"] == "text"
+    k = len(info["kept_experts"][0])
+    assert 2 <= k <= 7 and f"keeps K = {k} of 8" in captured.out
+    assert all(len(ids) == k for ids in info["kept_experts"])
+
+
+def test_missing_text_file_is_one_line(
+    tiny_moe_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([
+        "pack", "--base", str(tiny_moe_path), "--text", str(tmp_path / "none.txt"),
+        "--name", "x", "--min-k", "2", "--out", str(tmp_path / "p.gguf"),
+    ])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "none.txt does not exist" in err and "\n" not in err
