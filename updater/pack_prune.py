@@ -286,6 +286,18 @@ def _write(
         staged.commit(out, mode=mode)
 
 
+def base_shape(path: Path) -> tuple[int, list[int]]:
+    """``(E, MoE block numbers)`` of a GGUF MoE; ``ContentError`` if it is not one."""
+    reader = _open(path)
+    try:
+        arch = str(_field_value(reader.fields["general.architecture"]))
+        if f"{arch}.expert_count" not in reader.fields:
+            raise ContentError(f"{path.name} is not a Mixture-of-Experts model (no expert count).")
+        return int(_field_value(reader.fields[f"{arch}.expert_count"])), moe_layers_of(reader)
+    finally:
+        del reader
+
+
 def read_pack_info(path: Path) -> dict[str, Any] | None:
     """The ``genba.pack.*`` keys of a GGUF (kept experts parsed), or None if it is no pack."""
     reader = _open(path)

@@ -27,6 +27,12 @@ CHAT_TEMPLATE = (
 )
 
 
+_BIAS_CARRIER = 8.0
+"""Dimension 0 of every token embedding in a model with a router bias."""
+_BIAS_STRENGTH = 4.0
+"""Router weight of the favoured experts on that dimension (logit ≈ +20 after RMS norm)."""
+
+
 @dataclass(frozen=True)
 class TinyMoESpec:
     """Shape of the tiny model. Defaults give a ~1 MB file with 8 experts, top-2."""
@@ -45,6 +51,12 @@ class TinyMoESpec:
     """Type of the attention matrices (quantized ones reach llama.cpp's repacking kernels)."""
     demo: bool | None = None
     """Write ``genba.demo`` with this value (None: leave the key out, like most models)."""
+    router_bias: tuple[int, ...] = ()
+    """Experts the router favours for every token in every layer (an *imbalanced* model,
+    for the expert-load alert). llama's MoE has no router bias tensor, so the bias rides
+    on a constant: every token embedding gets a large constant in dimension 0, which
+    survives RMS norm, and only the favoured experts' router rows read that dimension.
+    The output layer ignores it, so answers stay as (un)reasonable as the balanced model's."""
 
 
 def _vocab() -> tuple[list[str], list[float], list[int]]:
@@ -137,9 +149,14 @@ def _write_tensors(
     head_dim = spec.n_embd // spec.n_head
     n_embd_kv = head_dim * spec.n_head_kv
 
-    _add(writer, "token_embd.weight", _weights(rng, (n_vocab, spec.n_embd), 0.5))
+    embd = _weights(rng, (n_vocab, spec.n_embd), 0.5)
+    output = _weights(rng, (n_vocab, spec.n_embd), 0.1)
+    if spec.router_bias:
+        embd[:, 0] = _BIAS_CARRIER
+        output[:, 0] = 0.0
+    _add(writer, "token_embd.weight", embd)
     _add(writer, "output_norm.weight", np.ones(spec.n_embd, dtype=np.float32))
-    _add(writer, "output.weight", _weights(rng, (n_vocab, spec.n_embd), 0.1))
+    _add(writer, "output.weight", output)
     for il in range(spec.n_layer):
         blk = f"blk.{il}"
         ones = np.ones(spec.n_embd, dtype=np.float32)
@@ -162,7 +179,11 @@ def _write_tensors(
             spec.dense_type,
         )
         # A strong router so that the expert ranking is clear-cut per token.
-        _add(writer, f"{blk}.ffn_gate_inp.weight", _weights(rng, (spec.n_expert, spec.n_embd), 1.0))
+        router = _weights(rng, (spec.n_expert, spec.n_embd), 1.0)
+        if spec.router_bias:
+            router[:, 0] = 0.0
+            router[list(spec.router_bias), 0] = _BIAS_STRENGTH
+        _add(writer, f"{blk}.ffn_gate_inp.weight", router)
         exp_in = (spec.n_expert, spec.n_ff, spec.n_embd)
         exp_out = (spec.n_expert, spec.n_embd, spec.n_ff)
         _add(writer, f"{blk}.ffn_gate_exps.weight", _weights(rng, exp_in, 0.1), spec.expert_type)
