@@ -79,6 +79,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP('SettingsSchema', 'Local time window for downloading and applying updates, e.g. "22:00-05:00" (may cross midnight). Empty: any time.'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Apply automatically'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.'),
+    QT_TRANSLATE_NOOP('SettingsSchema', 'Operator may apply updates'),
+    QT_TRANSLATE_NOOP('SettingsSchema', 'When updates are not applied automatically, the operator may switch to a verified update from the window (the "Apply now" button). Off: only IT or the update service switches.'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Offline bundles'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Site pack'),

@@ -149,6 +149,7 @@ class StatusPanel(QFrame):
     """
 
     details_toggled = Signal(bool)  # the operator opened (True) or closed the details
+    apply_update_requested = Signal()  # the operator pressed "Apply now"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -173,6 +174,10 @@ class StatusPanel(QFrame):
         self.update_label.setWordWrap(True)
         self.update_label.setContentsMargins(4, 0, 4, 2)
         self.update_label.setVisible(False)
+        self.apply_update_button = QPushButton(self)
+        self.apply_update_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.apply_update_button.setVisible(False)
+        self.apply_update_button.clicked.connect(self.apply_update_requested)
         self._fields: tuple[ElidedLabel, ...] = (
             self.model_label,
             self.experts_label,
@@ -183,7 +188,11 @@ class StatusPanel(QFrame):
         )
         for label in self._fields:
             self._layout.addWidget(label)
-        rows.addWidget(self.update_label)
+        update_row = QHBoxLayout()
+        update_row.setContentsMargins(0, 0, 4, 2)
+        update_row.addWidget(self.update_label, 1)
+        update_row.addWidget(self.apply_update_button, 0, Qt.AlignmentFlag.AlignTop)
+        rows.addLayout(update_row)
         self.details.setVisible(False)
         self._model: str | None = None
         self._model_state = "loading"  # "loading", "none" or "ready"
@@ -272,6 +281,10 @@ class StatusPanel(QFrame):
         self.update_label.setText(text)
         self.update_label.setVisible(bool(text))
 
+    def set_apply_offered(self, offered: bool) -> None:
+        """Show the "Apply now" button while a verified update waits and policy allows it."""
+        self.apply_update_button.setVisible(offered)
+
     def set_details_shown(self, shown: bool, lock: str = "") -> None:
         """Show or hide the details (from the settings); ``lock`` says why it cannot change."""
         self.details_button.blockSignals(True)
@@ -309,6 +322,11 @@ class StatusPanel(QFrame):
         self.memory_label.setAccessibleName(self.tr("Memory in use"))
         self.network_label.setAccessibleName(self.tr("Network"))
         self.update_label.setAccessibleName(self.tr("Updates"))
+        self.apply_update_button.setText(self.tr("Apply now"))
+        self.apply_update_button.setAccessibleName(self.tr("Switch to the new model now"))
+        self.apply_update_button.setToolTip(
+            self.tr("Switch to the new model now; it is used from the next answer")
+        )
         model = (
             self.tr("Model: {name}").format(name=model_label(self._model))
             if self._model

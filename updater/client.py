@@ -297,6 +297,23 @@ class UpdateClient:
                 self._save_state(staged=ref.to_json())
         return result
 
+    def apply_staged(self) -> ModelRef:
+        """Switch to the model an earlier ``apply(switch=False)`` built and verified.
+
+        This is the operator's "apply now": no network is needed, since the file was
+        checked against signed metadata when it was built (and is re-hashed here).
+        :class:`BadInputError` when nothing verified is waiting.
+        """
+        with self._locked():
+            staged = self._staged()
+            if staged is None:
+                raise BadInputError(
+                    "No verified model update is waiting; check for updates first "
+                    "(genba update check)."
+                )
+            self._switch(staged)
+        return staged
+
     def _switch(self, ref: ModelRef) -> None:
         install.switch_to(self.config.pointer, ref, self._checkpoint)
         self._save_state(skip_sha256=None, staged=None)

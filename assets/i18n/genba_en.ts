@@ -1222,6 +1222,14 @@
         <translation>Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.</translation>
     </message>
     <message>
+        <source>Operator may apply updates</source>
+        <translation>Operator may apply updates</translation>
+    </message>
+    <message>
+        <source>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</source>
+        <translation>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</translation>
+    </message>
+    <message>
         <source>Offline bundles</source>
         <translation>Offline bundles</translation>
     </message>
@@ -1397,6 +1405,18 @@
         <translation>Updates</translation>
     </message>
     <message>
+        <source>Apply now</source>
+        <translation>Apply now</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now</source>
+        <translation>Switch to the new model now</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now; it is used from the next answer</source>
+        <translation>Switch to the new model now; it is used from the next answer</translation>
+    </message>
+    <message>
         <source>Model: {name}</source>
         <translation>Model: {name}</translation>
     </message>
@@ -1551,12 +1571,24 @@
         <translation>Downloading model update: {pct} %</translation>
     </message>
     <message>
+        <source>Switching to the new model…</source>
+        <translation>Switching to the new model…</translation>
+    </message>
+    <message>
         <source>Downloading model update…</source>
         <translation>Downloading model update…</translation>
     </message>
     <message>
-        <source>Model update {version} ready (apply: genba update apply)</source>
-        <translation>Model update {version} ready (apply: genba update apply)</translation>
+        <source>Model update {version} is ready</source>
+        <translation>Model update {version} is ready</translation>
+    </message>
+    <message>
+        <source>Model update {version} is ready; IT will switch to it</source>
+        <translation>Model update {version} is ready; IT will switch to it</translation>
+    </message>
+    <message>
+        <source>Another model update is running; try again in a minute</source>
+        <translation>Another model update is running; try again in a minute</translation>
     </message>
     <message>
         <source>New model ready; it is used from the next answer</source>

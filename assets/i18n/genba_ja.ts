@@ -1222,6 +1222,14 @@
         <translation>検証済みの更新を、次に手が空いたときに確認なしで適用します。オフ: オペレーターまたは `genba update apply` で切り替えます。</translation>
     </message>
     <message>
+        <source>Operator may apply updates</source>
+        <translation>作業者による更新の適用</translation>
+    </message>
+    <message>
+        <source>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</source>
+        <translation>更新が自動で適用されない場合、作業者が画面から検証済みの更新に切り替えられます（「今すぐ適用」ボタン）。オフ：切り替えは IT 担当者または更新サービスだけが行います。</translation>
+    </message>
+    <message>
         <source>Offline bundles</source>
         <translation>オフラインバンドル</translation>
     </message>
@@ -1397,6 +1405,18 @@
         <translation>更新</translation>
     </message>
     <message>
+        <source>Apply now</source>
+        <translation>今すぐ適用</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now</source>
+        <translation>今すぐ新しいモデルに切り替える</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now; it is used from the next answer</source>
+        <translation>今すぐ新しいモデルに切り替えます。次の回答から使われます</translation>
+    </message>
+    <message>
         <source>Model: {name}</source>
         <translation>モデル: {name}</translation>
     </message>
@@ -1551,12 +1571,24 @@
         <translation>モデルの更新をダウンロード中: {pct} %</translation>
     </message>
     <message>
+        <source>Switching to the new model…</source>
+        <translation>新しいモデルに切り替えています…</translation>
+    </message>
+    <message>
         <source>Downloading model update…</source>
         <translation>モデルの更新をダウンロード中…</translation>
     </message>
     <message>
-        <source>Model update {version} ready (apply: genba update apply)</source>
-        <translation>モデルの更新 {version} の準備ができました (適用: genba update apply)</translation>
+        <source>Model update {version} is ready</source>
+        <translation>モデルの更新 {version} の準備ができました</translation>
+    </message>
+    <message>
+        <source>Model update {version} is ready; IT will switch to it</source>
+        <translation>モデルの更新 {version} の準備ができました。IT 担当者が切り替えます</translation>
+    </message>
+    <message>
+        <source>Another model update is running; try again in a minute</source>
+        <translation>別のモデル更新が実行中です。1 分ほどしてからもう一度お試しください</translation>
     </message>
     <message>
         <source>New model ready; it is used from the next answer</source>

@@ -269,6 +269,13 @@ _SPECS: tuple[SettingSpec, ...] = (
         label="Apply automatically",
     ),
     SettingSpec(
+        "updates.operator_apply", "bool", True,
+        "When updates are not applied automatically, the operator may switch to a verified "
+        "update from the window (the \"Apply now\" button). Off: only IT or the update "
+        "service switches.",
+        restrictive=False, label="Operator may apply updates",
+    ),
+    SettingSpec(
         "updates.allow_offline_bundles", "bool", True,
         "Updates may be imported from an offline bundle (USB). Bundles are verified "
         "like downloads.",

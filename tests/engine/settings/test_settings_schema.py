@@ -71,6 +71,7 @@ def test_security_relevant_keys_and_their_restrictive_values() -> None:
         "updates.repository_url": SCHEMA["updates.repository_url"].default,
         "updates.trusted_root": SCHEMA["updates.trusted_root"].default,
         "updates.allow_offline_bundles": False,
+        "updates.operator_apply": False,
         "history.export_allowed": False,
     }
     # Documented decision: forcing offline would also stop signed updates.
