@@ -8,8 +8,9 @@ File layout (all integers little-endian; full description in docs/expert-diff-fo
     u64 index_offset  u64 index_length             last 16 bytes
 
 The target file is rebuilt strictly front to back from ops: ``literal`` (bytes from the
-payload), ``copy`` (a tensor, a run of experts of a stacked tensor, or the header, taken
-from the base model *by name*) and ``zero`` (alignment padding). Every op carries the
+payload), ``copy`` (a tensor, a run of experts of a stacked tensor — numbered as in the *base's*
+tensor, so a site pack with fewer experts copies its slices from the full model — or the
+header, taken from the base model *by name*) and ``zero`` (alignment padding). Every op carries the
 sha256 of the bytes it produces, so base pieces are hash-checked as they are copied,
 and the whole output is checked against the target sha256. Memory stays bounded (1 MiB
 copy chunks plus the zstd window, capped at :data:`MAX_WINDOW`) whatever the model size.
