@@ -21,6 +21,8 @@ from typing import Any
 
 import psutil
 from engine.events import FinalEvent
+from engine.models.info import ModelInfo
+from engine.models.pack import site_pack
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -325,11 +327,13 @@ class StatusPanel(QFrame):
         self.apply_update_button.setToolTip(
             self.tr("Switch to the new model now; it is used from the next answer")
         )
-        self.model_label.setText(
+        model = (
             self.tr("Model: {name}").format(name=model_label(self._model))
             if self._model
             else self.tr("No model loaded")
         )
+        pack = self.pack_text()
+        self.model_label.setText(f"{model} · {pack}" if pack and self._model else model)
         self._show_final()
         self._show_network()
         self._show_summary()
@@ -350,6 +354,16 @@ class StatusPanel(QFrame):
         """The plain status line, as shown."""
         return self.summary_label.text()
 
+    def pack_text(self) -> str:
+        """"site pack <name> (K of E experts)" when the loaded model is a site pack, else ""."""
+        info = self._model_info
+        pack = site_pack(info) if isinstance(info, ModelInfo) else None
+        if pack is None:
+            return ""
+        return self.tr("site pack {name} ({k} of {e} experts)").format(
+            name=pack.name, k=pack.kept, e=pack.base_experts
+        )
+
     def _show_summary(self) -> None:
         network = self._network[0]
         text = self._answer_summary()
@@ -364,6 +378,9 @@ class StatusPanel(QFrame):
                 text = self.tr("Ready · on this PC · site server available")
             else:
                 text = self.tr("Ready · on this PC")
+            pack = self.pack_text() if self._model_state == "ready" else ""
+            if pack:  # which experts this PC holds matters while idle, not mid-answer
+                text = f"{text} · {pack}"
         self.summary_label.setText(text)
 
     def _answer_summary(self) -> str | None:

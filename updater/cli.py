@@ -27,9 +27,11 @@ from updater.errors import (
     BadInputError,
     NothingToDoError,
     OfflineError,
+    PackMissingError,
     ReadOnlyStoreError,
     UpdateError,
 )
+from updater.release import Step
 from updater.scheduler import seconds_until_window
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -97,11 +99,19 @@ def _describe(result: CheckResult) -> str:
     if not result.available or result.latest is None:
         return f"Model version {current} is up to date."
     path = " → ".join(
-        f"{s.entry.version} (diff from {s.diff.source})" if s.diff else f"{s.entry.version} (full)"
+        f"{s.entry.label} (diff from {_source(s)})" if s.diff else f"{s.entry.label} (full)"
         for s in result.steps
     )
     size = result.download_bytes / 2**20
     return f"Update available: {current} → {path}; {size:.1f} MiB to download."
+
+
+def _source(step: Step) -> str:
+    """The version a step's diff starts from, as people read it."""
+    assert step.diff is not None
+    if step.diff.source_pack:
+        return f"{step.diff.source_pack}@{step.diff.source}"
+    return f"full model {step.diff.source}" if step.entry.pack else step.diff.source
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(as_json, exc, EXIT_FAILURE, "offline")
     except ReadOnlyStoreError as exc:
         return _fail(as_json, exc, EXIT_FAILURE, "read-only-store")
+    except PackMissingError as exc:
+        return _fail(as_json, exc, EXIT_FAILURE, "pack-missing")
     except (BadInputError, NothingToDoError) as exc:
         return _fail(as_json, exc, EXIT_BAD_INPUT, "bad-input")
     except UpdateError as exc:
@@ -170,7 +182,7 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
         _describe(result)
         if not result.available
         else (
-            f"Model version {result.latest.version if result.latest else '?'} "
+            f"Model version {result.latest.label if result.latest else '?'} "
             + ("is active." if switch else "is verified and ready; run `genba update apply`.")
         )
     )

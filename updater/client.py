@@ -15,6 +15,7 @@ engine notices the pointer at its next idle moment.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,13 +35,24 @@ from updater.errors import (
     LockedError,
     NetworkError,
     OfflineError,
+    PackMissingError,
     ReadOnlyStoreError,
 )
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
-from updater.release import RELEASE_PATH, Release, Step, VersionEntry, plan_path
+from updater.release import (
+    FULL,
+    RELEASE_PATH,
+    Release,
+    Step,
+    VersionEntry,
+    plan_path,
+    valid_pack_name,
+)
 from updater.transport import FolderTransport, HttpTransport, Transport
 from updater.trust import TrustSession, bootstrap_metadata_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,10 @@ class CheckResult:
     current: ModelRef | None
     latest: VersionEntry | None
     steps: tuple[Step, ...] = field(default=())
+    pack: str = FULL
+    """The line followed: a site pack's name, or empty for the full model."""
+    note: str = ""
+    """Why the line differs from the one policy names (a missing pack), in one line."""
 
     @property
     def available(self) -> bool:
@@ -84,14 +100,26 @@ class CheckResult:
         """Machine-readable form for ``--json``."""
         return {
             "current": self.current.to_json() if self.current else None,
-            "latest": self.latest.version if self.latest else None,
+            "latest": self.latest.label if self.latest else None,
+            "site_pack": self.pack or None,
+            "note": self.note or None,
             "available": self.available,
-            "path": [
-                {"version": s.entry.version, "diff_from": s.diff.source if s.diff else None}
-                for s in self.steps
-            ],
+            "path": [_step_json(s) for s in self.steps],
             "download_bytes": self.download_bytes,
         }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    """One step for ``--json``; ``pack``/``diff_from_pack`` only where a pack is involved."""
+    obj: dict[str, Any] = {
+        "version": step.entry.version,
+        "diff_from": step.diff.source if step.diff else None,
+    }
+    if step.entry.pack:
+        obj["pack"] = step.entry.pack
+    if step.diff is not None and step.diff.source_pack:
+        obj["diff_from_pack"] = step.diff.source_pack
+    return obj
 
 
 class UpdateClient:
@@ -190,14 +218,41 @@ class UpdateClient:
         self._emit("checking", "Looking for model updates")
         session.refresh()
         release = Release.from_bytes(session.fetch(RELEASE_PATH).read_bytes())
+        pack, note = self._line(release)
+        if note:
+            self._emit("checking", note)
         pointer = read_pointer(self.config.pointer)
         current = pointer.current if pointer else None
-        steps = plan_path(release, current.sha256 if current else None)
+        steps = plan_path(release, current.sha256 if current else None, pack)
+        line = release.line(pack)
+        latest = line[-1] if line else None
         self._save_state(
             last_check=datetime.now(UTC).isoformat(timespec="seconds"),
-            latest_version=release.latest.version if release.latest else None,
+            latest_version=latest.label if latest else None,
         )
-        return CheckResult(current, release.latest, tuple(steps)), release
+        return CheckResult(current, latest, tuple(steps), pack, note), release
+
+    def _line(self, release: Release) -> tuple[str, str]:
+        """The line to follow (a pack's name or the full model) and, on fallback, why."""
+        want = self.config.site_pack
+        if not want:
+            return FULL, ""
+        if valid_pack_name(want) and release.line(want):
+            return want, ""
+        what = (
+            f"Site pack {want!r} is not published on the update server"
+            if valid_pack_name(want)
+            else f"{want!r} cannot name a site pack"
+        )
+        if self.config.site_pack_fallback == "full":
+            note = f"{what}; following the full model (updates.site_pack_fallback)."
+            log.warning("%s", note)  # the window shows no line for it: IT finds it in the log
+            return FULL, note
+        raise PackMissingError(
+            f"{what}, and policy does not fall back to the full model "
+            "(updates.site_pack_fallback = none); the current model stays. "
+            "Ask IT to publish the pack or to change updates.site_pack."
+        )
 
     def check(self, *, bundle: Path | None = None) -> CheckResult:
         """Refresh signed metadata and report whether (and how) an update applies."""
@@ -231,8 +286,8 @@ class UpdateClient:
                 self._emit("up-to-date", "The model is up to date")
                 return result
             if auto and self._state().get("skip_sha256") == latest.sha256:
-                self._emit("up-to-date", f"Version {latest.version} was rolled back; not reapplied")
-                return CheckResult(result.current, latest)
+                self._emit("up-to-date", f"Version {latest.label} was rolled back; not reapplied")
+                return CheckResult(result.current, latest, pack=result.pack, note=result.note)
             ref = self._prepare(session, list(result.steps))
             self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
             install.drop_partial_downloads(self.config.models_dir)
@@ -292,7 +347,7 @@ class UpdateClient:
         for path in made[:-1]:  # intermediate versions of a diff chain
             path.unlink(missing_ok=True)
         entry = steps[-1].entry
-        return ModelRef(path=entry.file_name, sha256=entry.sha256, version=entry.version)
+        return ModelRef(path=entry.file_name, sha256=entry.sha256, version=entry.label)
 
     def _build_step(self, session: TrustSession, step: Step, base: Path | None) -> Path:
         entry = step.entry
@@ -313,14 +368,14 @@ class UpdateClient:
                 dest,
                 (sha, length),
                 checkpoint=self._checkpoint,
-                progress=lambda d, t: self._emit("building", "", d, t, entry.version),
+                progress=lambda d, t: self._emit("building", "", d, t, entry.label),
             )
         else:
             part = self.config.models_dir / f"{install.PART_PREFIX}{sha[:16]}.gguf"
             session.fetch_resumable(
                 entry.model,
                 part,
-                progress=lambda d, t: self._emit("downloading", "", d, t, entry.version),
+                progress=lambda d, t: self._emit("downloading", "", d, t, entry.label),
             )
             install.adopt_download(part, dest, self._checkpoint)
         return dest

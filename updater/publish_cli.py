@@ -4,10 +4,14 @@ Typical use::
 
     genba-publish init REPO                       # keys + first signed metadata
     genba-publish add REPO model-v2.gguf --version 2 --diff-from 1
+    genba-publish add REPO machining.gguf --pack machining --version 1   # a site pack's line
     genba-publish refresh REPO                    # re-sign timestamp (cron, < timestamp_days)
     genba-publish bundle REPO /media/usb/genba    # offline bundle for `genba update import`
     genba-publish upload REPO org/genba-models    # push published/ to a Hugging Face repo
     genba-publish rotate-key REPO timestamp       # e.g. after a key leak
+    genba-publish pack --base model.gguf --stats site.json --name plant-a --min-k 8 \
+        --out plant-a.gguf                        # site pack: only the experts a site uses
+    genba-publish pack ... --text site.txt ...    # or score a site text with the base model
 
 Give clients ``REPO/published/metadata/1.root.json`` as their trusted root
 (``assets/tuf/root.json`` or policy ``updates.trusted_root``). Keep ``REPO/keys`` offline.
@@ -22,6 +26,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from updater.errors import BadInputError, UpdateError
 from updater.repository import Expiry, PublisherRepository
@@ -45,6 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--version", required=True, help="label, e.g. 2026.11")
     add.add_argument("--diff-from", nargs="*", default=[], metavar="VERSION")
     add.add_argument("--level", type=int, default=9, help="zstd level for diffs (1-22)")
+    add.add_argument(
+        "--pack", default="", metavar="NAME",
+        help="publish a site pack in its own line NAME (--diff-from then names pack versions; "
+        "a diff from the full version it was cut from is added by itself)",
+    )
+    add.add_argument(
+        "--diff-from-full", nargs="*", default=[], metavar="VERSION",
+        help="with --pack: also diff from these full-model versions",
+    )
     refresh = sub.add_parser("refresh", help="re-sign the timestamp (and snapshot if due)")
     refresh.add_argument("repo", type=Path)
     rotate = sub.add_parser("rotate-key", help="replace the keys of a role")
@@ -61,7 +75,45 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--token-env", default="HF_TOKEN", help="variable holding the token")
     show = sub.add_parser("list", help="print the published versions")
     show.add_argument("repo", type=Path)
+    _add_pack_parser(sub)
     return parser
+
+
+def _coverage(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r} (e.g. 0.9)") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1 (e.g. 0.9), not {text}")
+    return value
+
+
+def _add_pack_parser(sub: Any) -> None:
+    pack = sub.add_parser(
+        "pack",
+        help="build a site pack: keep per layer the K experts a site's statistics use",
+        description="Keep, in every MoE layer, the experts covering --coverage of the site's "
+        "router-weight mass (K = the most any layer needs, at least --min-k, at most E-1). "
+        "Rule: docs/experts-and-packs.md.",
+    )
+    pack.add_argument("--base", type=Path, required=True, help="the base model GGUF")
+    given = pack.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--stats", type=Path, nargs="+", default=[], metavar="FILE",
+        help="expert statistics from `genba experts export` or `genba experts score` (summed)",
+    )
+    given.add_argument(
+        "--text", type=Path, metavar="FILE",
+        help="a site text file, routed through the base model by `genba experts score`",
+    )  # fmt: skip
+    pack.add_argument("--name", required=True, help="the site the pack is for")
+    pack.add_argument("--coverage", type=_coverage, default=0.9, help="share of routing mass")
+    pack.add_argument(
+        "--min-k", type=int, required=True, metavar="N",
+        help="keep at least N experts: the largest N the site's policy allows",
+    )  # fmt: skip
+    pack.add_argument("--out", type=Path, required=True, help="the pack GGUF to write")
 
 
 def upload(
@@ -102,9 +154,19 @@ def _init(args: argparse.Namespace) -> str:
 def _add(args: argparse.Namespace, repo: PublisherRepository) -> str:
     if not args.model.is_file():
         raise BadInputError(f"{args.model} does not exist.")
-    entry = repo.add_version(args.model, args.version, args.diff_from, level=args.level)
-    diffs = ", ".join(f"from {d.source}: {d.length} bytes" for d in entry.diffs) or "none"
-    return f"Published version {entry.version} ({entry.length} bytes); diffs {diffs}."
+    if args.diff_from_full and not args.pack:
+        raise BadInputError("--diff-from-full is for packs; use --diff-from for full models.")
+    entry = repo.add_version(
+        args.model, args.version, args.diff_from, level=args.level,
+        pack=args.pack, diff_from_full=args.diff_from_full,
+    )  # fmt: skip
+    diffs = ", ".join(
+        f"from {'full model ' if entry.pack and not d.source_pack else ''}{d.source}: "
+        f"{d.length} bytes"
+        for d in entry.diffs
+    ) or "none"
+    what = f"site pack {entry.pack} version" if entry.pack else "version"
+    return f"Published {what} {entry.version} ({entry.length} bytes); diffs {diffs}."
 
 
 def _refresh(args: argparse.Namespace, repo: PublisherRepository) -> str:
@@ -142,9 +204,21 @@ _ACTIONS = {
 }
 
 
+def _pack(args: argparse.Namespace) -> str:
+    from updater.pack_build import build_pack, describe
+
+    report = build_pack(
+        args.base, args.out, args.stats, name=args.name, coverage=args.coverage,
+        min_k=args.min_k, text=args.text,
+    )  # fmt: skip
+    return describe(report)
+
+
 def _run(args: argparse.Namespace) -> str:
     if args.action == "init":
         return _init(args)
+    if args.action == "pack":
+        return _pack(args)
     return _ACTIONS[args.action](args, PublisherRepository(args.repo))
 
 

@@ -42,7 +42,8 @@ from updater.diff import build_diff
 from updater.errors import BadInputError
 from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
-from updater.release import RELEASE_PATH, DiffRef, Release, VersionEntry
+from updater.pack_prune import read_pack_info
+from updater.release import FULL, RELEASE_PATH, DiffRef, Release, VersionEntry, valid_pack_name
 
 _SERIALIZER = JSONSerializer(compact=False)
 
@@ -270,11 +271,28 @@ class PublisherRepository:
         return info
 
     def add_version(
-        self, model: Path, version: str, diff_from: list[str] | None = None, level: int = 9
+        self,
+        model: Path,
+        version: str,
+        diff_from: list[str] | None = None,
+        level: int = 9,
+        *,
+        pack: str = FULL,
+        diff_from_full: list[str] | None = None,
     ) -> VersionEntry:
-        """Publish ``model`` as ``version`` with diffs from the named earlier versions."""
+        """Publish ``model`` as ``version`` with diffs from the named earlier versions.
+
+        With ``pack``, ``model`` must be that site pack (its ``genba.pack.name``) and is
+        published in the pack's own line: ``diff_from`` then names earlier versions of
+        the pack and ``diff_from_full`` full-model versions; a diff from the full version
+        the pack was cut from (``genba.pack.base_sha256``) is always added, since that is
+        how a PC switches to the pack.
+        """
         release = self.release()
-        if release.find(version=version):
+        if pack:
+            self._check_pack(model, pack)
+        line = release.line(pack)
+        if any(entry.version == version for entry in line):
             raise BadInputError(f"Version {version} is already published; pick a new label.")
         if any(c in version for c in "/\\ ") or version.startswith(".") or ".." in version:
             raise BadInputError("A version label may not contain '/', '\\', spaces or '..'.")
@@ -285,54 +303,94 @@ class PublisherRepository:
         work.mkdir(exist_ok=True)
         manifest_file = work / f"{version}.manifest.json"
         atomic_write_bytes(manifest_file, manifest.to_bytes())
+        prefix = f"packs/{pack}/" if pack else ""
         model_info = self._add_target(
-            targets, f"models/{version}/{model.name}", model, {"kind": "model"}
+            targets, f"{prefix}models/{version}/{model.name}", model, {"kind": "model"}
         )
         manifest_info = self._add_target(
-            targets, f"manifests/{version}.json", manifest_file, {"kind": "manifest"}
+            targets, f"{prefix}manifests/{version}.json", manifest_file, {"kind": "manifest"}
         )
+        sources = [(pack, v) for v in diff_from or []]
+        if pack:
+            sources += [(FULL, v) for v in self._full_sources(release, model, diff_from_full)]
         diffs = [
-            self._add_diff(targets, release, source, new=(manifest, model), level=level)
-            for source in diff_from or []
+            self._add_diff(targets, release, source, new=(manifest, model), level=level, pack=pack)
+            for source in sources
         ]
         entry = VersionEntry(
             version=version,
-            serial=(release.latest.serial + 1) if release.latest else 1,
+            serial=(line[-1].serial + 1) if line else 1,
             model=model_info.path,
             sha256=manifest.sha256,
             length=manifest.length,
             manifest=manifest_info.path,
             diffs=tuple(diffs),
+            pack=pack,
         )
         release_file = work / "release.json"
-        atomic_write_bytes(release_file, Release((*release.versions, entry)).to_bytes())
+        atomic_write_bytes(release_file, release.with_entry(entry).to_bytes())
         self._add_target(targets, RELEASE_PATH, release_file, {"kind": "release"})
         self._publish_targets(targets)
         shutil.rmtree(work)
         return entry
 
+    @staticmethod
+    def _check_pack(model: Path, pack: str) -> None:
+        if not valid_pack_name(pack):
+            raise BadInputError(
+                f"{pack!r} cannot name a pack: use up to 64 letters, digits, '-' or '_'."
+            )
+        meta = read_pack_info(model)
+        if meta is None:
+            raise BadInputError(
+                f"{model} is not a site pack (no genba.pack.name); build one with "
+                "`genba-publish pack` or publish it without --pack."
+            )
+        if meta.get("name") != pack:
+            raise BadInputError(f"{model} is the site pack {meta.get('name')!r}, not {pack!r}.")
+
+    @staticmethod
+    def _full_sources(release: Release, model: Path, named: list[str] | None) -> list[str]:
+        """Full versions to diff a pack from: those named, plus the one it was cut from."""
+        sources = list(named or [])
+        meta = read_pack_info(model) or {}
+        base_sha = str(meta.get("base_sha256") or "").lower()
+        base = release.find(sha256=base_sha) if base_sha else None
+        if base is not None and base.version not in sources:
+            sources.append(base.version)
+        return sources
+
     def _add_diff(
         self,
         targets: Targets,
         release: Release,
-        source: str,
+        source: tuple[str, str],
         *,
         new: tuple[Manifest, Path],
         level: int,
+        pack: str = FULL,
     ) -> DiffRef:
         manifest, model = new
-        old = release.find(version=source)
+        source_pack, version = source
+        old = next((e for e in release.line(source_pack) if e.version == version), None)
         if old is None:
-            raise BadInputError(f"Cannot diff from {source}: it is not published.")
+            what = f"version {version} of pack {source_pack}" if source_pack else version
+            raise BadInputError(f"Cannot diff from {what}: it is not published.")
         old_file = self.target_file(targets.targets[old.model])
         if sha256_file(old_file) != old.sha256:
-            raise BadInputError(f"The stored file of version {source} is damaged: {old_file}.")
-        diff_file = self.root / "work" / f"{source}..{manifest.version}.gdiff"
+            raise BadInputError(f"The stored file of version {old.label} is damaged: {old_file}.")
+        # the name says which line the diff starts from: packs/<p>/diffs/full-3..2.gdiff
+        stem = f"full-{version}" if pack and not source_pack else version
+        diff_file = self.root / "work" / f"{stem}..{manifest.version}.gdiff"
         with diff_file.open("wb") as fh:
-            build_diff(build_manifest(old_file, source), manifest, model, fh, level=level)
-        path = f"diffs/{source}..{manifest.version}.gdiff"
-        info = self._add_target(targets, path, diff_file, {"kind": "diff", "from": source})
-        return DiffRef(source=source, path=path, length=info.length)
+            build_diff(build_manifest(old_file, version), manifest, model, fh, level=level)
+        prefix = f"packs/{pack}/" if pack else ""
+        path = f"{prefix}diffs/{stem}..{manifest.version}.gdiff"
+        custom = {"kind": "diff", "from": version}
+        if source_pack:
+            custom["from_pack"] = source_pack
+        info = self._add_target(targets, path, diff_file, custom)
+        return DiffRef(source=version, path=path, length=info.length, source_pack=source_pack)
 
     def export_bundle(self, dest: Path) -> Path:
         """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`."""

@@ -1031,19 +1031,19 @@
     </message>
     <message>
         <source>Expert statistics sample</source>
-        <translation type="unfinished"></translation>
+        <translation>Expert statistics sample</translation>
     </message>
     <message>
         <source>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</source>
-        <translation type="unfinished"></translation>
+        <translation>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</translation>
     </message>
     <message>
         <source>Expert imbalance alert</source>
-        <translation type="unfinished"></translation>
+        <translation>Expert imbalance alert</translation>
     </message>
     <message>
         <source>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</source>
-        <translation type="unfinished"></translation>
+        <translation>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</translation>
     </message>
     <message>
         <source>Reserved memory</source>
@@ -1238,6 +1238,30 @@
         <translation>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</translation>
     </message>
     <message>
+        <source>Site pack</source>
+        <translation>Site pack</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>If the site pack is missing</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>full</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>History</translation>
     </message>
@@ -1415,6 +1439,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>Show or hide the details: model, experts, route, speed, memory</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>site pack {name} ({k} of {e} experts)</translation>
     </message>
     <message>
         <source>Loading the model…</source>

@@ -1238,6 +1238,30 @@
         <translation>オフラインバンドル (USB) から更新を取り込めます。バンドルもダウンロードと同様に検証されます。</translation>
     </message>
     <message>
+        <source>Site pack</source>
+        <translation>サイトパック</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>この PC が使うサイトパック（この現場で使うエキスパートだけを残した小さなモデル。管理者がこの名前で公開）。空欄: 完全なモデル。</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>サイトパックがないとき</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>サイトパックが更新サーバーに公開されていないとき: 完全なモデル（代わりに完全なモデルを更新）またはなし（今のモデルのまま）。</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>完全なモデル</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>履歴</translation>
     </message>
@@ -1415,6 +1439,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>詳細 (モデル、エキスパート、経路、速度、メモリ) を表示または非表示にします</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>サイトパック {name}（エキスパート {e} 個中 {k} 個）</translation>
     </message>
     <message>
         <source>Loading the model…</source>
