@@ -104,7 +104,7 @@ class Peak:
 def _status_kib(pid: int) -> dict[str, int]:
     values: dict[str, int] = {}
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as fh:
             for line in fh:
                 key, _, rest = line.partition(":")
                 if key in ("RssAnon", "VmHWM"):

@@ -176,28 +176,34 @@ def _write_tensors(
     _add(writer, "token_embd.weight", _weights(rng, (n_vocab, spec.n_embd), 0.5), spec.embd_type)
     _add(writer, "output_norm.weight", np.ones(spec.n_embd, dtype=np.float32))
     if not spec.tied_output:
-        _add(
-            writer, "output.weight", _weights(rng, (n_vocab, spec.n_embd), 0.1), spec.embd_type
-        )
+        _add(writer, "output.weight", _weights(rng, (n_vocab, spec.n_embd), 0.1), spec.embd_type)
     for il in range(spec.n_layer):
         blk = f"blk.{il}"
         ones = np.ones(spec.n_embd, dtype=np.float32)
         _add(writer, f"{blk}.attn_norm.weight", ones)
         _add(writer, f"{blk}.ffn_norm.weight", ones)
         _add(
-            writer, f"{blk}.attn_q.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_q.weight",
+            _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_k.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_k.weight",
+            _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_v.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_v.weight",
+            _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_output.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_output.weight",
+            _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
             spec.dense_type,
         )
         # A strong router so that the expert ranking is clear-cut per token.
