@@ -16,7 +16,9 @@ from updater.layout import EXPERT_SUFFIX, Layout, read_layout
 
 # Granite 3.1 1B-A400M's vocabulary and expert count on tiny widths: a ~6 MB file whose
 # header is as large as the real model's (49,155 token strings, scores and types).
-BIG_VOCAB = replace(shape("granite-3.1-1b-a400m"), n_layer=2, n_embd=64, n_head=4, n_ff=32)
+BIG_VOCAB = replace(
+    shape("granite-3.1-1b-a400m"), n_layer=2, n_embd=64, n_head=4, n_head_kv=2, n_ff=32
+)
 
 
 @pytest.fixture(scope="module")
