@@ -52,6 +52,7 @@ from updater.pointer import ModelRef, Pointer, write_pointer  # noqa: E402
 from updater.repository import PublisherRepository  # noqa: E402
 
 SHAPE = "granite-3.1-1b-a400m"
+BUDGET_MIB = 64  # issue 15: apply stays within 64 MiB of anonymous memory above `status`
 
 # `genba ...` with the policy folder moved to argv[1] (see the module docstring). With
 # GENBA_BENCH_WHERE set, a thread samples RssAnon and the main thread's stack every 10 ms
@@ -241,6 +242,7 @@ def main() -> int:
         f"{'model MB':>9} {'layers':>6} {'diff MB':>8} {'status anon':>11} "
         f"{'apply anon':>10} {'above':>7} {'status HWM':>10} {'apply HWM':>9} {'apply s':>8}"
     )
+    worst = 0.0
     for n_layer in args.layers:
         tmp = Path(tempfile.mkdtemp(prefix="genba-applymem-", dir="/tmp"))
         try:
@@ -254,7 +256,12 @@ def main() -> int:
             f"{r['status_hwm']:>10.1f} {r['apply_hwm']:>9.1f} {r['apply_s']:>8.1f}",
             flush=True,
         )
-    return 0
+        worst = max(worst, r["above"])
+    verdict = "within" if worst <= BUDGET_MIB else "OVER"
+    print(
+        f"largest step above the baseline: {worst:.1f} MiB, {verdict} the {BUDGET_MIB} MiB budget"
+    )
+    return 0 if worst <= BUDGET_MIB else 1
 
 
 if __name__ == "__main__":
