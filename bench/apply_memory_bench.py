@@ -259,7 +259,8 @@ def main() -> int:
         worst = max(worst, r["above"])
     verdict = "within" if worst <= BUDGET_MIB else "OVER"
     print(
-        f"largest step above the baseline: {worst:.1f} MiB, {verdict} the {BUDGET_MIB} MiB budget"
+        f"largest apply peak above the baseline: {worst:.1f} MiB, "
+        f"{verdict} the {BUDGET_MIB} MiB budget"
     )
     return 0 if worst <= BUDGET_MIB else 1
 
