@@ -14,6 +14,7 @@
     │   ├── DiskFullError            not enough space (or file-size limit) to build the model
     │   └── ReadOnlyStoreError       the machine-wide store is the update service's to write
     ├── LockedError                  another process is updating right now
+    ├── SiteKeyError                 encrypted content: the site key is missing, wrong or unsafe
     └── NothingToDoError             e.g. rollback without a previous model
 
 The split between ``ContentError`` (never retry automatically: somebody tampered with
@@ -67,6 +68,11 @@ class DiskFullError(StorageError):
 
 class LockedError(UpdateError):
     """Another process holds the update lock."""
+
+
+class SiteKeyError(UpdateError):
+    """An encrypted target or bundle cannot be opened: no site key, the wrong one, or a key
+    file other accounts can read. The message names the site and the command that fixes it."""
 
 
 class NothingToDoError(UpdateError):
