@@ -31,6 +31,7 @@ from updater.config import UpdateConfig
 from updater.errors import (
     BadInputError,
     BaseMismatchError,
+    BundleIncompleteError,
     LockedError,
     NetworkError,
     OfflineError,
@@ -287,10 +288,12 @@ class UpdateClient:
         for step in steps:
             try:
                 base = self._build_step(session, step, base)
-            except BaseMismatchError:
+            except (BaseMismatchError, BundleIncompleteError):
                 if step.diff is None:
                     raise
-                # the local file is not the diff's base (damaged or changed): fetch the full model
+                # the local file is not the diff's base (damaged or changed), or the bundle
+                # leaves the diff out (an encrypted bundle carries no diff published in
+                # clear): fetch the full model
                 return self._prepare(session, [Step(steps[-1].entry, None)])
             made.append(base)
         for path in made[:-1]:  # intermediate versions of a diff chain
