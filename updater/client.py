@@ -64,6 +64,9 @@ class UpdateEvent:
 
 Events = Callable[[UpdateEvent], None]
 
+#: Suffix of a decrypted diff beside the update state, removed after its build.
+_CLEAR_SUFFIX = ".clear"
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -143,6 +146,8 @@ class UpdateClient:
             install.recover(
                 self.config.models_dir, self.config.update_dir, self.config.metadata_dir
             )
+            for clear in self.config.update_dir.glob(f"*{_CLEAR_SUFFIX}"):
+                clear.unlink()  # a decrypted diff left by a run killed mid-build
             yield
         finally:
             lock.release()
@@ -318,16 +323,18 @@ class UpdateClient:
             install.ensure_space(self.config.models_dir, length)
             diff = self._fetch_clear(session, step.diff.path)
             self._checkpoint("downloaded")
-            install.build_from_diff(
-                base,
-                diff,
-                dest,
-                (sha, length),
-                checkpoint=self._checkpoint,
-                progress=lambda d, t: self._emit("building", "", d, t, entry.version),
-            )
-            if diff.parent == self.config.update_dir:
-                diff.unlink(missing_ok=True)  # the decrypted copy of an encrypted diff
+            try:
+                install.build_from_diff(
+                    base,
+                    diff,
+                    dest,
+                    (sha, length),
+                    checkpoint=self._checkpoint,
+                    progress=lambda d, t: self._emit("building", "", d, t, entry.version),
+                )
+            finally:
+                if diff.name.endswith(_CLEAR_SUFFIX):
+                    diff.unlink(missing_ok=True)  # the decrypted copy of an encrypted diff
         else:
             keys = identities_for(seal, self.config.update_dir, what=self._what) if seal else []
             # an encrypted download is kept (for resuming) while its plaintext is written
@@ -357,7 +364,7 @@ class UpdateClient:
         fetched = session.fetch(path)
         if seal is None:
             return fetched
-        clear = self.config.update_dir / f"{fetched.name}.clear"
+        clear = self.config.update_dir / f"{fetched.name}{_CLEAR_SUFFIX}"
         open_sealed(fetched, clear, keys, seal, what=self._what)
         return clear
 

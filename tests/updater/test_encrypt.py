@@ -207,3 +207,45 @@ def test_bundle_for_a_site_refuses_a_clear_latest_version(
     assert publish_cli.main(["add", str(repo), str(models["donor"]), "--version", "5",
                              "--encrypt-to", "plant-z"]) == 1
     assert "Site plant-z has no key" in capsys.readouterr().err
+
+
+def test_key_list_and_remove_show_no_secret(
+    vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _client(tmp_path, vendor, models["base"])
+    assert _genba_update(["key", "list"], config) == 0
+    assert "No site keys" in capsys.readouterr().out
+    for site in ("plant-a", "plant-b"):
+        assert _genba_update(["key", "import", str(vendor / f"{site}.key")], config) == 0
+    assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
+    assert "none new" in capsys.readouterr().out  # importing twice adds nothing
+    assert _genba_update(["key", "list", "--json"], config) == 0
+    captured = capsys.readouterr()
+    listed = json.loads(captured.out)["keys"]
+    assert [(k["site"], k["in"]) for k in listed] == [("plant-a", "file"), ("plant-b", "file")]
+    assert all(k["public"].startswith("age1") for k in listed)
+    assert "AGE-SECRET-KEY" not in captured.out + captured.err
+    assert _genba_update(["key", "remove", "plant-b"], config) == 0
+    assert "Removed 1 key(s) of site plant-b" in capsys.readouterr().out
+    assert _genba_update(["import", str(vendor / "usb")], config) == 0  # plant-a's key still works
+
+
+def test_key_import_bad_input_and_machine_store(
+    vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _client(tmp_path, vendor, models["base"])
+    not_a_key = tmp_path / "notes.txt"
+    not_a_key.write_text("hello\n")
+    assert _genba_update(["key", "import", str(not_a_key)], config) == 1
+    assert "not an age secret key" in _error_line(capsys.readouterr().err)
+    assert _genba_update(["key", "import", str(tmp_path / "missing.key")], config) == 2
+    assert "Cannot read the key file" in _error_line(capsys.readouterr().err)
+
+    # the update service cannot read a user's keyring: the machine store refuses --keyring
+    parser = argparse.ArgumentParser(prog="genba")
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["update", "key", "import", str(vendor / "plant-a.key"), "--keyring"])
+    args.genba_settings = {"model.store": "machine"}
+    args.genba_paths = Paths.under(tmp_path / "home")  # its machine folder is ours: writable
+    assert args.func(args) == 2
+    assert "cannot read a user's keyring" in _error_line(capsys.readouterr().err)
