@@ -24,7 +24,7 @@ from typing import Any
 
 from pyrage import x25519
 
-from updater.errors import BadInputError, SiteKeyError
+from updater.errors import BadInputError
 from updater.files import atomic_write_bytes
 from updater.sealing import parse_recipient
 from updater.site_keys import SiteKey, format_keys, parse_keys
@@ -119,7 +119,7 @@ class SiteKeyRing:
     def _entries(self, site: str, index: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
         entries = index.get(check_site_name(site))
         if not entries:
-            raise SiteKeyError(
+            raise BadInputError(
                 f"Site {site} has no key in this repository; create one with "
                 f"`genba-publish site-key new REPO {site}`."
             )

@@ -205,7 +205,7 @@ def test_bundle_for_a_site_refuses_a_clear_latest_version(
     assert code == 2
     assert "Version 4 is not published encrypted for plant-a" in capsys.readouterr().err
     assert publish_cli.main(["add", str(repo), str(models["donor"]), "--version", "5",
-                             "--encrypt-to", "plant-z"]) == 1
+                             "--encrypt-to", "plant-z"]) == 2
     assert "Site plant-z has no key" in capsys.readouterr().err
 
 
