@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from updater.config import UpdateConfig
-from updater.errors import BadInputError, ReadOnlyStoreError
+from updater.errors import BadInputError, ReadOnlyStoreError, SiteKeyError
 from updater.site_keys import import_keys, key_file, load_keys, remove_site
 
 
@@ -38,6 +38,11 @@ def dispatch(args: argparse.Namespace, config: UpdateConfig) -> dict[str, Any]:
     """Run one ``genba update key`` action; returns the CLI's JSON document with ``text``."""
     action = args.key_action
     if action == "list":
+        if config.read_only_store() is not None:
+            raise SiteKeyError(
+                "The machine-wide store's site keys are readable only by the update service's "
+                "account; run `sudo genba update key list` (Windows: as an administrator)."
+            )
         keys = [
             {"site": k.site, "id": k.key_id, "public": k.public, "created": k.created, "in": where}
             for k, where in load_keys(config.update_dir)

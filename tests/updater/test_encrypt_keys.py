@@ -207,3 +207,8 @@ def test_the_age_cli_opens_a_sealed_target(
         check=True,
     )
     assert out.read_bytes() == models["newer"].read_bytes()
+    # and a key made by `age-keygen` imports as it is (no site comment: "unnamed")
+    subprocess.run(["age-keygen", "-o", str(tmp_path / "k.txt")], check=True, capture_output=True)
+    added, _ = import_keys(tmp_path / "k.txt", tmp_path / "pc")
+    assert [k.site for k in added] == ["unnamed"]
+    assert added[0].public in (tmp_path / "k.txt").read_text()
