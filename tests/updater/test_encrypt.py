@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -103,8 +104,13 @@ def test_bundle_carries_only_ciphertext(vendor: Path, models: dict[str, Path]) -
 
 
 def test_encrypted_bundle_imports_with_the_key(
-    vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    vendor: Path,
+    models: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     config = _client(tmp_path, vendor, models["base"])
     assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
     out = capsys.readouterr().out
@@ -119,6 +125,7 @@ def test_encrypted_bundle_imports_with_the_key(
     assert (config.models_dir / pointer.current.path).read_bytes() == models["newer"].read_bytes()
     # the decrypted diffs do not stay behind
     assert not list(config.update_dir.glob("*.clear"))
+    assert "AGE-SECRET-KEY" not in caplog.text + capsys.readouterr().err  # never logged
 
 
 def test_without_the_key_one_line_and_nothing_installed(
