@@ -1,4 +1,4 @@
-"""``genba update status|check|apply|rollback|import BUNDLE`` — registered via entry point.
+"""``genba update status|check|apply|rollback|import BUNDLE|key`` — registered via entry point.
 
 The engine's CLI finds :func:`register` through the ``genba.commands`` entry-point group
 (so neither package imports the other) and, before calling ``func``, sets
@@ -21,6 +21,7 @@ from typing import Any
 
 from disk.paths import Paths
 
+from updater import key_cli
 from updater.client import CheckResult, UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
 from updater.errors import (
@@ -63,6 +64,7 @@ def register(subparsers: Any) -> None:
     imp = actions.add_parser("import", parents=[common], help="apply an offline bundle (USB)")
     imp.add_argument("bundle", type=Path, help="bundle folder made by `genba-publish bundle`")
     imp.add_argument("--download-only", action="store_true", help="verify, do not switch")
+    key_cli.add_parser(actions, common)
     parser.set_defaults(func=run)
 
 
@@ -141,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
     action = args.update_action
+    if action == "key":
+        return key_cli.dispatch(args, client.config)
     if action == "status":
         status = client.status(verify=args.verify)
         current = status.get("current") or {}

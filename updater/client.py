@@ -32,6 +32,7 @@ from updater.config import UpdateConfig
 from updater.errors import (
     BadInputError,
     BaseMismatchError,
+    BundleIncompleteError,
     LockedError,
     NetworkError,
     OfflineError,
@@ -49,6 +50,8 @@ from updater.release import (
     plan_path,
     valid_pack_name,
 )
+from updater.sealing import Sealing, open_sealed
+from updater.site_keys import identities_for
 from updater.transport import FolderTransport, HttpTransport, Transport
 from updater.trust import TrustSession, bootstrap_metadata_dir
 
@@ -72,6 +75,9 @@ class UpdateEvent:
 
 
 Events = Callable[[UpdateEvent], None]
+
+#: Suffix of a decrypted diff beside the update state, removed after its build.
+_CLEAR_SUFFIX = ".clear"
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class UpdateClient:
         self._events = events
         # Test hook and progress tap: called with a step name at each durable step.
         self._checkpoint = checkpoint or (lambda _: None)
+        self._what = "update"  # "bundle" while importing one: names it in key messages
 
     # -- plumbing ----------------------------------------------------------------------------
     def _emit(
@@ -167,6 +174,8 @@ class UpdateClient:
             install.recover(
                 self.config.models_dir, self.config.update_dir, self.config.metadata_dir
             )
+            for clear in self.config.update_dir.glob(f"*{_CLEAR_SUFFIX}"):
+                clear.unlink()  # a decrypted diff left by a run killed mid-build
             yield
         finally:
             lock.release()
@@ -174,6 +183,7 @@ class UpdateClient:
     def _session(self, bundle: Path | None) -> TrustSession:
         cfg = self.config
         transport: Transport
+        self._what = "update" if bundle is None else "bundle"
         if bundle is not None:
             transport, base = FolderTransport(bundle), FolderTransport.BASE_URL
         else:
@@ -338,10 +348,12 @@ class UpdateClient:
         for step in steps:
             try:
                 base = self._build_step(session, step, base)
-            except BaseMismatchError:
+            except (BaseMismatchError, BundleIncompleteError):
                 if step.diff is None:
                     raise
-                # the local file is not the diff's base (damaged or changed): fetch the full model
+                # the local file is not the diff's base (damaged or changed), or the bundle
+                # leaves the diff out (an encrypted bundle carries no diff published in
+                # clear): fetch the full model
                 return self._prepare(session, [Step(steps[-1].entry, None)])
             made.append(base)
         for path in made[:-1]:  # intermediate versions of a diff chain
@@ -352,33 +364,64 @@ class UpdateClient:
     def _build_step(self, session: TrustSession, step: Step, base: Path | None) -> Path:
         entry = step.entry
         signed = session.info(entry.model)
-        sha, length = signed.hashes["sha256"], signed.length
+        # an encrypted target: TUF's hash is over the ciphertext, the plaintext's is in `custom`
+        seal = Sealing.of(signed.custom)
+        sha, length = (
+            (seal.sha256, seal.length) if seal else (signed.hashes["sha256"], signed.length)
+        )
         if sha != entry.sha256 or length != entry.length:
             raise BaseMismatchError("The release index and the signed model disagree.")
         dest = self.config.models_dir / entry.file_name
         if dest.is_file() and sha256_file(dest) == sha:
             return dest  # built by an earlier, interrupted run
-        install.ensure_space(self.config.models_dir, length)
         if step.diff is not None and base is not None:
-            diff = session.fetch(step.diff.path)
+            install.ensure_space(self.config.models_dir, length)
+            diff = self._fetch_clear(session, step.diff.path)
             self._checkpoint("downloaded")
-            install.build_from_diff(
-                base,
-                diff,
-                dest,
-                (sha, length),
-                checkpoint=self._checkpoint,
-                progress=lambda d, t: self._emit("building", "", d, t, entry.label),
-            )
+            try:
+                install.build_from_diff(
+                    base,
+                    diff,
+                    dest,
+                    (sha, length),
+                    checkpoint=self._checkpoint,
+                    progress=lambda d, t: self._emit("building", "", d, t, entry.label),
+                )
+            finally:
+                if diff.name.endswith(_CLEAR_SUFFIX):
+                    diff.unlink(missing_ok=True)  # the decrypted copy of an encrypted diff
         else:
-            part = self.config.models_dir / f"{install.PART_PREFIX}{sha[:16]}.gguf"
+            keys = identities_for(seal, self.config.update_dir, what=self._what) if seal else []
+            # an encrypted download is kept (for resuming) while its plaintext is written
+            install.ensure_space(self.config.models_dir, length + (signed.length if seal else 0))
+            name = f"{install.PART_PREFIX}{signed.hashes['sha256'][:16]}.gguf"
+            part = self.config.models_dir / name
             session.fetch_resumable(
                 entry.model,
                 part,
                 progress=lambda d, t: self._emit("downloading", "", d, t, entry.label),
             )
-            install.adopt_download(part, dest, self._checkpoint)
+            if seal is None:
+                install.adopt_download(part, dest, self._checkpoint)
+            else:
+                open_sealed(part, dest, keys, seal, what=self._what)
+                part.unlink(missing_ok=True)
+                self._checkpoint("renamed")
         return dest
+
+    def _fetch_clear(self, session: TrustSession, path: str) -> Path:
+        """A TUF-verified target in clear: decrypted (then hash-checked) when it is encrypted.
+
+        The key is looked up before the download, so a PC without it fetches nothing.
+        """
+        seal = Sealing.of(session.info(path).custom)
+        keys = identities_for(seal, self.config.update_dir, what=self._what) if seal else []
+        fetched = session.fetch(path)
+        if seal is None:
+            return fetched
+        clear = self.config.update_dir / f"{fetched.name}{_CLEAR_SUFFIX}"
+        open_sealed(fetched, clear, keys, seal, what=self._what)
+        return clear
 
     def rollback(self) -> Pointer:
         """Return to the previous model; the scheduler will not re-apply the version left."""

@@ -5,6 +5,7 @@ Folder layout (only ``published/`` is ever uploaded or copied to a bundle)::
     <repo>/publisher.json           expiry settings
     <repo>/keys/keys.json           role -> key ids and private key files  (never published)
     <repo>/keys/<role>-<id>.pem     ed25519 private keys, mode 0600        (never published)
+    <repo>/keys/sites.json, site-*  site encryption keys (updater.publisher_keys; never published)
     <repo>/published/metadata/      1.root.json, root.json, N.targets.json, N.snapshot.json,
                                     timestamp.json   (consistent snapshots)
     <repo>/published/targets/       <dir>/<sha256>.<name> for every target (release.py paths)
@@ -38,11 +39,13 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from updater import sealing
 from updater.diff import build_diff
 from updater.errors import BadInputError
 from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
 from updater.pack_prune import read_pack_info
+from updater.publisher_keys import SiteKeyRing
 from updater.release import FULL, RELEASE_PATH, DiffRef, Release, VersionEntry, valid_pack_name
 
 _SERIALIZER = JSONSerializer(compact=False)
@@ -74,6 +77,7 @@ class PublisherRepository:
             raise BadInputError(f"{root} is not a genba repository; create one with `init`.")
         config = json.loads((root / "publisher.json").read_text())
         self.expiry = Expiry(**config["expiry"])
+        self.site_keys = SiteKeyRing(self.keys_dir)
 
     # -- creation and keys -------------------------------------------------------------
     @classmethod
@@ -257,8 +261,20 @@ class PublisherRepository:
 
     # -- adding content ---------------------------------------------------------------------
     def _add_target(
-        self, targets: Targets, path: str, local: Path, custom: dict[str, Any]
+        self,
+        targets: Targets,
+        path: str,
+        local: Path,
+        custom: dict[str, Any],
+        encrypt_to: tuple[str, ...] = (),
     ) -> TargetFile:
+        if encrypt_to:
+            # TUF signs the ciphertext as published; the plaintext's hash rides in `custom`
+            sealed = self.root / "work" / f"{local.name}.age"
+            recipients = [r for site in encrypt_to for r in self.site_keys.recipients(site)]
+            seal = sealing.seal(local, sealed, recipients, encrypt_to)
+            custom = {**custom, sealing.CUSTOM_KEY: seal.to_custom()}
+            local = sealed
         info = TargetFile.from_file(path, str(local), ["sha256"])
         info.unrecognized_fields["custom"] = custom
         dest = self.target_file(info)
@@ -279,6 +295,7 @@ class PublisherRepository:
         *,
         pack: str = FULL,
         diff_from_full: list[str] | None = None,
+        encrypt_to: tuple[str, ...] = (),
     ) -> VersionEntry:
         """Publish ``model`` as ``version`` with diffs from the named earlier versions.
 
@@ -287,7 +304,13 @@ class PublisherRepository:
         the pack and ``diff_from_full`` full-model versions; a diff from the full version
         the pack was cut from (``genba.pack.base_sha256``) is always added, since that is
         how a PC switches to the pack.
+
+        With ``encrypt_to`` (site names), the model and its diffs are published encrypted
+        to those sites' keys (:mod:`updater.sealing`); the release index and manifests stay
+        readable so that a PC can plan its path before it needs a key.
         """
+        for site in encrypt_to:
+            self.site_keys.recipients(site)  # fail before any work when a site has no key
         release = self.release()
         if pack:
             self._check_pack(model, pack)
@@ -305,7 +328,7 @@ class PublisherRepository:
         atomic_write_bytes(manifest_file, manifest.to_bytes())
         prefix = f"packs/{pack}/" if pack else ""
         model_info = self._add_target(
-            targets, f"{prefix}models/{version}/{model.name}", model, {"kind": "model"}
+            targets, f"{prefix}models/{version}/{model.name}", model, {"kind": "model"}, encrypt_to
         )
         manifest_info = self._add_target(
             targets, f"{prefix}manifests/{version}.json", manifest_file, {"kind": "manifest"}
@@ -314,7 +337,15 @@ class PublisherRepository:
         if pack:
             sources += [(FULL, v) for v in self._full_sources(release, model, diff_from_full)]
         diffs = [
-            self._add_diff(targets, release, source, new=(manifest, model), level=level, pack=pack)
+            self._add_diff(
+                targets,
+                release,
+                source,
+                new=(manifest, model),
+                level=level,
+                pack=pack,
+                encrypt_to=encrypt_to,
+            )
             for source in sources
         ]
         entry = VersionEntry(
@@ -369,6 +400,7 @@ class PublisherRepository:
         new: tuple[Manifest, Path],
         level: int,
         pack: str = FULL,
+        encrypt_to: tuple[str, ...] = (),
     ) -> DiffRef:
         manifest, model = new
         source_pack, version = source
@@ -376,7 +408,7 @@ class PublisherRepository:
         if old is None:
             what = f"version {version} of pack {source_pack}" if source_pack else version
             raise BadInputError(f"Cannot diff from {what}: it is not published.")
-        old_file = self.target_file(targets.targets[old.model])
+        old_file = self._plain_model(targets.targets[old.model], old.label)
         if sha256_file(old_file) != old.sha256:
             raise BadInputError(f"The stored file of version {old.label} is damaged: {old_file}.")
         # the name says which line the diff starts from: packs/<p>/diffs/full-3..2.gdiff
@@ -389,12 +421,54 @@ class PublisherRepository:
         custom = {"kind": "diff", "from": version}
         if source_pack:
             custom["from_pack"] = source_pack
-        info = self._add_target(targets, path, diff_file, custom)
+        info = self._add_target(targets, path, diff_file, custom, encrypt_to)
         return DiffRef(source=version, path=path, length=info.length, source_pack=source_pack)
 
-    def export_bundle(self, dest: Path) -> Path:
-        """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`."""
+    def _plain_model(self, info: TargetFile, version: str) -> Path:
+        """The clear file of a published model; an encrypted one is decrypted into work/."""
+        stored = self.target_file(info)
+        seal = sealing.Sealing.of(info.custom)
+        if seal is None:
+            return stored
+        plain = self.root / "work" / f"{version}.plain.gguf"
+        if not plain.exists():
+            sealing.open_sealed(
+                stored, plain, self.site_keys.all_identities(), seal, what=f"version {version}"
+            )
+        return plain
+
+    def export_bundle(self, dest: Path, encrypt_to: tuple[str, ...] = ()) -> Path:
+        """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`.
+
+        With ``encrypt_to``, the bundle holds only the models and diffs published encrypted
+        for all those sites (plus the signed metadata, release index and manifests), so a
+        lost stick carries no model in clear; the latest version must be among them.
+        """
         if dest.exists() and any(dest.iterdir()):
             raise BadInputError(f"{dest} is not empty; choose an empty folder for the bundle.")
-        shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+        if not encrypt_to:
+            shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+            return dest
+        for site in encrypt_to:
+            self.site_keys.recipients(site)  # the site must exist
+        latest = self.release().latest
+        targets: Targets = self.load(Targets.type).signed
+        keep: list[Path] = []
+        for path, info in targets.targets.items():
+            seal = sealing.Sealing.of(info.custom)
+            readable = info.custom.get("kind") in {"release", "manifest"}
+            if readable or (seal is not None and set(encrypt_to) <= set(seal.sites)):
+                keep.append(self.target_file(info))
+            elif latest is not None and path == latest.model:
+                sites = " ".join(f"--encrypt-to {s}" for s in encrypt_to)
+                raise BadInputError(
+                    f"Version {latest.version} is not published encrypted for "
+                    f"{', '.join(encrypt_to)}; publish a version with `genba-publish add ... "
+                    f"{sites}` first."
+                )
+        shutil.copytree(self.metadata_dir, dest / "metadata", dirs_exist_ok=True)
+        for file in keep:
+            target = dest / "targets" / file.relative_to(self.targets_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
         return dest
