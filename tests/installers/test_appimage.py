@@ -44,6 +44,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 APPRUN = """#!/bin/sh
+if [ "$1" = "wait-for-term" ]; then
+  trap 'echo term > "$OWD/got-term"; exit 0' TERM
+  echo waiting
+  while :; do sleep 0.1; done
+fi
 echo "NARGS=$#"
 for a in "$@"; do echo "ARG=$a"; done
 echo "APPIMAGE=$APPIMAGE"
@@ -258,6 +263,32 @@ def test_fuse_mount_runs_apprun(appimage: Path, tmp_path: Path) -> None:
     appdir = _check_apprun_output(result, appimage, tmp_path, ".mount_")
     mounts = Path("/proc/self/mounts").read_text()
     assert appdir not in mounts  # unmounted after AppRun ended
+
+
+@pytest.mark.parametrize("how", ["extract-and-run", "fuse"])
+def test_a_signal_to_the_appimage_reaches_the_app(
+    appimage: Path, tmp_path: Path, how: str
+) -> None:
+    """``kill PID`` (a session ending, a service stopping) must reach AppRun, which then
+    ends normally, and the runtime still cleans up after it."""
+    if how == "fuse" and not _fuse_works():
+        pytest.skip("FUSE mounts are not possible here (needs root and a usable /dev/fuse)")
+    env = {k: v for k, v in os.environ.items() if k not in ("APPDIR", "ARGV0", "APPIMAGE")}
+    env["TMPDIR"] = str(tmp_path)
+    if how == "extract-and-run":
+        env["APPIMAGE_EXTRACT_AND_RUN"] = "1"
+    app = subprocess.Popen(
+        [str(appimage), "wait-for-term"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True
+    )
+    with app:
+        try:
+            assert app.stdout is not None and app.stdout.readline().strip() == "waiting"
+            app.terminate()  # SIGTERM to the runtime's own process only
+            assert app.wait(timeout=30) == 0
+        finally:
+            app.kill()
+    assert (tmp_path / "got-term").read_text() == "term\n"
+    assert not list(tmp_path.glob("appimage_extracted_*")) and not list(tmp_path.glob(".mount_*"))
 
 
 def test_extract_writes_squashfs_root(appimage: Path, tmp_path: Path) -> None:

@@ -167,6 +167,17 @@ static void set_env(const char *appdir, const char *argv0) {
     if (getcwd(owd, sizeof owd)) setenv("OWD", owd, 1);
 }
 
+static volatile pid_t apprun_pid = 0;
+
+/* A signal sent to the AppImage's own process (kill PID, a session ending, a test's
+ * terminate) is passed on to AppRun, which would otherwise never hear of it; a signal from
+ * the terminal (Ctrl-C: si_code SI_KERNEL) already reaches AppRun through the process group. */
+static void pass_on(int sig, siginfo_t *info, void *ctx) {
+    (void)ctx;
+    if (apprun_pid > 0 && (info->si_code == SI_USER || info->si_code == SI_QUEUE))
+        kill(apprun_pid, sig);
+}
+
 /* Runs APPDIR/AppRun with the user's arguments in a child and returns its exit status. */
 static int run_apprun(const char *appdir, const char *argv0, int argc, char **argv) {
     char apprun[PATH_MAX];
@@ -182,9 +193,16 @@ static int run_apprun(const char *appdir, const char *argv0, int argc, char **ar
         fprintf(stderr, "AppImage %s: cannot run AppRun: %s\n", self_path, strerror(errno));
         _exit(127);
     }
-    /* The terminal's Ctrl-C reaches AppRun too; the runtime waits for it to clean up. */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
+    /* The runtime outlives AppRun (to unmount or clean up): it passes signals on, and waits. */
+    apprun_pid = pid;
+    struct sigaction forward;
+    memset(&forward, 0, sizeof forward);
+    forward.sa_sigaction = pass_on;
+    forward.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&forward.sa_mask);
+    sigaction(SIGINT, &forward, NULL);
+    sigaction(SIGTERM, &forward, NULL);
+    sigaction(SIGHUP, &forward, NULL);
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(status)) return WEXITSTATUS(status);
