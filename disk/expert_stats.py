@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from disk.atomic import write_bytes_atomically
+from disk.atomic import staged_file
 from disk.errors import ExpertStatsError
 
 __all__ = [
@@ -150,8 +150,14 @@ def _compact(value: Any) -> str:
 
 
 def write_expert_stats(path: Path, stats: ExpertStats) -> None:
-    """Write ``stats`` to ``path`` atomically (``OSError`` leaves ``path`` as it was)."""
-    write_bytes_atomically(path, dump_expert_stats(stats))
+    """Write ``stats`` to ``path`` atomically (``OSError`` leaves ``path`` as it was).
+
+    Readable by all (0644): it holds only counts, and IT collects it, often as another user.
+    """
+    data = dump_expert_stats(stats)
+    with staged_file(path) as staged:
+        staged.file.write(data)
+        staged.commit(path, mode=0o644)
 
 
 def read_expert_stats(path: Path) -> ExpertStats:

@@ -1030,6 +1030,22 @@
         <translation>Choose the number of experts per question from free memory, speed and battery.</translation>
     </message>
     <message>
+        <source>Expert statistics sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expert imbalance alert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Reserved memory</source>
         <translation>Reserved memory</translation>
     </message>

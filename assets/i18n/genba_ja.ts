@@ -1030,6 +1030,22 @@
         <translation>空きメモリ、速度、バッテリーから質問ごとにエキスパート数を決めます。</translation>
     </message>
     <message>
+        <source>Expert statistics sample</source>
+        <translation>エキスパート統計の抽出率</translation>
+    </message>
+    <message>
+        <source>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</source>
+        <translation>エキスパート負荷統計（`genba experts stats`）のために、エキスパートの選ばれ方を数えるローカル回答の割合（0〜1）。残すのはエキスパートごとの回数だけで、文章は残しません。数えられる回答は生成が約4分の1遅くなります。0: 収集しません。</translation>
+    </message>
+    <message>
+        <source>Expert imbalance alert</source>
+        <translation>エキスパート偏りの警告</translation>
+    </message>
+    <message>
+        <source>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</source>
+        <translation>ある層のエキスパート負荷がこの値より偏ったら警告します。値は選ばれた回数のジニ係数を、0 が均等、1 がすべてのトークンで同じエキスパートになるよう換算したものです。警告はログ、`genba doctor`、統計のエクスポートに出ます。0: 警告しません。</translation>
+    </message>
+    <message>
         <source>Reserved memory</source>
         <translation>予約メモリ</translation>
     </message>

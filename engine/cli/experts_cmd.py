@@ -174,17 +174,22 @@ def _print_stats(model: ModelIdentity, r: LoadReport) -> None:
     out(f"  alert      {state}: normalised Gini {a.value:.2f}, threshold {a.threshold:.2f}"
         f"{'' if a.threshold > 0 else ' (off)'}\n\n")
     all_shares = model.expert_count <= _MAX_SHARES_SHOWN
-    tail = "share of routing per expert, %" if all_shares else "busiest experts"
-    out(f"  {'layer':>5} {'entropy':>7} {'max/mean':>8} {'Gini':>5} {'norm.':>5}  never  {tail}\n")
+    if all_shares:
+        heading = " ".join(f"{e:>3}" for e in range(model.expert_count))
+        out(f"  {'':36}share of routing per expert, %\n")
+    else:
+        heading = f"{'busiest experts':<40}"
+    out(f"  {'layer':>5} {'entropy':>7} {'max/mean':>8} {'Gini':>5} {'norm.':>5}  {heading}  "
+        "never chosen\n")
     for m in r.layers:
         never = ",".join(str(e) for e in m.never) or "-"
         if all_shares:
-            shares = " ".join(f"{round(100 * s):>2}" for s in m.share)
+            shares = " ".join(f"{round(100 * s):>3}" for s in m.share)
         else:
             top = sorted(range(len(m.share)), key=lambda e: -m.share[e])[:5]
-            shares = " ".join(f"e{e}:{100 * m.share[e]:.0f}%" for e in top)
+            shares = f"{' '.join(f'e{e}:{100 * m.share[e]:.0f}%' for e in top):<40}"
         out(f"  {m.layer:>5} {m.entropy:>7.2f} {m.max_mean:>8.2f} {m.gini:>5.2f} "
-            f"{m.normalized_gini:>5.2f}  {never:<5}  {shares}\n")
+            f"{m.normalized_gini:>5.2f}  {shares}  {never}\n")
 
 
 # -- export ----------------------------------------------------------------------

@@ -251,6 +251,28 @@ class LocalModel:
         )["tokens"]
         return [*head, *tail]
 
+    def _prepare_tracing(self, request: LocalRequest) -> None:
+        """Install the routing callback only for answers that need it (it costs decode speed)."""
+        tracing = (request.trace or request.collect_load, request.trace)
+        if self._tracing != tracing:
+            self._worker.request("set_tracing", enabled=tracing[0], keep_tokens=tracing[1])
+            self._tracing = tracing
+        if tracing[0]:  # drop anything left from an earlier answer
+            self._worker.request("take_routing")
+            self._worker.request("take_load")
+
+    def _hand_over_load(self) -> None:
+        """Give this answer's expert load to ``on_load``; statistics never break an answer."""
+        layers = self._worker.request("take_load")["layers"]
+        if self._on_load is None:
+            return
+        try:
+            load = ExpertLoad.from_worker(layers, self.info.expert_count)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("expert load of this answer not counted: %s", exc)
+            return
+        self._on_load(self.info, load)
+
     def _stream_locked(
         self, request: LocalRequest, cancel: threading.Event | None
     ) -> Iterator[Event]:
@@ -260,14 +282,7 @@ class LocalModel:
         n_ctx = self._resident[1]
         if switch_s is not None:
             yield notice("reload", experts=request.experts, seconds=switch_s)
-        # The callback costs decode speed, so it is installed only for answers that need it.
-        tracing = (request.trace or request.collect_load, request.trace)
-        if self._tracing != tracing:
-            self._worker.request("set_tracing", enabled=tracing[0], keep_tokens=tracing[1])
-            self._tracing = tracing
-        if tracing[0]:  # drop anything left from an earlier answer
-            self._worker.request("take_routing")
-            self._worker.request("take_load")
+        self._prepare_tracing(request)
         prompt = self._prompt_tokens(request)
         room = n_ctx - len(prompt)
         if room <= 0:
@@ -301,9 +316,8 @@ class LocalModel:
         decode_s = last_at - first_at if first_at is not None else 0.0
         tps = (generated - 1) / decode_s if generated > 1 and decode_s > 0 else None
         routing = self._worker.request("take_routing")["routing"] if request.trace else None
-        if request.collect_load and self._on_load is not None:
-            layers = self._worker.request("take_load")["layers"]
-            self._on_load(self.info, ExpertLoad.from_worker(layers, self.info.expert_count))
+        if request.collect_load:
+            self._hand_over_load()
         yield FinalEvent(
             text="".join(pieces),
             route="local",

@@ -97,6 +97,9 @@ def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> No
         "updates.trusted_root",
         "assistant.example_prompts",
         "assistant.example_prompts_ja",
+        # Expert-load statistics are the site's to collect and judge (issue 15, item 1).
+        "experts.stats_sample",
+        "experts.imbalance_alert",
     }
 
 
