@@ -300,13 +300,14 @@ def build_packs(
             # A tiny coverage target makes K = min_k exactly: each layer's top-k experts.
             choice = choose_pack(loads, expert_count, coverage=1e-9, min_k=k)
             out = args.out / f"{site}-k{k}.gguf"
-            if not out.is_file() or read_pack_info(out) != {
-                **(read_pack_info(out) or {}), "kept_experts": choice.kept
-            }:
+            have = read_pack_info(out) if out.is_file() else None
+            verb = "kept"
+            if have is None or have.get("kept_experts") != choice.kept:
                 prune_gguf(base, out, choice.kept, PackInfo(site, args.coverage, "text", base_sha))
+                verb = "built"
             packs.append((site, k, out))
             kept_by[(site, k)] = choice.kept
-            print(f"  built {out.name}: K={k}, lowest layer coverage "
+            print(f"  {verb} {out.name}: K={k}, lowest layer coverage "
                   f"{choice.min_coverage:.1%}", file=sys.stderr)  # fmt: skip
     return packs, kept_by, methods
 
