@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from disk.expert_stats import LayerLoad
+from disk.hashing import sha256_file
+from disk.pointer import ModelRef, Pointer, write_pointer
+from engine.events import FinalEvent
+from engine.expert_load.identity import identify
 from engine.expert_load.load import ExpertLoad
 from engine.expert_load.metrics import MIN_TOKENS_FOR_ALERT, gini, report
 from engine.expert_load.store import ExpertLoadStore, ModelIdentity
 from engine.local.llama_adapter import Sampling
+from engine.models.info import inspect_model
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import Settings, load_settings
@@ -121,9 +127,14 @@ def _engine(paths: Paths, model: Path, sample: float) -> Engine:
     return Engine(paths=paths, settings=_policy(paths, sample), model_path=model, n_threads=2)
 
 
-def _ask(engine: Engine, text: str) -> tuple[int, int]:
+def _ask(engine: Engine, text: str, *, trace: bool = False) -> tuple[int, int]:
     final = list(engine.stream([{"role": "user", "content": text}], experts=2, max_tokens=6,
-                               sampling=GREEDY))[-1]
+                               sampling=GREEDY, trace=trace))[-1]
+    assert isinstance(final, FinalEvent) and final.route == "local"
+    # Counting keeps no per-token lists; only a trace asked for returns them.
+    assert (final.routing is not None) == trace
+    if trace:
+        assert final.routing is not None and len(final.routing) == 4
     return final.prompt_tokens, final.generated_tokens
 
 
@@ -137,13 +148,21 @@ def test_answers_are_counted_with_a_sample_of_one_and_not_with_zero(
         assert not paths.expert_load_db.exists() or store.models() == []
         engine.update_settings(_policy(paths, 1.0))  # a new policy applies from the next answer
         asked = [_ask(engine, "Which experts answer this?"), _ask(engine, "And this one?")]
+        [model] = store.models()
+        before = store.totals(model.sha256)
+        # A traced answer (genba ask --trace) is counted too; the trace evaluates the
+        # whole prompt afresh, so exactly its prompt and generated tokens but the last.
+        prompt, generated = _ask(engine, "Trace and count this.", trace=True)
+        after = store.totals(model.sha256)
     finally:
         engine.close()
-    [model] = store.models()
-    totals = store.totals(model.sha256)
-    assert totals is not None
+    assert before is not None and after is not None
+    assert after.load.answers == 3
+    assert after.load.tokens - before.load.tokens == prompt + generated - 1
+    totals = before
     load = totals.load
     assert model.name == "genba tiny test MoE" and model.expert_count == 8
+    assert model.version == ""  # not the update pointer's model: hashed, no version
     assert len(model.sha256) == 64
     assert load.answers == 2
     # The first layer routes each prompt token and each generated token but the last
@@ -157,3 +176,25 @@ def test_answers_are_counted_with_a_sample_of_one_and_not_with_zero(
         # Router probabilities of the chosen experts: positive, at most 1 per row.
         assert 0 < sum(ly.weight) <= sum(ly.count) / 2 + 1e-6
         assert all(w == 0 for w, c in zip(ly.weight, ly.count, strict=True) if c == 0)
+
+
+
+def test_the_update_pointer_names_the_version_so_its_model_is_never_hashed(
+    paths: Paths, tiny_moe_path: Path
+) -> None:
+    paths.models_dir.mkdir(parents=True)
+    installed = paths.models_dir / "site-v7.gguf"
+    shutil.copyfile(tiny_moe_path, installed)
+    sha = sha256_file(installed)
+    write_pointer(paths.current_model_pointer, Pointer(ModelRef(installed.name, sha, "7")))
+    store = ExpertLoadStore(paths.expert_load_db)
+    info = inspect_model(installed)
+    model = identify(info, store, paths.current_model_pointer, hash_file=False)
+    assert model == ModelIdentity(sha, info.name, "7", 8)
+    # Any other file: no identity without hashing, then hashed once and remembered.
+    assert identify(inspect_model(tiny_moe_path), store, paths.current_model_pointer,
+                    hash_file=False) is None
+    hashed = identify(inspect_model(tiny_moe_path), store, None)
+    assert hashed is not None and hashed.sha256 == sha and hashed.version == ""
+    again = identify(inspect_model(tiny_moe_path), store, None, hash_file=False)
+    assert again == hashed
