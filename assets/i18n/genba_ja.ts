@@ -1222,12 +1222,44 @@
         <translation>検証済みの更新を、次に手が空いたときに確認なしで適用します。オフ: オペレーターまたは `genba update apply` で切り替えます。</translation>
     </message>
     <message>
+        <source>Operator may apply updates</source>
+        <translation>作業者による更新の適用</translation>
+    </message>
+    <message>
+        <source>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</source>
+        <translation>更新が自動で適用されない場合、作業者が画面から検証済みの更新に切り替えられます（「今すぐ適用」ボタン）。オフ：切り替えは IT 担当者または更新サービスだけが行います。</translation>
+    </message>
+    <message>
         <source>Offline bundles</source>
         <translation>オフラインバンドル</translation>
     </message>
     <message>
         <source>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</source>
         <translation>オフラインバンドル (USB) から更新を取り込めます。バンドルもダウンロードと同様に検証されます。</translation>
+    </message>
+    <message>
+        <source>Site pack</source>
+        <translation>サイトパック</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>この PC が使うサイトパック（この現場で使うエキスパートだけを残した小さなモデル。管理者がこの名前で公開）。空欄: 完全なモデル。</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>サイトパックがないとき</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>サイトパックが更新サーバーに公開されていないとき: 完全なモデル（代わりに完全なモデルを更新）またはなし（今のモデルのまま）。</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>完全なモデル</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
     </message>
     <message>
         <source>History</source>
@@ -1373,6 +1405,18 @@
         <translation>更新</translation>
     </message>
     <message>
+        <source>Apply now</source>
+        <translation>今すぐ適用</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now</source>
+        <translation>今すぐ新しいモデルに切り替える</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now; it is used from the next answer</source>
+        <translation>今すぐ新しいモデルに切り替えます。次の回答から使われます</translation>
+    </message>
+    <message>
         <source>Model: {name}</source>
         <translation>モデル: {name}</translation>
     </message>
@@ -1395,6 +1439,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>詳細 (モデル、エキスパート、経路、速度、メモリ) を表示または非表示にします</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>サイトパック {name}（エキスパート {e} 個中 {k} 個）</translation>
     </message>
     <message>
         <source>Loading the model…</source>
@@ -1523,12 +1571,24 @@
         <translation>モデルの更新をダウンロード中: {pct} %</translation>
     </message>
     <message>
+        <source>Switching to the new model…</source>
+        <translation>新しいモデルに切り替えています…</translation>
+    </message>
+    <message>
         <source>Downloading model update…</source>
         <translation>モデルの更新をダウンロード中…</translation>
     </message>
     <message>
-        <source>Model update {version} ready (apply: genba update apply)</source>
-        <translation>モデルの更新 {version} の準備ができました (適用: genba update apply)</translation>
+        <source>Model update {version} is ready</source>
+        <translation>モデルの更新 {version} の準備ができました</translation>
+    </message>
+    <message>
+        <source>Model update {version} is ready; IT will switch to it</source>
+        <translation>モデルの更新 {version} の準備ができました。IT 担当者が切り替えます</translation>
+    </message>
+    <message>
+        <source>Another model update is running; try again in a minute</source>
+        <translation>別のモデル更新が実行中です。1 分ほどしてからもう一度お試しください</translation>
     </message>
     <message>
         <source>New model ready; it is used from the next answer</source>

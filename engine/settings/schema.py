@@ -269,10 +269,29 @@ _SPECS: tuple[SettingSpec, ...] = (
         label="Apply automatically",
     ),
     SettingSpec(
+        "updates.operator_apply", "bool", True,
+        "When updates are not applied automatically, the operator may switch to a verified "
+        "update from the window (the \"Apply now\" button). Off: only IT or the update "
+        "service switches.",
+        restrictive=False, label="Operator may apply updates",
+    ),
+    SettingSpec(
         "updates.allow_offline_bundles", "bool", True,
         "Updates may be imported from an offline bundle (USB). Bundles are verified "
         "like downloads.",
         restrictive=False, label="Offline bundles",
+    ),
+    SettingSpec(
+        "updates.site_pack", "str", "",
+        "The site pack this PC follows: a smaller copy of the model that keeps only the "
+        "experts this site uses, published by IT under this name. Empty: the full model.",
+        label="Site pack", policy_only=True,
+    ),
+    SettingSpec(
+        "updates.site_pack_fallback", "enum", "full",
+        "When the site pack is not published on the update server: full (update the "
+        "full model instead) or none (keep the current model).",
+        choices=("full", "none"), label="If the site pack is missing", policy_only=True,
     ),
     # -- history ---------------------------------------------------------------
     SettingSpec(
