@@ -124,7 +124,9 @@ def questions(site: str) -> list[dict[str, Any]]:
     return list(tomllib.loads((DATA / f"{site}_questions.toml").read_text("utf-8"))["question"])
 
 
-def measure(path: Path, experts: int, max_tokens: int, answers_log: Path) -> dict[str, Any]:
+def measure(
+    path: Path, experts: int, max_tokens: int, answers_log: Path, threads: int
+) -> dict[str, Any]:
     """Load time, RSS, accuracy and decode speed, then perplexity, of one GGUF at N experts."""
     from engine.local.llama_adapter import LlamaModel, Sampling, prepare
     from engine.models.info import inspect_model
@@ -136,7 +138,7 @@ def measure(path: Path, experts: int, max_tokens: int, answers_log: Path) -> dic
     def load(logits_all: bool) -> LlamaModel:
         return LlamaModel.load(
             path, architecture=info.architecture, expert_count=info.expert_count,
-            experts=experts, n_ctx=N_CTX, n_threads=2, logits_all=logits_all,
+            experts=experts, n_ctx=N_CTX, n_threads=threads, logits_all=logits_all,
         )  # fmt: skip
 
     start = time.perf_counter()
@@ -232,13 +234,22 @@ def diff_bytes(base: Path, pack: Path, args: argparse.Namespace) -> int:
 
 
 def run_measure(path: Path, experts: int, args: argparse.Namespace) -> dict[str, Any]:
-    """``measure`` in a fresh process, so RSS and load time are this model's alone."""
+    """``measure`` in a fresh process, so RSS and load time are this model's alone.
+
+    Results are kept in ``OUT/<model>-n<N>.json`` so an interrupted run resumes
+    (delete them, or use a new ``--out``, to measure again)."""
+    cached = args.out / f"{path.stem}-n{experts}.json"
+    if cached.is_file():
+        return dict(json.loads(cached.read_text()))
     cmd = [sys.executable, __file__, "--measure", str(path), "--experts", str(experts),
-           "--max-tokens", str(args.max_tokens), "--out", str(args.out)]  # fmt: skip
+           "--max-tokens", str(args.max_tokens), "--out", str(args.out),
+           "--threads", str(args.threads)]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"measuring {path.name} failed:\n{done.stderr[-2000:]}")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    result = dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    cached.write_text(json.dumps(result))
+    return result
 
 
 def table(rows: list[Row], method: str, diff_note: str) -> str:
@@ -267,7 +278,7 @@ def build_packs(
     from updater.files import sha256_file
     from updater.pack_build import layer_loads, read_stats
     from updater.pack_choice import choose_pack
-    from updater.pack_prune import PackInfo, base_shape, prune_gguf
+    from updater.pack_prune import PackInfo, base_shape, prune_gguf, read_pack_info
 
     ks = [int(k) for k in args.ks.split(",")]
     expert_count, moe_layers = base_shape(base)
@@ -276,7 +287,10 @@ def build_packs(
     packs: list[tuple[str, int, Path]] = []
     kept_by: dict[tuple[str, int], list[list[int]]] = {}
     for site in SITES:
-        stats, method = score_site(base, DATA / f"{site}.txt", args.out / f"{site}-stats.json")
+        stats = args.out / f"{site}-stats.json"
+        method = "genba experts score (router-weight mass)"
+        if not stats.is_file():  # kept from an interrupted run
+            stats, method = score_site(base, DATA / f"{site}.txt", stats)
         methods.add(method)
         loads = layer_loads(read_stats([stats]), base_sha, expert_count, moe_layers)
         rule = choose_pack(loads, expert_count, coverage=args.coverage, min_k=args.min_k)
@@ -286,10 +300,14 @@ def build_packs(
             # A tiny coverage target makes K = min_k exactly: each layer's top-k experts.
             choice = choose_pack(loads, expert_count, coverage=1e-9, min_k=k)
             out = args.out / f"{site}-k{k}.gguf"
-            prune_gguf(base, out, choice.kept, PackInfo(site, args.coverage, "text", base_sha))
+            have = read_pack_info(out) if out.is_file() else None
+            verb = "kept"
+            if have is None or have.get("kept_experts") != choice.kept:
+                prune_gguf(base, out, choice.kept, PackInfo(site, args.coverage, "text", base_sha))
+                verb = "built"
             packs.append((site, k, out))
             kept_by[(site, k)] = choice.kept
-            print(f"  built {out.name}: K={k}, lowest layer coverage "
+            print(f"  {verb} {out.name}: K={k}, lowest layer coverage "
                   f"{choice.min_coverage:.1%}", file=sys.stderr)  # fmt: skip
     return packs, kept_by, methods
 
@@ -319,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-k", type=int, default=8, help="the site's largest N")
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument(
+        "--threads", type=int, default=1,
+        help="llama.cpp threads (1: no spin-waiting when other work shares the CPU)",
+    )  # fmt: skip
+    parser.add_argument(
         "--diff-tree", type=Path, help="checkout whose updater/diff.py builds the diffs"
     )
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
@@ -331,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.measure:
         print(json.dumps(measure(args.measure, args.experts, args.max_tokens,
-                                 args.out / "answers.txt")))  # fmt: skip
+                                 args.out / "answers.txt", args.threads)))  # fmt: skip
         return 0
 
     from engine.models.default_model import ensure_default_model

@@ -22,15 +22,17 @@ Everything else is copied unchanged, byte for byte:
   ``genba.pack.coverage`` (f32: the routing-mass share the choice aimed at),
   ``genba.pack.source`` (str: ``"stats"`` or ``"text"``).
 
-The file is written tensor by tensor from the base's memory map (at most one
-tensor's kept slices in memory; models reach 1 GB+) into a temp file beside
-``out`` that is fsynced and renamed over it (:func:`disk.atomic.staged_file`).
+The file is streamed from the base (:mod:`updater.gguf_stream`: metadata records copied
+as raw bytes, tensor data in chunks, so memory stays a few MiB whatever the model and
+vocabulary size) into a temp file beside ``out`` that is fsynced and renamed over it
+(:func:`disk.atomic.staged_file`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +42,7 @@ from disk.atomic import staged_file
 
 from updater.errors import BadInputError, ContentError
 from updater.files import sha256_file, storage_error
+from updater.gguf_stream import FLOAT32, STRING, UINT32, Header, read_header, write_cut
 
 PACK_NAME_KEY = "genba.pack.name"
 PACK_BASE_SHA256_KEY = "genba.pack.base_sha256"
@@ -125,10 +128,6 @@ def check_kept(kept: Sequence[Sequence[int]], n_layers: int, n_expert: int) -> l
     return out
 
 
-def _field_value(field: Any) -> Any:
-    return field.contents()
-
-
 def _check_info(info: PackInfo) -> None:
     if info.source not in SOURCES:
         raise BadInputError(
@@ -140,66 +139,72 @@ def _check_info(info: PackInfo) -> None:
         raise BadInputError("Give the pack a name (the site it is for).")
 
 
-def _open(path: Path) -> Any:
-    import gguf  # heavy import kept out of the light CLI paths
-
+def _header(path: Path) -> Header:
     try:
-        return gguf.GGUFReader(str(path), "r")
-    except (ValueError, OSError, IndexError, KeyError) as exc:
+        return read_header(path)
+    except (ValueError, OSError, UnicodeDecodeError, KeyError, struct.error) as exc:
         raise ContentError(f"{path.name} is not a readable GGUF model ({exc}).") from exc
 
 
-def moe_layers_of(reader: Any) -> list[int]:
-    """Block numbers that have a router (``blk.N.ffn_gate_inp.*``), ascending."""
-    return sorted(
+def _moe_shape(header: Header, path: Path) -> tuple[str, int, list[int]]:
+    """``(arch, E, MoE block numbers)``; ``ContentError`` if the file is no MoE."""
+    values = header.values()
+    arch = str(values.get("general.architecture"))
+    count = values.get(f"{arch}.expert_count")
+    if not isinstance(count, int) or count < 1:
+        raise ContentError(f"{path.name} is not a Mixture-of-Experts model (no expert count).")
+    layers = sorted(
         {
             int(m.group(1))
-            for t in reader.tensors
+            for t in header.tensors
             if (m := _BLOCK.match(t.name)) and _ROUTER in t.name
         }
     )
+    return arch, count, layers
 
 
 def _new_values(
-    fields: Any, arch: str, *, n_expert: int, chosen: list[list[int]], info: PackInfo
-) -> dict[str, tuple[Any, Any]]:
-    """Metadata keys the pack sets (value, GGUF type): counts, capped N keys, provenance."""
-    import gguf
-
+    header: Header, arch: str, *, n_expert: int, chosen: list[list[int]], info: PackInfo
+) -> dict[str, tuple[int, Any]]:
+    """Records the pack sets (GGUF type, value): counts, capped N keys, provenance."""
     k = len(chosen[0])
-    used_key = f"{arch}.expert_used_count"
-    new: dict[str, tuple[Any, Any]] = {
-        f"{arch}.expert_count": (k, gguf.GGUFValueType.UINT32),
-        PACK_NAME_KEY: (info.name, gguf.GGUFValueType.STRING),
-        PACK_BASE_SHA256_KEY: (info.base_sha256, gguf.GGUFValueType.STRING),
-        PACK_BASE_EXPERT_COUNT_KEY: (n_expert, gguf.GGUFValueType.UINT32),
-        PACK_KEPT_KEY: (json.dumps(chosen, separators=(",", ":")), gguf.GGUFValueType.STRING),
-        PACK_COVERAGE_KEY: (float(info.coverage), gguf.GGUFValueType.FLOAT32),
-        PACK_SOURCE_KEY: (info.source, gguf.GGUFValueType.STRING),
+    new: dict[str, tuple[int, Any]] = {
+        f"{arch}.expert_count": (UINT32, k),
+        PACK_NAME_KEY: (STRING, info.name),
+        PACK_BASE_SHA256_KEY: (STRING, info.base_sha256),
+        PACK_BASE_EXPERT_COUNT_KEY: (UINT32, n_expert),
+        PACK_KEPT_KEY: (STRING, json.dumps(chosen, separators=(",", ":"))),
+        PACK_COVERAGE_KEY: (FLOAT32, float(info.coverage)),
+        PACK_SOURCE_KEY: (STRING, info.source),
     }
-    for key in (used_key, *USEFUL_KEYS):
-        if key in fields:
-            value = _field_value(fields[key])
-            if isinstance(value, int) and not isinstance(value, bool):
-                new[key] = (min(value, k), fields[key].types[0])
+    for record in header.records:
+        value = record.value
+        if record.key == f"{arch}.expert_count":  # keeps its own integer type
+            new[record.key] = (record.vtype, k)
+        elif (
+            record.key in (f"{arch}.expert_used_count", *USEFUL_KEYS)
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+        ):
+            new[record.key] = (record.vtype, min(value, k))
     return new
 
 
-def _plan(
-    reader: Any, by_block: dict[int, list[int]], n_expert: int
-) -> list[tuple[Any, list[int] | None]]:
-    """Each tensor with the expert ids to keep (None: copy whole), shapes checked."""
-    plan: list[tuple[Any, list[int] | None]] = []
-    for tensor in reader.tensors:
-        m = _BLOCK.match(tensor.name)
-        ids = by_block.get(int(m.group(1))) if m and _per_expert(tensor.name) else None
-        if ids is not None and (tensor.data.ndim < 1 or tensor.data.shape[0] != n_expert):
+def _cuts(header: Header, by_block: dict[int, list[int]], n_expert: int) -> dict[str, list[int]]:
+    """Per-expert tensors of the MoE layers → the expert ids they keep (shapes checked)."""
+    cuts: dict[str, list[int]] = {}
+    for t in header.tensors:
+        m = _BLOCK.match(t.name)
+        ids = by_block.get(int(m.group(1))) if m and _per_expert(t.name) else None
+        if ids is None:
+            continue
+        if t.dims[-1] != n_expert or t.length % n_expert:
             raise ContentError(
-                f"{tensor.name} should have {n_expert} experts as its slowest dimension "
-                f"but has shape {list(tensor.shape)}; this model cannot be cut into a pack."
+                f"{t.name} should have {n_expert} experts as its slowest dimension "
+                f"but has shape {list(t.dims)}; this model cannot be cut into a pack."
             )
-        plan.append((tensor, ids))
-    return plan
+        cuts[t.name] = ids
+    return cuts
 
 
 def prune_gguf(base: Path, out: Path, kept: Sequence[Sequence[int]], info: PackInfo) -> PackResult:
@@ -210,24 +215,20 @@ def prune_gguf(base: Path, out: Path, kept: Sequence[Sequence[int]], info: PackI
     is then untouched).
     """
     _check_info(info)
-    reader = _open(base)
+    header = _header(base)
+    arch, n_expert, layers = _moe_shape(header, base)
+    chosen = check_kept(kept, len(layers), n_expert)
+    if not info.base_sha256:
+        info = replace(info, base_sha256=sha256_file(base))
+    new = _new_values(header, arch, n_expert=n_expert, chosen=chosen, info=info)
+    cuts = _cuts(header, dict(zip(layers, chosen, strict=True)), n_expert)
+    mode = base.stat().st_mode & 0o777
     try:
-        arch = str(_field_value(reader.fields["general.architecture"]))
-        if f"{arch}.expert_count" not in reader.fields:
-            raise ContentError(f"{base.name} is not a Mixture-of-Experts model (no expert count).")
-        n_expert = int(_field_value(reader.fields[f"{arch}.expert_count"]))
-        layers = moe_layers_of(reader)
-        chosen = check_kept(kept, len(layers), n_expert)
-        if not info.base_sha256:
-            info = replace(info, base_sha256=sha256_file(base))
-        new = _new_values(reader.fields, arch, n_expert=n_expert, chosen=chosen, info=info)
-        plan = _plan(reader, dict(zip(layers, chosen, strict=True)), n_expert)
-        try:
-            _write(reader, arch, new=new, plan=plan, n_expert=n_expert, base=base, out=out)
-        except OSError as exc:
-            raise storage_error(exc, f"writing the pack {out.name}") from exc
-    finally:
-        del reader
+        with staged_file(out) as staged:
+            write_cut(base, header, staged.file, set_values=new, drop=PACK_KEYS, cuts=cuts)
+            staged.commit(out, mode=mode)
+    except OSError as exc:
+        raise storage_error(exc, f"writing the pack {out.name}") from exc
     return PackResult(
         kept_count=len(chosen[0]),
         base_expert_count=n_expert,
@@ -237,80 +238,18 @@ def prune_gguf(base: Path, out: Path, kept: Sequence[Sequence[int]], info: PackI
     )
 
 
-def _write(
-    reader: Any,
-    arch: str,
-    *,
-    new: dict[str, tuple[Any, Any]],
-    plan: list[tuple[Any, list[int] | None]],
-    n_expert: int,
-    base: Path,
-    out: Path,
-) -> None:
-    """Stream the pack into a temp file beside ``out``, then rename it over ``out``."""
-    import gguf
-
-    mode = base.stat().st_mode & 0o777
-    with staged_file(out) as staged:
-        writer = gguf.GGUFWriter(str(staged.path), arch=arch)
-        for name, field in reader.fields.items():
-            if name == "general.architecture" or name.startswith("GGUF.") or name in new:
-                continue
-            if name in PACK_KEYS:  # a pack cut from a pack: the new provenance replaces it
-                continue
-            if name == "general.alignment":
-                writer.add_custom_alignment(int(_field_value(field)))
-                continue
-            vtype = field.types[0]
-            sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
-            writer.add_key_value(name, _field_value(field), vtype, sub_type=sub)
-        for key, (value, vtype) in new.items():
-            writer.add_key_value(key, value, vtype)
-        for tensor, ids in plan:
-            shape = tuple(tensor.data.shape)
-            nbytes = int(tensor.data.nbytes)
-            if ids is not None:
-                shape = (len(ids), *shape[1:])
-                nbytes = nbytes // n_expert * len(ids)
-            writer.add_tensor_info(
-                tensor.name, shape, tensor.data.dtype, nbytes, tensor.tensor_type
-            )
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_ti_data_to_file()
-        for tensor, ids in plan:
-            # Fancy indexing copies only the kept experts of this one tensor.
-            data = tensor.data if ids is None else tensor.data[ids]
-            writer.write_tensor_data(data, tensor_endianess=reader.endianess)
-        writer.close()
-        staged.commit(out, mode=mode)
-
-
 def base_shape(path: Path) -> tuple[int, list[int]]:
     """``(E, MoE block numbers)`` of a GGUF MoE; ``ContentError`` if it is not one."""
-    reader = _open(path)
-    try:
-        arch = str(_field_value(reader.fields["general.architecture"]))
-        if f"{arch}.expert_count" not in reader.fields:
-            raise ContentError(f"{path.name} is not a Mixture-of-Experts model (no expert count).")
-        return int(_field_value(reader.fields[f"{arch}.expert_count"])), moe_layers_of(reader)
-    finally:
-        del reader
+    _arch, count, layers = _moe_shape(_header(path), path)
+    return count, layers
 
 
 def read_pack_info(path: Path) -> dict[str, Any] | None:
     """The ``genba.pack.*`` keys of a GGUF (kept experts parsed), or None if it is no pack."""
-    reader = _open(path)
-    try:
-        if PACK_NAME_KEY not in reader.fields:
-            return None
-        found = {
-            key.removeprefix("genba.pack."): _field_value(reader.fields[key])
-            for key in PACK_KEYS
-            if key in reader.fields
-        }
-    finally:
-        del reader
+    values = _header(path).values()
+    if PACK_NAME_KEY not in values:
+        return None
+    found = {key.removeprefix("genba.pack."): values[key] for key in PACK_KEYS if key in values}
     kept = found.get("kept_experts")
     if isinstance(kept, str):
         found["kept_experts"] = json.loads(kept)

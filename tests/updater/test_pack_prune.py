@@ -13,7 +13,7 @@ import pytest
 from engine.local.llama_adapter import prepare
 from engine.models.useful import write_useful_range
 from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
-from updater.errors import BadInputError
+from updater.errors import BadInputError, ContentError
 from updater.files import sha256_file
 from updater.layout import read_layout
 from updater.pack_prune import PackInfo, prune_gguf, read_pack_info
@@ -92,6 +92,18 @@ def test_metadata_counts_and_provenance(base: Path, pack: Path) -> None:
     assert fields["genba.pack.base_expert_count"].types[0] == gguf.GGUFValueType.UINT32
     assert fields["genba.pack.coverage"].types[0] == gguf.GGUFValueType.FLOAT32
     assert read_pack_info(base) is None
+    # Records the pack does not change are the base's, the vocabulary included.
+    base_fields = gguf.GGUFReader(str(base), "r").fields
+    for key in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.chat_template"):
+        assert fields[key].contents() == base_fields[key].contents()
+
+
+def test_base_that_is_not_a_whole_gguf_is_one_line(base: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(base.read_bytes()[: base.stat().st_size // 2])
+    with pytest.raises(ContentError, match="not a readable GGUF") as caught:
+        prune_gguf(cut, tmp_path / "p.gguf", KEPT, PackInfo(name="x", coverage=0.9))
+    assert "\n" not in str(caught.value) and not (tmp_path / "p.gguf").exists()
 
 
 def test_pack_loads_in_llama_cpp_and_answers(pack: Path) -> None:
