@@ -167,6 +167,7 @@ def run_eval(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """``genba pilot export``."""
     from engine.cli.common import load_context
+    from engine.models.current import model_store, read_current_model
     from engine.pilot.energy import find_counter
     from engine.pilot.export_file import build_export, write_export
     from engine.pilot.store import FILE_NAME, MetricsStore
@@ -174,9 +175,12 @@ def run_export(args: argparse.Namespace) -> int:
     paths, settings = load_context()
     rows = MetricsStore(paths.data_dir / FILE_NAME).rows(_since(args.since))
     _counter, why = find_counter()
+    current = read_current_model(model_store(paths, settings).pointer)
     document = build_export(
         rows, energy_why=why, cpu_watts=settings.get_float("metrics.cpu_watts"),
         evaluation=newest_eval(paths), site=args.site,
+        current_model={"file": current.path.name, "version": current.version,
+                       "sha256": current.sha256} if current else None,
     )
     try:
         write_export(document, args.out)

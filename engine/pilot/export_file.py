@@ -12,8 +12,9 @@ answer text, only counts and distributions:
 ``machine``
     ``{"model", "cpu", "cores", "threads", "ram_bytes", "os", "arch"}``: the PC's product
     name (DMI, "" when unknown), CPU model name, physical cores, logical CPUs, RAM.
-``genba_version``, ``models``
-    genba's version and ``{name: answers}`` of the models that answered.
+``genba_version``, ``models``, ``current_model``
+    genba's version, ``{name: answers}`` of the models that answered, and the model the
+    active store's pointer names now (``{"file", "version", "sha256"}``, null without one).
 ``period``
     ``{"first", "last"}``: times of the first and last answer counted (null when none).
 ``answers``
@@ -120,6 +121,7 @@ def build_export(
     cpu_watts: float,
     evaluation: dict[str, Any] | None = None,
     site: str = "",
+    current_model: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The export document for these metrics rows (and the newest evaluation, if any)."""
     routes = dict.fromkeys(ROUTES, 0)
@@ -147,6 +149,7 @@ def build_export(
         "machine": machine_info(),
         "genba_version": genba_version(),
         "models": dict(Counter(r.model for r in rows)),
+        "current_model": current_model,
         "period": {"first": rows[0].at if rows else None, "last": rows[-1].at if rows else None},
         "answers": len(rows),
         "routes": routes,
@@ -252,6 +255,10 @@ def validate(doc: object, where: str) -> None:
         _need(isinstance(machine.get(key), str), where, f"machine '{key}' must be a string")
     for key in ("cores", "threads", "ram_bytes"):
         _need(_is_int(machine.get(key)), where, f"machine '{key}' must be a count")
+    current = doc.get("current_model")
+    _need(current is None or (isinstance(current, dict) and all(
+        isinstance(current.get(k), str) for k in ("file", "version", "sha256"))), where,
+        "'current_model' must be null or have 'file', 'version' and 'sha256'")
     answers = doc.get("answers")
     _need(_is_int(answers), where, "'answers' must be a count")
     routes = _check_counts(doc, "routes", where)

@@ -288,6 +288,7 @@ _SPECS: tuple[SettingSpec, ...] = (
         "Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) "
         "on PCs without an energy counter (RAPL or a discharging battery).",
         minimum=0.1, maximum=1000.0, label="Watts per busy core", unit="W",
+        policy_only=True,
     ),
     # -- assistant -------------------------------------------------------------
     SettingSpec(

@@ -1,4 +1,4 @@
-"""The pilot export file: written from stored metrics, read back and validated; the report tables."""
+"""The pilot export file: written from stored metrics, read back, validated; the report tables."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ EVAL: dict[str, Any] = {
 
 def test_export_round_trip(tmp_path: Path) -> None:
     document = build_export(ROWS, energy_why="estimate: no RAPL", cpu_watts=10.0,
-                            evaluation=EVAL, site="plant-a")
+                            evaluation=EVAL, site="plant-a",
+                            current_model={"file": "m.gguf", "version": "3", "sha256": "ab"})
     path = tmp_path / "pc1.json"
     write_export(document, path)
     read = read_export(path)
@@ -73,7 +74,7 @@ def test_export_round_trip(tmp_path: Path) -> None:
     assert doc["period"] == {"first": ROWS[0].at, "last": ROWS[-1].at}
     assert doc["eval"]["variants"][1]["variant"] == "all-experts"
     assert doc["machine"]["cpu"] and doc["machine"]["threads"] >= 1
-    assert doc["genba_version"]
+    assert doc["genba_version"] and doc["current_model"]["version"] == "3"
 
 
 def _broken(change: str) -> dict[str, Any]:
@@ -90,6 +91,8 @@ def _broken(change: str) -> dict[str, Any]:
         doc["energy"]["sources"]["guess"] = {"answers": 1, "joules": 1.0}
     elif change == "machine":
         del doc["machine"]["cpu"]
+    elif change == "current":
+        doc["current_model"] = {"file": "m.gguf"}
     return doc
 
 
@@ -97,6 +100,7 @@ def _broken(change: str) -> dict[str, Any]:
     ("format", "not a genba pilot export"), ("newer", "newer than this genba reads"),
     ("routes", "adding up to 'answers'"), ("histogram", "adding up to 'count'"),
     ("energy", "energy source 'guess'"), ("machine", "machine 'cpu'"),
+    ("current", "'current_model' must be null"),
 ])
 def test_bad_exports_are_refused_in_one_line(tmp_path: Path, change: str, message: str) -> None:
     path = tmp_path / "bad.json"
