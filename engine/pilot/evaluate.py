@@ -186,7 +186,12 @@ class Evaluation:
 
 
 class Evaluator:
-    """Runs the variants over the questions; ``progress`` hears each finished answer."""
+    """Runs the variants over the questions; ``progress`` hears each finished answer.
+
+    It takes over ``engine``: from here on the engine answers with ``settings`` plus
+    :data:`EVAL_OVERRIDES` (the site's ``settings`` stay as they are for the remote
+    variant and for :func:`allowed_experts`).
+    """
 
     def __init__(
         self,
