@@ -16,8 +16,9 @@ Variants (in this order):
 Every answer is greedy (temperature 0, seed 0), so a rerun on the same PC gives the
 same text. Local answers go through the :class:`~engine.service.Engine` with the
 decision's adaptivity, fallback and metrics switched off (the evaluation measures,
-it does not adapt); each variant starts with one unscored one-token answer so that
-the reload to its N is not charged to its first question. Latency is wall time from
+it does not adapt). Variants are interleaved question by question (so a drifting PC
+load weighs on all alike), and each switch of N is an unscored one-token answer so
+that the reload is not charged to a question. Latency is wall time from
 the request to the first token (TTFT) and to the last (total), the same way for local
 and remote. Energy is this PC's (:mod:`engine.pilot.energy`): for the remote variant
 that is the PC's side only, never the server's.
@@ -210,14 +211,24 @@ class Evaluator:
         engine.update_settings(settings.with_values(EVAL_OVERRIDES, source="policy:eval"))
 
     def run(self, questions: Sequence[Question], variants: Sequence[Variant]) -> Evaluation:
-        """Answer every question with every variant (variant by variant)."""
+        """Answer every question with every variant, interleaved; results grouped by variant.
+
+        Question by question, each variant in turn: a PC whose load drifts during the run
+        (other programs, thermal throttling) then weighs on every variant alike instead of
+        making the variants run last look faster. The switch of N before each local answer
+        is an unscored warm-up, so its reload is not in the answer's latency.
+        """
         answers: list[AnswerResult] = []
-        for variant in variants:
-            if variant.kind == "remote":
-                answers += [self._remote(variant, q) for q in questions]
-            else:
-                self.warm_up(variant.experts)
-                answers += [self._local(variant, q) for q in questions]
+        for question in questions:
+            for variant in variants:
+                if variant.kind == "remote":
+                    answers.append(self._remote(variant, question))
+                else:
+                    if len(variants) > 1 or question is questions[0]:
+                        self.warm_up(variant.experts)
+                    answers.append(self._local(variant, question))
+        order = {v.name: i for i, v in enumerate(variants)}
+        answers.sort(key=lambda a: order[a.variant])  # stable: question order kept
         info = self.engine.model_info
         return Evaluation(
             created=datetime.now(UTC).isoformat(timespec="seconds"),
