@@ -149,12 +149,13 @@ def run_eval(args: argparse.Namespace) -> int:
     print(f"model {result.model} ({result.model_file}), {result.questions} questions, "
           f"greedy, at most {result.max_tokens} tokens")
     print(f"{'variant':<12} {'N':>3} {'accuracy [95% CI]':<20} {'TTFT p50/p95 s':<16} "
-          f"{'total p50/p95 s':<17} energy/answer")
+          f"{'total p50/p95 s':<17} {'tok/s':>6} energy/answer")
     for v in result.variants:
         acc = f"{v.accuracy:.2f} [{v.accuracy_low:.2f}, {v.accuracy_high:.2f}]"
         print(f"{v.variant:<12} {v.experts or '-':>3} {acc:<20} "
               f"{_fmt(v.ttft_p50_s)}/{_fmt(v.ttft_p95_s):<11} "
               f"{_fmt(v.total_p50_s)}/{_fmt(v.total_p95_s):<12} "
+              f"{_fmt(v.decode_tps_p50, '.1f'):>6} "
               f"{_fmt(v.energy_mean_j, '.1f')} J ({v.energy_source})"
               + (f"  {v.errors} errors" if v.errors else ""))
     if not remote:

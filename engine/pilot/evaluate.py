@@ -44,7 +44,7 @@ from engine.local.llama_adapter import Sampling
 from engine.pilot.energy import EnergyMeter
 from engine.pilot.measure import Cost, Measurement, this_process
 from engine.pilot.questions import Question
-from engine.pilot.stats import summary, wilson
+from engine.pilot.stats import quantile, summary, wilson
 from engine.remote import credentials
 from engine.remote.client import RemoteClient, RemoteConfig, RemoteDelta
 from engine.remote.network import NetworkConfig, remote_status
@@ -115,6 +115,9 @@ class VariantSummary:
     ttft_p95_s: float | None
     total_p50_s: float | None
     total_p95_s: float | None
+    decode_tps_p50: float | None
+    """Median decode speed: generated tokens after the first / (total − TTFT), tokens/s.
+    Answers differ in length between variants; this is the speed N changes."""
     energy_mean_j: float | None
     energy_source: str
     errors: int
@@ -336,12 +339,17 @@ def summarise(variant: Variant, answers: Sequence[AnswerResult]) -> VariantSumma
     ttft = summary([a.ttft_s for a in mine if a.ttft_s is not None])
     total = summary([a.total_s for a in mine if not a.error])
     energy = [a.energy_j for a in mine if a.energy_j is not None]
+    speeds = [
+        (a.generated_tokens - 1) / (a.total_s - a.ttft_s) for a in mine
+        if a.ttft_s is not None and a.generated_tokens > 1 and a.total_s > a.ttft_s
+    ]
     return VariantSummary(
         variant=variant.name, kind=variant.kind, experts=variant.experts,
         answers=len(mine), correct=correct, accuracy=correct / len(mine) if mine else 0.0,
         accuracy_low=low, accuracy_high=high,
         ttft_p50_s=_f(ttft["p50"]), ttft_p95_s=_f(ttft["p95"]),
         total_p50_s=_f(total["p50"]), total_p95_s=_f(total["p95"]),
+        decode_tps_p50=quantile(speeds, 0.5),
         energy_mean_j=sum(energy) / len(energy) if energy else None,
         energy_source=energy_label(a.energy_source for a in mine),
         errors=sum(1 for a in mine if a.error),

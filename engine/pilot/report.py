@@ -55,14 +55,17 @@ def comparison(evaluation: dict[str, Any]) -> list[dict[str, Any]]:
             "variant": v["variant"], "experts": v.get("experts"), "answers": v["answers"],
             "ttft_p50_s": v.get("ttft_p50_s"), "ttft_p95_s": v.get("ttft_p95_s"),
             "total_p50_s": v.get("total_p50_s"), "total_p95_s": v.get("total_p95_s"),
+            "decode_tps_p50": v.get("decode_tps_p50"),
             "energy_per_answer_j": v.get("energy_mean_j"), "energy_source": v.get("energy_source"),
             "accuracy": v.get("accuracy"), "accuracy_low": v.get("accuracy_low"),
             "accuracy_high": v.get("accuracy_high"),
-            "latency_change": None, "energy_change": None,
+            "latency_change": None, "decode_speed_change": None, "energy_change": None,
             "accuracy_change_points": None, "accuracy_change": None,
         }
         if base is not None:
             row["latency_change"] = _relative(v.get("total_p50_s"), base.get("total_p50_s"))
+            row["decode_speed_change"] = _relative(
+                v.get("decode_tps_p50"), base.get("decode_tps_p50"))
             row["energy_change"] = _relative(v.get("energy_mean_j"), base.get("energy_mean_j"))
             row["accuracy_change_points"] = 100 * (v["accuracy"] - base["accuracy"])
             row["accuracy_change"] = _relative(v["accuracy"], base["accuracy"])

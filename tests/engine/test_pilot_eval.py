@@ -112,6 +112,7 @@ def test_eval_runs_each_n_all_experts_and_the_remote_server(
         assert (summary.answers, summary.correct, summary.errors) == (2, 1, 0)
         assert (summary.accuracy_low, summary.accuracy_high) == pytest.approx(wilson(1, 2))
         assert summary.total_p50_s is not None and summary.energy_mean_j is not None
+        assert summary.decode_tps_p50 is not None and summary.decode_tps_p50 > 0
     assert not (paths.data_dir / "pilot-metrics.db").exists()  # eval answers are not metrics
     folder = save(result, tmp_path / "run")
     assert load(folder)["variants"][1]["variant"] == "all-experts"

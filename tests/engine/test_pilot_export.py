@@ -43,11 +43,11 @@ EVAL: dict[str, Any] = {
     "variants": [
         {"variant": "local-N4", "experts": 4, "answers": 20, "accuracy": 0.85,
          "accuracy_low": 0.64, "accuracy_high": 0.95, "ttft_p50_s": 0.2, "ttft_p95_s": 0.3,
-         "total_p50_s": 1.4, "total_p95_s": 2.0, "energy_mean_j": 15.0,
+         "total_p50_s": 1.4, "total_p95_s": 2.0, "decode_tps_p50": 30.0, "energy_mean_j": 15.0,
          "energy_source": "estimate"},
         {"variant": "all-experts", "experts": 8, "answers": 20, "accuracy": 0.9,
          "accuracy_low": 0.7, "accuracy_high": 0.97, "ttft_p50_s": 0.3, "ttft_p95_s": 0.4,
-         "total_p50_s": 2.0, "total_p95_s": 3.0, "energy_mean_j": 20.0,
+         "total_p50_s": 2.0, "total_p95_s": 3.0, "decode_tps_p50": 25.0, "energy_mean_j": 20.0,
          "energy_source": "estimate"},
     ],
 }
@@ -140,6 +140,7 @@ def test_report_compares_each_variant_with_all_experts(tmp_path: Path) -> None:
     local, base = report["comparison"]
     assert local["latency_change"] == pytest.approx(-0.3)
     assert local["energy_change"] == pytest.approx(-0.25)
+    assert local["decode_speed_change"] == pytest.approx(0.2)
     assert local["accuracy_change_points"] == pytest.approx(-5.0)
     assert base["latency_change"] == 0.0
     assert {r["route"]: r["answers"] for r in report["routes"]}["degraded"] == 1
