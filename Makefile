@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.genba-installed
 
-.PHONY: setup translations run test lint typecheck pytest bench package dist dist-sums clean
+.PHONY: setup translations run test lint typecheck pytest bench package dist dist-check dist-sums clean
 
 setup: $(STAMP) translations
 
@@ -50,6 +50,9 @@ bench: setup
 package: setup
 	$(BIN)/python -m pip install --quiet -e '.[package]'
 	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath build/dist --workpath build/work installers/genba.spec
+	@# The build host's absolute RUNPATHs (e.g. pyenv's lib folder) must not ship.
+	@if [ "$$(uname -s)" = Linux ]; then \
+		$(BIN)/python installers/linux/clear_build_rpaths.py build/dist/genba | tail -1; fi
 
 # Every artifact this machine can build, into build/dist/, with sizes and build/dist/SHA256SUMS
 # (see installers/README.md): the PyInstaller folder, the .deb and the AppImage wrapping it, and
@@ -67,6 +70,12 @@ dist: package
 	$(MAKE) --no-print-directory dist-sums
 
 # Sizes and sha256 of every file artifact in build/dist (the folder itself is not one file).
+# Release checks on build/dist (the frozen app, slow): the AppImage answers through FUSE and
+# without it, and its window renders in Xvfb (screenshot build/dist/appimage-window.png).
+dist-check:
+	GENBA_DIST_DIR=$(CURDIR)/$(DIST) $(BIN)/python -m pytest -q -p no:cacheprovider -rs \
+		tests/installers/test_dist_release.py
+
 dist-sums:
 	@cd $(DIST) && for f in *.deb *.msi *.AppImage; do [ -f "$$f" ] || continue; \
 		printf '%12s  %s\n' "$$(stat -c %s "$$f")" "$$f"; done

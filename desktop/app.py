@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from engine.logging_setup import configure_logging
 from engine.paths import Paths
@@ -35,11 +37,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot", type=Path, metavar="DIR", help="render the main states to DIR/*.png"
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="open the window, wait until the model is loaded, print the time and quit "
+        "(exit 1 when no model can answer): an install check for IT and a start-up benchmark",
+    )
     return parser
 
 
-def run_window(paths: Paths, model: Path | None) -> int:
-    """Open the window and run the Qt event loop."""
+SMOKE_TIMEOUT_MS = 300_000
+
+
+def run_window(paths: Paths, model: Path | None, *, smoke: bool = False) -> int:
+    """Open the window and run the Qt event loop (``smoke``: until the model is ready)."""
     from PySide6.QtWidgets import QApplication
 
     from desktop.main_window import MainWindow
@@ -53,7 +64,31 @@ def run_window(paths: Paths, model: Path | None) -> int:
     window = MainWindow(paths, model_path=model)
     window.resize(1100, 760)
     window.show()
+    if smoke:
+        _quit_when_ready(app, window)
     return app.exec()
+
+
+def _quit_when_ready(app: Any, window: Any) -> None:
+    """Print how long the window took to be ready to answer, then end the event loop."""
+    from PySide6.QtCore import QTimer
+
+    started = time.monotonic()
+
+    def done(ready: bool) -> None:
+        seconds = time.monotonic() - started
+        if ready:
+            print(f"genba-desktop: ready to answer after {seconds:.2f} s")
+        else:
+            print(
+                "genba-desktop: no model can answer; the window shows the first-run page",
+                file=sys.stderr,
+            )
+        window.close()
+        app.exit(0 if ready else 1)
+
+    window.page_controller.model_ready_changed.connect(done)
+    QTimer.singleShot(SMOKE_TIMEOUT_MS, lambda: done(False))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,8 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         configure_logging(paths)
     except OSError as exc:  # a read-only profile must not stop the window, as in the CLI
-        print(f"genba-desktop: cannot write the log file ({exc}); continuing without it",
-              file=sys.stderr)
+        print(
+            f"genba-desktop: cannot write the log file ({exc}); continuing without it",
+            file=sys.stderr,
+        )
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         from desktop.screenshot import render_screenshots
@@ -72,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for png in render_screenshots(args.screenshot, model=args.model):
             print(f"wrote {png}")
         return 0
+    if args.smoke and not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # an install check needs no screen
     if not has_display():
         print(
             "genba-desktop: no display found (DISPLAY/WAYLAND_DISPLAY unset); "
@@ -82,4 +121,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         chat = ["chat"] if args.model is None else ["chat", "--model", str(args.model)]
         return cli_main(chat)
-    return run_window(paths, args.model)
+    return run_window(paths, args.model, smoke=args.smoke)

@@ -64,6 +64,7 @@ class EngineWorker(QObject):
     """Owns the engine on the worker thread. Signals are emitted from that thread."""
 
     model_loaded = Signal(object)  # ModelInfo (or "" when the engine has none)
+    model_changed = Signal(object)  # ModelInfo: the engine took a new model between answers
     model_missing = Signal(object)  # ErrorMessage of the ModelFileError
     model_failed = Signal(object)  # ErrorMessage
     cannot_run = Signal(object)  # ErrorMessage: llama.cpp cannot run here, no server can answer
@@ -78,6 +79,7 @@ class EngineWorker(QObject):
         super().__init__()
         self._factory = factory
         self._engine: EngineLike | None = None
+        self._model_path: object = None  # of the model the window was last told about
 
     @Slot()
     def on_load_requested(self) -> None:
@@ -97,7 +99,9 @@ class EngineWorker(QObject):
             if problem is not None and not remote_ok:
                 self.cannot_run.emit(ErrorMessage.of(problem))
                 return
-        self.model_loaded.emit(getattr(self._engine, "model_info", None) or "")
+        info = getattr(self._engine, "model_info", None)
+        self._model_path = getattr(info, "path", None)
+        self.model_loaded.emit(info or "")
 
     @Slot(object, object, int, object, bool)
     def on_answer_requested(
@@ -126,6 +130,15 @@ class EngineWorker(QObject):
                     self.answer_finished.emit(event)
         except GenbaError as exc:
             self.answer_failed.emit(ErrorMessage.of(exc))
+        self._tell_if_model_changed()
+
+    def _tell_if_model_changed(self) -> None:
+        """The engine follows the model pointer between answers (an update was applied)."""
+        info = getattr(self._engine, "model_info", None)
+        path = getattr(info, "path", None)
+        if info is not None and path is not None and path != self._model_path:
+            self._model_path = path
+            self.model_changed.emit(info)
 
     @Slot(object, str)
     def on_task_requested(

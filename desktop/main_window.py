@@ -233,6 +233,9 @@ class MainWindow(QMainWindow):
         self.tasks.model_installed.connect(settings.reload)
         self.tasks.model_installed.connect(pages.reload_model)
         self.updates.changed.connect(self.status.set_update_text)
+        self.updates.apply_offered.connect(self.status.set_apply_offered)
+        self.status.apply_update_requested.connect(self.updates.apply_now)
+        settings.settings_applied.connect(self.updates.apply_settings)
         # The status line follows the answer; its numbers belong to the conversation on screen.
         self.session.answer_started.connect(self.status.on_answer_started)
         self.session.answer_ended.connect(self.status.on_answer_ended)

@@ -13,6 +13,7 @@ page; when it fails while a model is still loaded, the chat comes back and
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from desktop.demo_notice import DemoNotice, shows_demo_notice
 from desktop.engine_worker import EngineClient
 from desktop.first_run import FirstRunPage
 from desktop.status_panel import StatusPanel
+
+log = logging.getLogger(__name__)
 
 
 class PageController(QObject):
@@ -55,6 +58,7 @@ class PageController(QObject):
         self._task_from_chat = False
         worker = client.worker
         worker.model_loaded.connect(self.on_model_loaded)
+        worker.model_changed.connect(self.on_model_changed)
         worker.model_missing.connect(self.on_model_missing)
         worker.model_failed.connect(self.on_model_missing)
         worker.cannot_run.connect(self.on_cannot_run)
@@ -74,12 +78,20 @@ class PageController(QObject):
         if self._closed:
             return  # queued before the worker stopped
         self.model_ready = True
+        log.info("the window is ready to answer (model %s)", _file_name(info) or "remote")
         self._status.set_model(getattr(info, "name", None) or _file_name(info), info)
         self._demo_notice.set_demo(shows_demo_notice(info))
         self._pages.setCurrentWidget(self._chat_page)
         self._first_run.set_busy(False)
         self.model_ready_changed.emit(True)
         self._focus_on_ready.setFocus()
+
+    def on_model_changed(self, info: Any) -> None:
+        """The engine answered with a new model (an update): name it; the page stays."""
+        if self._closed:
+            return
+        self._status.set_model(getattr(info, "name", None) or _file_name(info), info)
+        self._demo_notice.set_demo(shows_demo_notice(info))
 
     def on_cannot_run(self, problem: ErrorMessage) -> None:
         """llama.cpp failed its self-test on this PC and no server is set up: say so plainly."""

@@ -21,6 +21,8 @@ from typing import Any
 
 import psutil
 from engine.events import FinalEvent
+from engine.models.info import ModelInfo
+from engine.models.pack import site_pack
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -147,6 +149,7 @@ class StatusPanel(QFrame):
     """
 
     details_toggled = Signal(bool)  # the operator opened (True) or closed the details
+    apply_update_requested = Signal()  # the operator pressed "Apply now"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,6 +174,10 @@ class StatusPanel(QFrame):
         self.update_label.setWordWrap(True)
         self.update_label.setContentsMargins(4, 0, 4, 2)
         self.update_label.setVisible(False)
+        self.apply_update_button = QPushButton(self)
+        self.apply_update_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.apply_update_button.setVisible(False)
+        self.apply_update_button.clicked.connect(self.apply_update_requested)
         self._fields: tuple[ElidedLabel, ...] = (
             self.model_label,
             self.experts_label,
@@ -181,7 +188,11 @@ class StatusPanel(QFrame):
         )
         for label in self._fields:
             self._layout.addWidget(label)
-        rows.addWidget(self.update_label)
+        update_row = QHBoxLayout()
+        update_row.setContentsMargins(0, 0, 4, 2)
+        update_row.addWidget(self.update_label, 1)
+        update_row.addWidget(self.apply_update_button, 0, Qt.AlignmentFlag.AlignTop)
+        rows.addLayout(update_row)
         self.details.setVisible(False)
         self._model: str | None = None
         self._model_state = "loading"  # "loading", "none" or "ready"
@@ -270,6 +281,10 @@ class StatusPanel(QFrame):
         self.update_label.setText(text)
         self.update_label.setVisible(bool(text))
 
+    def set_apply_offered(self, offered: bool) -> None:
+        """Show the "Apply now" button while a verified update waits and policy allows it."""
+        self.apply_update_button.setVisible(offered)
+
     def set_details_shown(self, shown: bool, lock: str = "") -> None:
         """Show or hide the details (from the settings); ``lock`` says why it cannot change."""
         self.details_button.blockSignals(True)
@@ -307,11 +322,18 @@ class StatusPanel(QFrame):
         self.memory_label.setAccessibleName(self.tr("Memory in use"))
         self.network_label.setAccessibleName(self.tr("Network"))
         self.update_label.setAccessibleName(self.tr("Updates"))
-        self.model_label.setText(
+        self.apply_update_button.setText(self.tr("Apply now"))
+        self.apply_update_button.setAccessibleName(self.tr("Switch to the new model now"))
+        self.apply_update_button.setToolTip(
+            self.tr("Switch to the new model now; it is used from the next answer")
+        )
+        model = (
             self.tr("Model: {name}").format(name=model_label(self._model))
             if self._model
             else self.tr("No model loaded")
         )
+        pack = self.pack_text()
+        self.model_label.setText(f"{model} · {pack}" if pack and self._model else model)
         self._show_final()
         self._show_network()
         self._show_summary()
@@ -332,6 +354,16 @@ class StatusPanel(QFrame):
         """The plain status line, as shown."""
         return self.summary_label.text()
 
+    def pack_text(self) -> str:
+        """"site pack <name> (K of E experts)" when the loaded model is a site pack, else ""."""
+        info = self._model_info
+        pack = site_pack(info) if isinstance(info, ModelInfo) else None
+        if pack is None:
+            return ""
+        return self.tr("site pack {name} ({k} of {e} experts)").format(
+            name=pack.name, k=pack.kept, e=pack.base_experts
+        )
+
     def _show_summary(self) -> None:
         network = self._network[0]
         text = self._answer_summary()
@@ -346,6 +378,9 @@ class StatusPanel(QFrame):
                 text = self.tr("Ready · on this PC · site server available")
             else:
                 text = self.tr("Ready · on this PC")
+            pack = self.pack_text() if self._model_state == "ready" else ""
+            if pack:  # which experts this PC holds matters while idle, not mid-answer
+                text = f"{text} · {pack}"
         self.summary_label.setText(text)
 
     def _answer_summary(self) -> str | None:

@@ -6,6 +6,13 @@ into a translated line ("Downloading update 40 %", "New model ready..."). The
 window imports nothing else of the updater, and if the updater cannot start
 (for example a broken trusted root) the window keeps working without the line.
 
+When policy leaves the switch to a verified update to people (``updates.auto_apply``
+off), the line says a new model is ready and :attr:`UpdateStatus.apply_offered` tells the
+window to show an "Apply now" button — only where policy allows it
+(``updates.operator_apply``); the switch runs on the updater's thread
+(:meth:`updater.scheduler.UpdateScheduler.apply_ready`) and the engine takes the new model
+from the next answer, so a running answer is never disturbed.
+
 The operator cannot fix an update problem, so a failure is one plain sentence
 ("… ask IT"); the updater's own words go to the log (and ``genba doctor``
 reports the update set-up). An install with no update source set up (no
@@ -30,6 +37,7 @@ class UpdateStatus(QObject):
     """Emits :attr:`changed` with a one-line description of the update state."""
 
     changed = Signal(str)
+    apply_offered = Signal(bool)  # True: show "Apply now" (a verified update waits, policy allows)
     _state_received = Signal(object)  # crosses from the updater's thread to the GUI thread
 
     def __init__(self, parent: QObject | None, paths: Paths, *, start: bool = True) -> None:
@@ -39,9 +47,11 @@ class UpdateStatus(QObject):
         self._last: Any = None
         self._state_received.connect(self.on_state_received)
         self._start = start
+        self._operator_apply = False
 
     def start(self, settings: Any) -> None:
         """Start the scheduler with the effective settings (no-op when disabled)."""
+        self.apply_settings(settings)
         if not self._start or self._scheduler is not None:
             return
         try:
@@ -86,12 +96,39 @@ class UpdateStatus(QObject):
             return False
         return True
 
+    def apply_settings(self, settings: Any) -> None:
+        """Follow policy on whether the operator may switch to a ready update."""
+        allowed = bool(settings.get_bool("updates.operator_apply"))
+        if allowed != self._operator_apply:
+            self._operator_apply = allowed
+            if self._last is not None:
+                self.on_state_received(self._last)
+
     def on_state_received(self, event: Any) -> None:
         """Show a scheduler event (runs on the GUI thread)."""
         self._last = event
-        if getattr(event, "state", "") == "failed":
-            log.warning("model update failed: %s", getattr(event, "message", ""))
+        state = getattr(event, "state", "")
+        if state in {"failed", "busy"}:
+            log.warning("model update %s: %s", state, getattr(event, "message", ""))
         self.changed.emit(self.describe(event))
+        self.apply_offered.emit(self._offers_apply(state))
+
+    def _offers_apply(self, state: str) -> bool:
+        return self._scheduler is not None and self._operator_apply and state in {"ready", "busy"}
+
+    def check_now(self) -> None:
+        """Look for an update at once (still only inside the update window)."""
+        if self._scheduler is not None:
+            self._scheduler.check_now()
+
+    def apply_now(self) -> None:
+        """The operator pressed "Apply now": the updater's thread switches to the ready model."""
+        if self._scheduler is None or not self._operator_apply:
+            return
+        log.info("the operator asked to switch to the ready model update")
+        self.apply_offered.emit(False)  # one press; the next state says how it went
+        self.changed.emit(self.tr("Switching to the new model…"))
+        self._scheduler.apply_ready()
 
     def describe(self, event: Any) -> str:
         """The status-bar text for a scheduler event ("" hides the field)."""
@@ -104,9 +141,12 @@ class UpdateStatus(QObject):
         texts = {
             "checking": self.tr("Checking for model updates…"),
             "downloading": self.tr("Downloading model update…"),
-            "ready": self.tr("Model update {version} ready (apply: genba update apply)").format(
-                version=version
-            ),
+            "ready": (
+                self.tr("Model update {version} is ready")
+                if self._operator_apply
+                else self.tr("Model update {version} is ready; IT will switch to it")
+            ).format(version=version),
+            "busy": self.tr("Another model update is running; try again in a minute"),
             "applied": self.tr("New model ready; it is used from the next answer"),
             # The details are in the log: the operator can only pass the problem on.
             "not_set_up": self.tr("Automatic model updates are not set up on this PC — ask IT"),

@@ -5,7 +5,8 @@
     DiskError                  root; str(exc) is one line saying what is wrong on disk
     ├── PointerError           ``current.json`` breaks the format-1 rules (bad JSON, format,
     │                          a name outside the models folder, not a regular file)
-    └── NotEnoughSpaceError    a folder lacks the bytes an operation needs (plus the margin)
+    ├── NotEnoughSpaceError    a folder lacks the bytes an operation needs (plus the margin)
+    └── ExpertStatsError       an expert-load statistics file is unreadable or malformed
 
 Each package turns these into its own errors at its boundary (``engine/errors.py``,
 ``updater/errors.py``) and adds what the operator should do next, which only the caller
@@ -35,3 +36,7 @@ class NotEnoughSpaceError(DiskError):
         super().__init__(
             f"{folder} needs {needed / 2**20:.0f} MiB free but has {free / 2**20:.0f} MiB"
         )
+
+
+class ExpertStatsError(DiskError):
+    """An expert-load statistics file (:mod:`disk.expert_stats`) is unreadable or malformed."""

@@ -151,6 +151,11 @@ class Paths:
         return self.data_dir / "history.sqlite3"
 
     @property
+    def expert_load_db(self) -> Path:
+        """Expert-load statistics per model version (SQLite; counts only, never text)."""
+        return self.data_dir / "expert-load.sqlite3"
+
+    @property
     def update_dir(self) -> Path:
         """The updater's TUF metadata and download folder."""
         return self.data_dir / "updates"

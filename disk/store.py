@@ -78,3 +78,16 @@ def active_store(store_setting: object, paths: Paths) -> ModelStore:
         f"{KEY} = {store_setting!r} is not a store; using the user's"
     )
     return ModelStore("user", paths.models_dir, paths.update_dir, why)
+
+
+def store_holding(path: Path, paths: Paths) -> StoreKind | None:
+    """Which model store ``path`` lies in (either store, active or not), or None.
+
+    A file in a store is verified by its sha256 there, so tools that rewrite GGUF
+    files (``genba models set-range``) refuse files in *any* store, not only the active one.
+    """
+    resolved = path.resolve()
+    for kind, folder in (("user", paths.models_dir), ("machine", paths.machine_models_dir)):
+        if resolved.is_relative_to(folder.resolve()):
+            return kind  # type: ignore[return-value]
+    return None

@@ -54,6 +54,8 @@ from engine.errors import (
     ModelNotFoundError,
 )
 from engine.events import Event, FinalEvent
+from engine.expert_load.collect import LoadCollector
+from engine.expert_load.load import ExpertLoad
 from engine.local.llama_adapter import Sampling, validate_experts
 from engine.local.machine import DecodeSpeedTracker, snapshot
 from engine.local.model import LocalModel
@@ -158,6 +160,8 @@ class Engine:
         for folder in (paths.config_dir, paths.cache_dir):
             remove_stale_temps(folder)
         info = inspect_model(resolve_model_path(paths, settings, model_path))
+        self.expert_load = LoadCollector(paths.expert_load_db)
+        """Samples local answers' expert load into the statistics (``experts.stats_sample``)."""
         self._local = self._new_local(info)
         self._busy = threading.Lock()
         self._local_broken: tuple[str, float] | None = None
@@ -170,6 +174,13 @@ class Engine:
         return LocalModel(
             info, n_threads=self.n_threads, cpu_cache=self.paths.cpu_backend_file,
             safe_store=SafeExpertsStore(self.paths.safe_experts_file),
+            on_load=self._record_load,
+        )
+
+    def _record_load(self, info: ModelInfo, load: ExpertLoad) -> None:
+        """A sampled local answer's expert load: into the statistics (never raises)."""
+        self.expert_load.record(
+            info, load, self.effective_settings(), model_store(self.paths, self.settings).pointer
         )
 
     # -- what is loaded ----------------------------------------------------
@@ -404,7 +415,8 @@ class Engine:
         log.info("decision: %s, N=%s, context=%s: %s", decision.route,
                  decision.experts, decision.context, decision.reason)
         run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
-                        sampling=sampling or Sampling(), continue_last=continue_last)
+                        sampling=sampling or Sampling(), continue_last=continue_last,
+                        collect_load=self.expert_load.sample(self.effective_settings()))
         if decision.route == "local":
             yield from run.local(decision, plan)
         elif decision.route == "remote":

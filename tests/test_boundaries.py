@@ -58,7 +58,8 @@ def test_only_the_adapter_imports_llama_cpp() -> None:
     [
         ("engine.service, engine.cli, engine.models.info", ("PySide6", "llama_cpp", "updater")),
         (
-            "disk.atomic, disk.temps, disk.pointer, disk.space, disk.hashing, disk.env, disk.paths",
+            "disk.atomic, disk.temps, disk.pointer, disk.space, disk.hashing, disk.env, "
+            "disk.paths, disk.expert_stats",
             ("engine", "updater", "desktop", "PySide6", "llama_cpp"),
         ),
     ],

@@ -1,4 +1,4 @@
-"""``genba update status|check|apply|rollback|import BUNDLE`` — registered via entry point.
+"""``genba update status|check|apply|rollback|import BUNDLE|key`` — registered via entry point.
 
 The engine's CLI finds :func:`register` through the ``genba.commands`` entry-point group
 (so neither package imports the other) and, before calling ``func``, sets
@@ -21,15 +21,18 @@ from typing import Any
 
 from disk.paths import Paths
 
+from updater import key_cli
 from updater.client import CheckResult, UpdateClient, UpdateEvent
 from updater.config import UpdateConfig
 from updater.errors import (
     BadInputError,
     NothingToDoError,
     OfflineError,
+    PackMissingError,
     ReadOnlyStoreError,
     UpdateError,
 )
+from updater.release import Step
 from updater.scheduler import seconds_until_window
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -61,6 +64,7 @@ def register(subparsers: Any) -> None:
     imp = actions.add_parser("import", parents=[common], help="apply an offline bundle (USB)")
     imp.add_argument("bundle", type=Path, help="bundle folder made by `genba-publish bundle`")
     imp.add_argument("--download-only", action="store_true", help="verify, do not switch")
+    key_cli.add_parser(actions, common)
     parser.set_defaults(func=run)
 
 
@@ -97,11 +101,19 @@ def _describe(result: CheckResult) -> str:
     if not result.available or result.latest is None:
         return f"Model version {current} is up to date."
     path = " → ".join(
-        f"{s.entry.version} (diff from {s.diff.source})" if s.diff else f"{s.entry.version} (full)"
+        f"{s.entry.label} (diff from {_source(s)})" if s.diff else f"{s.entry.label} (full)"
         for s in result.steps
     )
     size = result.download_bytes / 2**20
     return f"Update available: {current} → {path}; {size:.1f} MiB to download."
+
+
+def _source(step: Step) -> str:
+    """The version a step's diff starts from, as people read it."""
+    assert step.diff is not None
+    if step.diff.source_pack:
+        return f"{step.diff.source_pack}@{step.diff.source}"
+    return f"full model {step.diff.source}" if step.entry.pack else step.diff.source
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(as_json, exc, EXIT_FAILURE, "offline")
     except ReadOnlyStoreError as exc:
         return _fail(as_json, exc, EXIT_FAILURE, "read-only-store")
+    except PackMissingError as exc:
+        return _fail(as_json, exc, EXIT_FAILURE, "pack-missing")
     except (BadInputError, NothingToDoError) as exc:
         return _fail(as_json, exc, EXIT_BAD_INPUT, "bad-input")
     except UpdateError as exc:
@@ -129,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
     action = args.update_action
+    if action == "key":
+        return key_cli.dispatch(args, client.config)
     if action == "status":
         status = client.status(verify=args.verify)
         current = status.get("current") or {}
@@ -170,7 +186,7 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
         _describe(result)
         if not result.available
         else (
-            f"Model version {result.latest.version if result.latest else '?'} "
+            f"Model version {result.latest.label if result.latest else '?'} "
             + ("is active." if switch else "is verified and ready; run `genba update apply`.")
         )
     )

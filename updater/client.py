@@ -15,6 +15,7 @@ engine notices the pointer at its next idle moment.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,16 +32,30 @@ from updater.config import UpdateConfig
 from updater.errors import (
     BadInputError,
     BaseMismatchError,
+    BundleIncompleteError,
     LockedError,
     NetworkError,
     OfflineError,
+    PackMissingError,
     ReadOnlyStoreError,
 )
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
-from updater.release import RELEASE_PATH, Release, Step, VersionEntry, plan_path
+from updater.release import (
+    FULL,
+    RELEASE_PATH,
+    Release,
+    Step,
+    VersionEntry,
+    plan_path,
+    valid_pack_name,
+)
+from updater.sealing import Sealing, open_sealed
+from updater.site_keys import identities_for
 from updater.transport import FolderTransport, HttpTransport, Transport
 from updater.trust import TrustSession, bootstrap_metadata_dir
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,9 @@ class UpdateEvent:
 
 Events = Callable[[UpdateEvent], None]
 
+#: Suffix of a decrypted diff beside the update state, removed after its build.
+_CLEAR_SUFFIX = ".clear"
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -69,6 +87,10 @@ class CheckResult:
     current: ModelRef | None
     latest: VersionEntry | None
     steps: tuple[Step, ...] = field(default=())
+    pack: str = FULL
+    """The line followed: a site pack's name, or empty for the full model."""
+    note: str = ""
+    """Why the line differs from the one policy names (a missing pack), in one line."""
 
     @property
     def available(self) -> bool:
@@ -84,14 +106,26 @@ class CheckResult:
         """Machine-readable form for ``--json``."""
         return {
             "current": self.current.to_json() if self.current else None,
-            "latest": self.latest.version if self.latest else None,
+            "latest": self.latest.label if self.latest else None,
+            "site_pack": self.pack or None,
+            "note": self.note or None,
             "available": self.available,
-            "path": [
-                {"version": s.entry.version, "diff_from": s.diff.source if s.diff else None}
-                for s in self.steps
-            ],
+            "path": [_step_json(s) for s in self.steps],
             "download_bytes": self.download_bytes,
         }
+
+
+def _step_json(step: Step) -> dict[str, Any]:
+    """One step for ``--json``; ``pack``/``diff_from_pack`` only where a pack is involved."""
+    obj: dict[str, Any] = {
+        "version": step.entry.version,
+        "diff_from": step.diff.source if step.diff else None,
+    }
+    if step.entry.pack:
+        obj["pack"] = step.entry.pack
+    if step.diff is not None and step.diff.source_pack:
+        obj["diff_from_pack"] = step.diff.source_pack
+    return obj
 
 
 class UpdateClient:
@@ -108,6 +142,7 @@ class UpdateClient:
         self._events = events
         # Test hook and progress tap: called with a step name at each durable step.
         self._checkpoint = checkpoint or (lambda _: None)
+        self._what = "update"  # "bundle" while importing one: names it in key messages
 
     # -- plumbing ----------------------------------------------------------------------------
     def _emit(
@@ -139,6 +174,8 @@ class UpdateClient:
             install.recover(
                 self.config.models_dir, self.config.update_dir, self.config.metadata_dir
             )
+            for clear in self.config.update_dir.glob(f"*{_CLEAR_SUFFIX}"):
+                clear.unlink()  # a decrypted diff left by a run killed mid-build
             yield
         finally:
             lock.release()
@@ -146,6 +183,7 @@ class UpdateClient:
     def _session(self, bundle: Path | None) -> TrustSession:
         cfg = self.config
         transport: Transport
+        self._what = "update" if bundle is None else "bundle"
         if bundle is not None:
             transport, base = FolderTransport(bundle), FolderTransport.BASE_URL
         else:
@@ -190,14 +228,41 @@ class UpdateClient:
         self._emit("checking", "Looking for model updates")
         session.refresh()
         release = Release.from_bytes(session.fetch(RELEASE_PATH).read_bytes())
+        pack, note = self._line(release)
+        if note:
+            self._emit("checking", note)
         pointer = read_pointer(self.config.pointer)
         current = pointer.current if pointer else None
-        steps = plan_path(release, current.sha256 if current else None)
+        steps = plan_path(release, current.sha256 if current else None, pack)
+        line = release.line(pack)
+        latest = line[-1] if line else None
         self._save_state(
             last_check=datetime.now(UTC).isoformat(timespec="seconds"),
-            latest_version=release.latest.version if release.latest else None,
+            latest_version=latest.label if latest else None,
         )
-        return CheckResult(current, release.latest, tuple(steps)), release
+        return CheckResult(current, latest, tuple(steps), pack, note), release
+
+    def _line(self, release: Release) -> tuple[str, str]:
+        """The line to follow (a pack's name or the full model) and, on fallback, why."""
+        want = self.config.site_pack
+        if not want:
+            return FULL, ""
+        if valid_pack_name(want) and release.line(want):
+            return want, ""
+        what = (
+            f"Site pack {want!r} is not published on the update server"
+            if valid_pack_name(want)
+            else f"{want!r} cannot name a site pack"
+        )
+        if self.config.site_pack_fallback == "full":
+            note = f"{what}; following the full model (updates.site_pack_fallback)."
+            log.warning("%s", note)  # the window shows no line for it: IT finds it in the log
+            return FULL, note
+        raise PackMissingError(
+            f"{what}, and policy does not fall back to the full model "
+            "(updates.site_pack_fallback = none); the current model stays. "
+            "Ask IT to publish the pack or to change updates.site_pack."
+        )
 
     def check(self, *, bundle: Path | None = None) -> CheckResult:
         """Refresh signed metadata and report whether (and how) an update applies."""
@@ -231,8 +296,8 @@ class UpdateClient:
                 self._emit("up-to-date", "The model is up to date")
                 return result
             if auto and self._state().get("skip_sha256") == latest.sha256:
-                self._emit("up-to-date", f"Version {latest.version} was rolled back; not reapplied")
-                return CheckResult(result.current, latest)
+                self._emit("up-to-date", f"Version {latest.label} was rolled back; not reapplied")
+                return CheckResult(result.current, latest, pack=result.pack, note=result.note)
             ref = self._prepare(session, list(result.steps))
             self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
             install.drop_partial_downloads(self.config.models_dir)
@@ -241,6 +306,23 @@ class UpdateClient:
             else:
                 self._save_state(staged=ref.to_json())
         return result
+
+    def apply_staged(self) -> ModelRef:
+        """Switch to the model an earlier ``apply(switch=False)`` built and verified.
+
+        This is the operator's "apply now": no network is needed, since the file was
+        checked against signed metadata when it was built (and is re-hashed here).
+        :class:`BadInputError` when nothing verified is waiting.
+        """
+        with self._locked():
+            staged = self._staged()
+            if staged is None:
+                raise BadInputError(
+                    "No verified model update is waiting; check for updates first "
+                    "(genba update check)."
+                )
+            self._switch(staged)
+        return staged
 
     def _switch(self, ref: ModelRef) -> None:
         install.switch_to(self.config.pointer, ref, self._checkpoint)
@@ -266,47 +348,80 @@ class UpdateClient:
         for step in steps:
             try:
                 base = self._build_step(session, step, base)
-            except BaseMismatchError:
+            except (BaseMismatchError, BundleIncompleteError):
                 if step.diff is None:
                     raise
-                # the local file is not the diff's base (damaged or changed): fetch the full model
+                # the local file is not the diff's base (damaged or changed), or the bundle
+                # leaves the diff out (an encrypted bundle carries no diff published in
+                # clear): fetch the full model
                 return self._prepare(session, [Step(steps[-1].entry, None)])
             made.append(base)
         for path in made[:-1]:  # intermediate versions of a diff chain
             path.unlink(missing_ok=True)
         entry = steps[-1].entry
-        return ModelRef(path=entry.file_name, sha256=entry.sha256, version=entry.version)
+        return ModelRef(path=entry.file_name, sha256=entry.sha256, version=entry.label)
 
     def _build_step(self, session: TrustSession, step: Step, base: Path | None) -> Path:
         entry = step.entry
         signed = session.info(entry.model)
-        sha, length = signed.hashes["sha256"], signed.length
+        # an encrypted target: TUF's hash is over the ciphertext, the plaintext's is in `custom`
+        seal = Sealing.of(signed.custom)
+        sha, length = (
+            (seal.sha256, seal.length) if seal else (signed.hashes["sha256"], signed.length)
+        )
         if sha != entry.sha256 or length != entry.length:
             raise BaseMismatchError("The release index and the signed model disagree.")
         dest = self.config.models_dir / entry.file_name
         if dest.is_file() and sha256_file(dest) == sha:
             return dest  # built by an earlier, interrupted run
-        install.ensure_space(self.config.models_dir, length)
         if step.diff is not None and base is not None:
-            diff = session.fetch(step.diff.path)
+            install.ensure_space(self.config.models_dir, length)
+            diff = self._fetch_clear(session, step.diff.path)
             self._checkpoint("downloaded")
-            install.build_from_diff(
-                base,
-                diff,
-                dest,
-                (sha, length),
-                checkpoint=self._checkpoint,
-                progress=lambda d, t: self._emit("building", "", d, t, entry.version),
-            )
+            try:
+                install.build_from_diff(
+                    base,
+                    diff,
+                    dest,
+                    (sha, length),
+                    checkpoint=self._checkpoint,
+                    progress=lambda d, t: self._emit("building", "", d, t, entry.label),
+                )
+            finally:
+                if diff.name.endswith(_CLEAR_SUFFIX):
+                    diff.unlink(missing_ok=True)  # the decrypted copy of an encrypted diff
         else:
-            part = self.config.models_dir / f"{install.PART_PREFIX}{sha[:16]}.gguf"
+            keys = identities_for(seal, self.config.update_dir, what=self._what) if seal else []
+            # an encrypted download is kept (for resuming) while its plaintext is written
+            install.ensure_space(self.config.models_dir, length + (signed.length if seal else 0))
+            name = f"{install.PART_PREFIX}{signed.hashes['sha256'][:16]}.gguf"
+            part = self.config.models_dir / name
             session.fetch_resumable(
                 entry.model,
                 part,
-                progress=lambda d, t: self._emit("downloading", "", d, t, entry.version),
+                progress=lambda d, t: self._emit("downloading", "", d, t, entry.label),
             )
-            install.adopt_download(part, dest, self._checkpoint)
+            if seal is None:
+                install.adopt_download(part, dest, self._checkpoint)
+            else:
+                open_sealed(part, dest, keys, seal, what=self._what)
+                part.unlink(missing_ok=True)
+                self._checkpoint("renamed")
         return dest
+
+    def _fetch_clear(self, session: TrustSession, path: str) -> Path:
+        """A TUF-verified target in clear: decrypted (then hash-checked) when it is encrypted.
+
+        The key is looked up before the download, so a PC without it fetches nothing.
+        """
+        seal = Sealing.of(session.info(path).custom)
+        keys = identities_for(seal, self.config.update_dir, what=self._what) if seal else []
+        fetched = session.fetch(path)
+        if seal is None:
+            return fetched
+        clear = self.config.update_dir / f"{fetched.name}{_CLEAR_SUFFIX}"
+        open_sealed(fetched, clear, keys, seal, what=self._what)
+        return clear
 
     def rollback(self) -> Pointer:
         """Return to the previous model; the scheduler will not re-apply the version left."""

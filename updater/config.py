@@ -70,6 +70,10 @@ class UpdateConfig:
     window: str = ""
     auto_apply: bool = True
     allow_offline_bundles: bool = True
+    site_pack: str = ""
+    """The site pack this PC follows (``updates.site_pack``); empty: the full model."""
+    site_pack_fallback: str = "full"
+    """``full``: follow the full model while the pack is not published; ``none``: stay put."""
     store: ModelStore | None = None
     """The active store (None: a config built by hand, the folders above are the user's)."""
 
@@ -128,5 +132,7 @@ class UpdateConfig:
             window=str(settings.get("updates.window") or ""),
             auto_apply=bool(settings.get("updates.auto_apply", True)),
             allow_offline_bundles=bool(settings.get("updates.allow_offline_bundles", True)),
+            site_pack=str(settings.get("updates.site_pack") or "").strip(),
+            site_pack_fallback=str(settings.get("updates.site_pack_fallback") or "full"),
             store=store,
         )

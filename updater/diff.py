@@ -8,8 +8,9 @@ File layout (all integers little-endian; full description in docs/expert-diff-fo
     u64 index_offset  u64 index_length             last 16 bytes
 
 The target file is rebuilt strictly front to back from ops: ``literal`` (bytes from the
-payload), ``copy`` (a tensor, a run of experts of a stacked tensor, or the header, taken
-from the base model *by name*) and ``zero`` (alignment padding). Every op carries the
+payload), ``copy`` (a tensor, a run of experts of a stacked tensor — numbered as in the *base's*
+tensor, so a site pack with fewer experts copies its slices from the full model — or the
+header, taken from the base model *by name*) and ``zero`` (alignment padding). Every op carries the
 sha256 of the bytes it produces, so base pieces are hash-checked as they are copied,
 and the whole output is checked against the target sha256. Memory stays bounded (1 MiB
 copy chunks plus the zstd window, capped at :data:`MAX_WINDOW`) whatever the model size.
@@ -73,35 +74,61 @@ class DiffIndex:
     payload_offset: int
 
 
-def _runs(same: list[bool]) -> list[tuple[bool, int, int]]:
-    """Group consecutive equal flags: ``[(flag, start, stop), ...]``."""
-    runs: list[tuple[bool, int, int]] = []
-    for i, flag in enumerate(same):
-        if runs and runs[-1][0] == flag:
-            runs[-1] = (flag, runs[-1][1], i + 1)
-        else:
-            runs.append((flag, i, i + 1))
-    return runs
-
-
 def _tensor_ops(want: TensorHashes, have: TensorHashes | None) -> list[Op]:
     span = want.span
-    comparable = (
-        have is not None
-        and have.span.length == span.length
-        and have.span.n_expert == span.n_expert
-    )
-    if not comparable or have is None:
-        return [Op("literal", span.length, span.offset, span.name)]
-    if have.sha256 == want.sha256:
+    if have is not None and have.span.length == span.length and have.sha256 == want.sha256:
         return [Op("copy", span.length, span.offset, span.name)]
-    if not span.n_expert:
-        return [Op("literal", span.length, span.offset, span.name)]
-    same = [a == b for a, b in zip(have.experts, want.experts, strict=True)]
-    ops = []
-    for flag, start, stop in _runs(same):
-        offset, length = span.expert_range(start, stop)
-        ops.append(Op("copy" if flag else "literal", length, offset, span.name, (start, stop)))
+    if have is not None and _same_slice_size(want, have):
+        return _picked_expert_ops(want, have)
+    return [Op("literal", span.length, span.offset, span.name)]
+
+
+def _same_slice_size(want: TensorHashes, have: TensorHashes) -> bool:
+    """Both tensors are stacked with equal expert slices (their expert counts may differ)."""
+    return bool(
+        want.span.n_expert
+        and have.span.n_expert
+        and want.span.expert_length == have.span.expert_length
+        and len(want.experts) == want.span.n_expert
+        and len(have.experts) == have.span.n_expert
+    )
+
+
+def _picked_expert_ops(want: TensorHashes, have: TensorHashes) -> list[Op]:
+    """Ops for a stacked tensor whose experts are some of the base's, in any order.
+
+    A site pack keeps K of the base's E experts per layer (docs/expert-diff-format.md,
+    "Packs"), and a later pack version may keep a different K. Each target expert is
+    looked up by hash among the base's experts (its own index first, so an unchanged
+    expert is never "found" elsewhere); runs of target experts that come from
+    consecutive base experts become one ``copy`` whose ``experts`` are the *base's*
+    range, the rest ``literal`` runs. Format 1 already means exactly that: a copy's
+    ``experts`` are resolved against the base file's tensor.
+    """
+    span = want.span
+    where: dict[str, int] = {}
+    for e, sha in enumerate(have.experts):
+        where.setdefault(sha, e)
+    sources: list[int | None] = []
+    for e, sha in enumerate(want.experts):
+        same_place = e < len(have.experts) and have.experts[e] == sha
+        sources.append(e if same_place else where.get(sha))
+    ops: list[Op] = []
+    i = 0
+    while i < len(sources):
+        source = sources[i]
+        j = i + 1
+        if source is None:
+            while j < len(sources) and sources[j] is None:
+                j += 1
+            offset, length = span.expert_range(i, j)
+            ops.append(Op("literal", length, offset, span.name, (i, j)))
+        else:
+            while j < len(sources) and sources[j] == source + (j - i):
+                j += 1
+            offset, length = span.expert_range(i, j)
+            ops.append(Op("copy", length, offset, span.name, (source, source + j - i)))
+        i = j
     return ops
 
 

@@ -14,6 +14,8 @@
     │   ├── DiskFullError            not enough space (or file-size limit) to build the model
     │   └── ReadOnlyStoreError       the machine-wide store is the update service's to write
     ├── LockedError                  another process is updating right now
+    ├── PackMissingError             the site pack policy names is not published (no fallback)
+    ├── SiteKeyError                 encrypted content: the site key is missing, wrong or unsafe
     └── NothingToDoError             e.g. rollback without a previous model
 
 The split between ``ContentError`` (never retry automatically: somebody tampered with
@@ -67,6 +69,16 @@ class DiskFullError(StorageError):
 
 class LockedError(UpdateError):
     """Another process holds the update lock."""
+
+
+class PackMissingError(UpdateError):
+    """The site pack named by ``updates.site_pack`` is not on the server, and policy
+    (``updates.site_pack_fallback = "none"``) says not to follow the full model instead."""
+
+
+class SiteKeyError(UpdateError):
+    """An encrypted target or bundle cannot be opened: no site key, the wrong one, or a key
+    file other accounts can read. The message names the site and the command that fixes it."""
 
 
 class NothingToDoError(UpdateError):

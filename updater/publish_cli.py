@@ -4,10 +4,16 @@ Typical use::
 
     genba-publish init REPO                       # keys + first signed metadata
     genba-publish add REPO model-v2.gguf --version 2 --diff-from 1
+    genba-publish add REPO machining.gguf --pack machining --version 1   # a site pack's line
     genba-publish refresh REPO                    # re-sign timestamp (cron, < timestamp_days)
     genba-publish bundle REPO /media/usb/genba    # offline bundle for `genba update import`
     genba-publish upload REPO org/genba-models    # push published/ to a Hugging Face repo
     genba-publish rotate-key REPO timestamp       # e.g. after a key leak
+    genba-publish pack --base model.gguf --stats site.json --name plant-a --min-k 8 \
+        --out plant-a.gguf                        # site pack: only the experts a site uses
+    genba-publish pack ... --text site.txt ...    # or score a site text with the base model
+    genba-publish site-key new REPO plant-a       # a site's encryption key (site-key --help)
+    genba-publish add REPO pack.gguf --version 3 --encrypt-to plant-a
 
 Give clients ``REPO/published/metadata/1.root.json`` as their trusted root
 (``assets/tuf/root.json`` or policy ``updates.trusted_root``). Keep ``REPO/keys`` offline.
@@ -22,6 +28,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from updater.errors import BadInputError, UpdateError
 from updater.repository import Expiry, PublisherRepository
@@ -45,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--version", required=True, help="label, e.g. 2026.11")
     add.add_argument("--diff-from", nargs="*", default=[], metavar="VERSION")
     add.add_argument("--level", type=int, default=9, help="zstd level for diffs (1-22)")
+    add.add_argument(
+        "--pack", default="", metavar="NAME",
+        help="publish a site pack in its own line NAME (--diff-from then names pack versions; "
+        "a diff from the full version it was cut from is added by itself)",
+    )
+    add.add_argument(
+        "--diff-from-full", nargs="*", default=[], metavar="VERSION",
+        help="with --pack: also diff from these full-model versions",
+    )
+    add.add_argument(
+        "--encrypt-to", action="append", default=[], metavar="SITE",
+        help="publish the model and its diffs encrypted to SITE's key (repeat for more sites)",
+    )
     refresh = sub.add_parser("refresh", help="re-sign the timestamp (and snapshot if due)")
     refresh.add_argument("repo", type=Path)
     rotate = sub.add_parser("rotate-key", help="replace the keys of a role")
@@ -53,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     bundle = sub.add_parser("bundle", help="export an offline bundle folder")
     bundle.add_argument("repo", type=Path)
     bundle.add_argument("dest", type=Path)
+    bundle.add_argument(
+        "--encrypt-to", action="append", default=[], metavar="SITE",
+        help="only models and diffs published encrypted for SITE go into the bundle",
+    )
     upload = sub.add_parser("upload", help="upload published/ to a Hugging Face model repo")
     upload.add_argument("repo", type=Path)
     upload.add_argument("repo_id", help="e.g. my-org/genba-models")
@@ -61,7 +85,69 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("--token-env", default="HF_TOKEN", help="variable holding the token")
     show = sub.add_parser("list", help="print the published versions")
     show.add_argument("repo", type=Path)
+    _add_pack_parser(sub)
+    _site_key_parser(sub)
     return parser
+
+
+def _coverage(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r} (e.g. 0.9)") from None
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1 (e.g. 0.9), not {text}")
+    return value
+
+
+def _add_pack_parser(sub: Any) -> None:
+    pack = sub.add_parser(
+        "pack",
+        help="build a site pack: keep per layer the K experts a site's statistics use",
+        description="Keep, in every MoE layer, the experts covering --coverage of the site's "
+        "router-weight mass (K = the most any layer needs, at least --min-k, at most E-1). "
+        "Rule: docs/experts-and-packs.md.",
+    )
+    pack.add_argument("--base", type=Path, required=True, help="the base model GGUF")
+    given = pack.add_mutually_exclusive_group(required=True)
+    given.add_argument(
+        "--stats", type=Path, nargs="+", default=[], metavar="FILE",
+        help="expert statistics from `genba experts export` or `genba experts score` (summed)",
+    )
+    given.add_argument(
+        "--text", type=Path, metavar="FILE",
+        help="a site text file, routed through the base model by `genba experts score`",
+    )  # fmt: skip
+    pack.add_argument("--name", required=True, help="the site the pack is for")
+    pack.add_argument("--coverage", type=_coverage, default=0.9, help="share of routing mass")
+    pack.add_argument(
+        "--min-k", type=int, required=True, metavar="N",
+        help="keep at least N experts: the largest N the site's policy allows",
+    )  # fmt: skip
+    pack.add_argument("--out", type=Path, required=True, help="the pack GGUF to write")
+
+
+def _site_key_parser(sub: Any) -> None:
+    keys = sub.add_parser(
+        "site-key", help="sites' encryption keys (see docs/updates.md, Site keys)"
+    )
+    actions = keys.add_subparsers(dest="key_action", metavar="KEY_ACTION", required=True)
+    new = actions.add_parser("new", help="create a site's key pair; prints its public key")
+    show = actions.add_parser("list", help="every site key: site, id, public key, state")
+    public = actions.add_parser("export-public", help="print a site's public key(s)")
+    export = actions.add_parser(
+        "export", help="write the private key file PCs of a site import (mode 0600)"
+    )
+    rotate = actions.add_parser("rotate", help="new key; the old one stays until --drop-old")
+    for action in (new, show, public, export, rotate):
+        action.add_argument("repo", type=Path)
+    for action in (new, public, export, rotate):
+        action.add_argument("site", help="site name, e.g. plant-a")
+    export.add_argument("dest", type=Path, help="file to write (a USB stick, for IT)")
+    rotate.add_argument(
+        "--drop-old", action="store_true",
+        help="stop encrypting to the old key at once (it was lost, or every PC has the new one)",
+    )
 
 
 def upload(
@@ -102,9 +188,21 @@ def _init(args: argparse.Namespace) -> str:
 def _add(args: argparse.Namespace, repo: PublisherRepository) -> str:
     if not args.model.is_file():
         raise BadInputError(f"{args.model} does not exist.")
-    entry = repo.add_version(args.model, args.version, args.diff_from, level=args.level)
-    diffs = ", ".join(f"from {d.source}: {d.length} bytes" for d in entry.diffs) or "none"
-    return f"Published version {entry.version} ({entry.length} bytes); diffs {diffs}."
+    if args.diff_from_full and not args.pack:
+        raise BadInputError("--diff-from-full is for packs; use --diff-from for full models.")
+    sites = tuple(args.encrypt_to)
+    entry = repo.add_version(
+        args.model, args.version, args.diff_from, level=args.level,
+        pack=args.pack, diff_from_full=args.diff_from_full, encrypt_to=sites,
+    )  # fmt: skip
+    diffs = ", ".join(
+        f"from {'full model ' if entry.pack and not d.source_pack else ''}{d.source}: "
+        f"{d.length} bytes"
+        for d in entry.diffs
+    ) or "none"
+    what = f"site pack {entry.pack} version" if entry.pack else "version"
+    sealed = f" Encrypted for {', '.join(sites)}." if sites else ""
+    return f"Published {what} {entry.version} ({entry.length} bytes); diffs {diffs}.{sealed}"
 
 
 def _refresh(args: argparse.Namespace, repo: PublisherRepository) -> str:
@@ -119,7 +217,10 @@ def _rotate(args: argparse.Namespace, repo: PublisherRepository) -> str:
 
 
 def _bundle(args: argparse.Namespace, repo: PublisherRepository) -> str:
-    return f"Bundle written to {repo.export_bundle(args.dest)}."
+    sites = tuple(args.encrypt_to)
+    dest = repo.export_bundle(args.dest, encrypt_to=sites)
+    sealed = f" (models encrypted for {', '.join(sites)})" if sites else ""
+    return f"Bundle written to {dest}{sealed}."
 
 
 def _upload(args: argparse.Namespace, repo: PublisherRepository) -> str:
@@ -132,6 +233,27 @@ def _list(args: argparse.Namespace, repo: PublisherRepository) -> str:
     return json.dumps(json.loads(repo.release().to_bytes()), indent=1)
 
 
+def _site_key(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    ring = repo.site_keys
+    action = args.key_action
+    if action == "list":
+        rows = [
+            f"{k.site}\t{k.key_id}\t{k.state}\t{k.created}\t{k.public}" for k in ring.listing()
+        ]
+        return "\n".join(rows) or "No site keys yet; create one with `site-key new REPO SITE`."
+    if action == "export-public":
+        return "\n".join(ring.public_keys(args.site))
+    if action == "export":
+        keys = ring.export_identity(args.site, args.dest)
+        ids = ", ".join(k.key_id for k in keys)
+        return (
+            f"Wrote {len(keys)} private key(s) of site {args.site} ({ids}) to {args.dest}. "
+            "On each PC of the site run `genba update key import FILE`, then delete the file."
+        )
+    key = ring.new(args.site) if action == "new" else ring.rotate(args.site, drop_old=args.drop_old)
+    return f"Site {key.site}: new key {key.key_id}, public key {key.public}"
+
+
 _ACTIONS = {
     "add": _add,
     "refresh": _refresh,
@@ -139,12 +261,25 @@ _ACTIONS = {
     "bundle": _bundle,
     "upload": _upload,
     "list": _list,
+    "site-key": _site_key,
 }
+
+
+def _pack(args: argparse.Namespace) -> str:
+    from updater.pack_build import build_pack, describe
+
+    report = build_pack(
+        args.base, args.out, args.stats, name=args.name, coverage=args.coverage,
+        min_k=args.min_k, text=args.text,
+    )  # fmt: skip
+    return describe(report)
 
 
 def _run(args: argparse.Namespace) -> str:
     if args.action == "init":
         return _init(args)
+    if args.action == "pack":
+        return _pack(args)
     return _ACTIONS[args.action](args, PublisherRepository(args.repo))
 
 

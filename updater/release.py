@@ -11,11 +11,25 @@ Target paths used by genba repositories::
     models/<version>/<file name>.gguf      full model
     manifests/<version>.json               per-expert manifest (updater.manifest)
     diffs/<from>..<to>.gdiff               expert diff (updater.diff)
+    packs/<name>/models/<version>/<file>.gguf      a site pack (its own target line)
+    packs/<name>/manifests/<version>.json
+    packs/<name>/diffs/<from>..<to>.gdiff          from an earlier version of the pack
+    packs/<name>/diffs/full-<from>..<to>.gdiff     from a full-model version (the switch)
+
+**Site packs** (issue 15): a pack is a pruned copy of a full model that keeps K of its E
+experts per layer. Each pack name is a line of versions of its own, listed under
+``"packs"`` (``{name: [version, ...]}``, each with its own serials); a client that follows
+a pack (policy ``updates.site_pack``) plans within that line, starting from either an
+earlier pack version or the full model it has. A diff names the line of its source:
+``"from_pack"`` is absent for a full-model version and the pack's name otherwise. Clients
+that know nothing of packs ignore the ``"packs"`` key and keep following the full model,
+so the index stays format 1.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +37,15 @@ from updater.errors import ContentError
 
 RELEASE_PATH = "release.json"
 FORMAT = 1
+FULL = ""
+"""The line name of the full model (a pack's line is its name)."""
+
+_PACK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def valid_pack_name(name: str) -> bool:
+    """Whether ``name`` can name a pack (it appears in target paths and file names)."""
+    return _PACK_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)
@@ -32,6 +55,21 @@ class DiffRef:
     source: str
     path: str
     length: int
+    source_pack: str = FULL
+    """The line of ``source``: :data:`FULL` (the full model) or a pack's name."""
+
+    def to_json(self) -> dict[str, Any]:
+        """Index form (``from_pack`` only for a pack source)."""
+        obj: dict[str, Any] = {"from": self.source, "path": self.path, "length": self.length}
+        if self.source_pack:
+            obj["from_pack"] = self.source_pack
+        return obj
+
+    @classmethod
+    def from_json(cls, obj: Any) -> DiffRef:
+        """Parse one ``diffs`` item."""
+        return cls(str(obj["from"]), str(obj["path"]), int(obj["length"]),
+                   str(obj.get("from_pack", FULL)))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,10 +83,20 @@ class VersionEntry:
     length: int
     manifest: str
     diffs: tuple[DiffRef, ...] = field(default=())
+    pack: str = FULL
+    """The line this version belongs to: :data:`FULL` or a site pack's name."""
+
+    @property
+    def label(self) -> str:
+        """The version as people read it: ``3``, or ``machining@2`` for a pack."""
+        return f"{self.pack}@{self.version}" if self.pack else self.version
 
     @property
     def file_name(self) -> str:
-        """File name of the model in the client's store (unique per version)."""
+        """File name of the model in the client's store (unique per version and line)."""
+        if self.pack:
+            ext = self.model.rsplit(".", 1)[-1] if "." in self.model else "gguf"
+            return f"pack-{self.pack}-{self.version}.{ext}"
         name = self.model.rsplit("/", 1)[-1]
         stem, dot, ext = name.rpartition(".")
         return f"{stem}-{self.version}.{ext}" if dot else f"{name}-{self.version}"
@@ -59,11 +107,25 @@ class Release:
     """The whole index; ``versions`` sorted by serial, last is the latest."""
 
     versions: tuple[VersionEntry, ...]
+    packs: dict[str, tuple[VersionEntry, ...]] = field(default_factory=dict)
+    """Each site pack's own line, sorted by serial (its entries have ``pack`` set)."""
 
     @property
     def latest(self) -> VersionEntry | None:
-        """The newest version, if any."""
+        """The newest version of the full model, if any."""
         return self.versions[-1] if self.versions else None
+
+    def line(self, pack: str = FULL) -> tuple[VersionEntry, ...]:
+        """The versions of the full model (``pack`` empty) or of one pack (maybe none)."""
+        return self.packs.get(pack, ()) if pack else self.versions
+
+    def with_entry(self, entry: VersionEntry) -> Release:
+        """A copy with ``entry`` appended to its line."""
+        if not entry.pack:
+            return Release((*self.versions, entry), dict(self.packs))
+        packs = dict(self.packs)
+        packs[entry.pack] = (*packs.get(entry.pack, ()), entry)
+        return Release(self.versions, packs)
 
     def find(self, version: str | None = None, sha256: str | None = None) -> VersionEntry | None:
         """The entry with this version label or model hash."""
@@ -75,24 +137,15 @@ class Release:
         return None
 
     def to_bytes(self) -> bytes:
-        """Serialised JSON."""
+        """Serialised JSON (``packs`` only when there is one: older indexes stay as they were)."""
         obj: dict[str, Any] = {
             "format": FORMAT,
-            "versions": [
-                {
-                    "version": v.version,
-                    "serial": v.serial,
-                    "model": v.model,
-                    "sha256": v.sha256,
-                    "length": v.length,
-                    "manifest": v.manifest,
-                    "diffs": [
-                        {"from": d.source, "path": d.path, "length": d.length} for d in v.diffs
-                    ],
-                }
-                for v in self.versions
-            ],
+            "versions": [_entry_json(v) for v in self.versions],
         }
+        if self.packs:
+            obj["packs"] = {
+                name: [_entry_json(v) for v in line] for name, line in self.packs.items()
+            }
         return json.dumps(obj, indent=1, sort_keys=True).encode()
 
     @classmethod
@@ -102,24 +155,45 @@ class Release:
             obj = json.loads(raw)
             if obj["format"] != FORMAT:
                 raise ValueError(f"format {obj['format']}")
-            versions = tuple(
-                VersionEntry(
-                    version=str(v["version"]),
-                    serial=int(v["serial"]),
-                    model=str(v["model"]),
-                    sha256=str(v["sha256"]),
-                    length=int(v["length"]),
-                    manifest=str(v["manifest"]),
-                    diffs=tuple(
-                        DiffRef(str(d["from"]), str(d["path"]), int(d["length"]))
-                        for d in v["diffs"]
-                    ),
-                )
-                for v in obj["versions"]
-            )
-        except (ValueError, KeyError, TypeError) as exc:
+            versions = _line(obj["versions"], FULL)
+            packs = {}
+            for name, items in dict(obj.get("packs") or {}).items():
+                if not valid_pack_name(str(name)):
+                    raise ValueError(f"bad pack name {name!r}")
+                packs[str(name)] = _line(items, str(name))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ContentError(f"The release index is malformed ({exc}).") from exc
-        return cls(tuple(sorted(versions, key=lambda v: v.serial)))
+        return cls(versions, packs)
+
+
+def _entry_json(v: VersionEntry) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "serial": v.serial,
+        "model": v.model,
+        "sha256": v.sha256,
+        "length": v.length,
+        "manifest": v.manifest,
+        "diffs": [d.to_json() for d in v.diffs],
+    }
+
+
+def _line(items: Any, pack: str) -> tuple[VersionEntry, ...]:
+    """Parse one line's list of versions, sorted by serial."""
+    versions = [
+        VersionEntry(
+            version=str(v["version"]),
+            serial=int(v["serial"]),
+            model=str(v["model"]),
+            sha256=str(v["sha256"]),
+            length=int(v["length"]),
+            manifest=str(v["manifest"]),
+            diffs=tuple(DiffRef.from_json(d) for d in v["diffs"]),
+            pack=pack,
+        )
+        for v in items
+    ]
+    return tuple(sorted(versions, key=lambda v: v.serial))
 
 
 @dataclass(frozen=True)
@@ -130,27 +204,35 @@ class Step:
     diff: DiffRef | None
 
 
-def plan_path(release: Release, current_sha256: str | None) -> list[Step]:
-    """Cheapest way from the local model to the latest version (empty: already there).
+def plan_path(release: Release, current_sha256: str | None, pack: str = FULL) -> list[Step]:
+    """Cheapest way from the local model to the latest version of a line (empty: there).
 
-    Diff chains are searched over the versions the release lists (cheapest total diff
-    bytes, Dijkstra on a graph of a handful of nodes); when none starts at the local
-    model, the latest full model is downloaded instead.
+    ``pack`` names the line to follow (:data:`FULL`: the full model). Diff chains are
+    searched over the versions the release lists (cheapest total diff bytes, Dijkstra on
+    a graph of a handful of nodes, in serial order: diffs go forward); a pack line may
+    start from a full-model version (the switch to the pack) and pass through later
+    full versions. When no chain starts at the local model, or the chain costs more than
+    the file itself, the latest full file of the line is downloaded instead.
     """
-    latest = release.latest
+    line = release.line(pack)
+    latest = line[-1] if line else None
     if latest is None or latest.sha256 == current_sha256:
         return []
-    start = release.find(sha256=current_sha256) if current_sha256 else None
-    if start is None or start.serial > latest.serial:
+    nodes = [*(release.versions if pack else ()), *line]
+    start = next((e for e in nodes if current_sha256 and e.sha256 == current_sha256), None)
+    if start is None or (start.pack == pack and start.serial > latest.serial):
         return [Step(latest, None)]
-    best: dict[str, tuple[int, list[Step]]] = {start.version: (0, [])}
-    for entry in release.versions:  # serial order is a topological order: diffs go forward
+    best: dict[tuple[str, str], tuple[int, list[Step]]] = {(start.pack, start.version): (0, [])}
+    for entry in nodes:  # full versions, then the pack's: a topological order
         for diff in entry.diffs:
-            if diff.source in best:
-                cost, steps = best[diff.source]
+            source = (diff.source_pack, diff.source)
+            if source in best:
+                cost, steps = best[source]
+                key = (entry.pack, entry.version)
                 candidate = (cost + diff.length, [*steps, Step(entry, diff)])
-                if entry.version not in best or candidate[0] < best[entry.version][0]:
-                    best[entry.version] = candidate
-    if latest.version in best and best[latest.version][0] < latest.length:
-        return best[latest.version][1]
+                if key not in best or candidate[0] < best[key][0]:
+                    best[key] = candidate
+    goal = (latest.pack, latest.version)
+    if goal in best and best[goal][0] < latest.length:
+        return best[goal][1]
     return [Step(latest, None)]

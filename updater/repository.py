@@ -5,6 +5,7 @@ Folder layout (only ``published/`` is ever uploaded or copied to a bundle)::
     <repo>/publisher.json           expiry settings
     <repo>/keys/keys.json           role -> key ids and private key files  (never published)
     <repo>/keys/<role>-<id>.pem     ed25519 private keys, mode 0600        (never published)
+    <repo>/keys/sites.json, site-*  site encryption keys (updater.publisher_keys; never published)
     <repo>/published/metadata/      1.root.json, root.json, N.targets.json, N.snapshot.json,
                                     timestamp.json   (consistent snapshots)
     <repo>/published/targets/       <dir>/<sha256>.<name> for every target (release.py paths)
@@ -38,11 +39,14 @@ from tuf.api.metadata import (
 )
 from tuf.api.serialization.json import JSONSerializer
 
+from updater import sealing
 from updater.diff import build_diff
 from updater.errors import BadInputError
 from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
-from updater.release import RELEASE_PATH, DiffRef, Release, VersionEntry
+from updater.pack_prune import read_pack_info
+from updater.publisher_keys import SiteKeyRing
+from updater.release import FULL, RELEASE_PATH, DiffRef, Release, VersionEntry, valid_pack_name
 
 _SERIALIZER = JSONSerializer(compact=False)
 
@@ -73,6 +77,7 @@ class PublisherRepository:
             raise BadInputError(f"{root} is not a genba repository; create one with `init`.")
         config = json.loads((root / "publisher.json").read_text())
         self.expiry = Expiry(**config["expiry"])
+        self.site_keys = SiteKeyRing(self.keys_dir)
 
     # -- creation and keys -------------------------------------------------------------
     @classmethod
@@ -256,8 +261,20 @@ class PublisherRepository:
 
     # -- adding content ---------------------------------------------------------------------
     def _add_target(
-        self, targets: Targets, path: str, local: Path, custom: dict[str, Any]
+        self,
+        targets: Targets,
+        path: str,
+        local: Path,
+        custom: dict[str, Any],
+        encrypt_to: tuple[str, ...] = (),
     ) -> TargetFile:
+        if encrypt_to:
+            # TUF signs the ciphertext as published; the plaintext's hash rides in `custom`
+            sealed = self.root / "work" / f"{local.name}.age"
+            recipients = [r for site in encrypt_to for r in self.site_keys.recipients(site)]
+            seal = sealing.seal(local, sealed, recipients, encrypt_to)
+            custom = {**custom, sealing.CUSTOM_KEY: seal.to_custom()}
+            local = sealed
         info = TargetFile.from_file(path, str(local), ["sha256"])
         info.unrecognized_fields["custom"] = custom
         dest = self.target_file(info)
@@ -270,11 +287,35 @@ class PublisherRepository:
         return info
 
     def add_version(
-        self, model: Path, version: str, diff_from: list[str] | None = None, level: int = 9
+        self,
+        model: Path,
+        version: str,
+        diff_from: list[str] | None = None,
+        level: int = 9,
+        *,
+        pack: str = FULL,
+        diff_from_full: list[str] | None = None,
+        encrypt_to: tuple[str, ...] = (),
     ) -> VersionEntry:
-        """Publish ``model`` as ``version`` with diffs from the named earlier versions."""
+        """Publish ``model`` as ``version`` with diffs from the named earlier versions.
+
+        With ``pack``, ``model`` must be that site pack (its ``genba.pack.name``) and is
+        published in the pack's own line: ``diff_from`` then names earlier versions of
+        the pack and ``diff_from_full`` full-model versions; a diff from the full version
+        the pack was cut from (``genba.pack.base_sha256``) is always added, since that is
+        how a PC switches to the pack.
+
+        With ``encrypt_to`` (site names), the model and its diffs are published encrypted
+        to those sites' keys (:mod:`updater.sealing`); the release index and manifests stay
+        readable so that a PC can plan its path before it needs a key.
+        """
+        for site in encrypt_to:
+            self.site_keys.recipients(site)  # fail before any work when a site has no key
         release = self.release()
-        if release.find(version=version):
+        if pack:
+            self._check_pack(model, pack)
+        line = release.line(pack)
+        if any(entry.version == version for entry in line):
             raise BadInputError(f"Version {version} is already published; pick a new label.")
         if any(c in version for c in "/\\ ") or version.startswith(".") or ".." in version:
             raise BadInputError("A version label may not contain '/', '\\', spaces or '..'.")
@@ -285,58 +326,149 @@ class PublisherRepository:
         work.mkdir(exist_ok=True)
         manifest_file = work / f"{version}.manifest.json"
         atomic_write_bytes(manifest_file, manifest.to_bytes())
+        prefix = f"packs/{pack}/" if pack else ""
         model_info = self._add_target(
-            targets, f"models/{version}/{model.name}", model, {"kind": "model"}
+            targets, f"{prefix}models/{version}/{model.name}", model, {"kind": "model"}, encrypt_to
         )
         manifest_info = self._add_target(
-            targets, f"manifests/{version}.json", manifest_file, {"kind": "manifest"}
+            targets, f"{prefix}manifests/{version}.json", manifest_file, {"kind": "manifest"}
         )
+        sources = [(pack, v) for v in diff_from or []]
+        if pack:
+            sources += [(FULL, v) for v in self._full_sources(release, model, diff_from_full)]
         diffs = [
-            self._add_diff(targets, release, source, new=(manifest, model), level=level)
-            for source in diff_from or []
+            self._add_diff(
+                targets,
+                release,
+                source,
+                new=(manifest, model),
+                level=level,
+                pack=pack,
+                encrypt_to=encrypt_to,
+            )
+            for source in sources
         ]
         entry = VersionEntry(
             version=version,
-            serial=(release.latest.serial + 1) if release.latest else 1,
+            serial=(line[-1].serial + 1) if line else 1,
             model=model_info.path,
             sha256=manifest.sha256,
             length=manifest.length,
             manifest=manifest_info.path,
             diffs=tuple(diffs),
+            pack=pack,
         )
         release_file = work / "release.json"
-        atomic_write_bytes(release_file, Release((*release.versions, entry)).to_bytes())
+        atomic_write_bytes(release_file, release.with_entry(entry).to_bytes())
         self._add_target(targets, RELEASE_PATH, release_file, {"kind": "release"})
         self._publish_targets(targets)
         shutil.rmtree(work)
         return entry
 
+    @staticmethod
+    def _check_pack(model: Path, pack: str) -> None:
+        if not valid_pack_name(pack):
+            raise BadInputError(
+                f"{pack!r} cannot name a pack: use up to 64 letters, digits, '-' or '_'."
+            )
+        meta = read_pack_info(model)
+        if meta is None:
+            raise BadInputError(
+                f"{model} is not a site pack (no genba.pack.name); build one with "
+                "`genba-publish pack` or publish it without --pack."
+            )
+        if meta.get("name") != pack:
+            raise BadInputError(f"{model} is the site pack {meta.get('name')!r}, not {pack!r}.")
+
+    @staticmethod
+    def _full_sources(release: Release, model: Path, named: list[str] | None) -> list[str]:
+        """Full versions to diff a pack from: those named, plus the one it was cut from."""
+        sources = list(named or [])
+        meta = read_pack_info(model) or {}
+        base_sha = str(meta.get("base_sha256") or "").lower()
+        base = release.find(sha256=base_sha) if base_sha else None
+        if base is not None and base.version not in sources:
+            sources.append(base.version)
+        return sources
+
     def _add_diff(
         self,
         targets: Targets,
         release: Release,
-        source: str,
+        source: tuple[str, str],
         *,
         new: tuple[Manifest, Path],
         level: int,
+        pack: str = FULL,
+        encrypt_to: tuple[str, ...] = (),
     ) -> DiffRef:
         manifest, model = new
-        old = release.find(version=source)
+        source_pack, version = source
+        old = next((e for e in release.line(source_pack) if e.version == version), None)
         if old is None:
-            raise BadInputError(f"Cannot diff from {source}: it is not published.")
-        old_file = self.target_file(targets.targets[old.model])
+            what = f"version {version} of pack {source_pack}" if source_pack else version
+            raise BadInputError(f"Cannot diff from {what}: it is not published.")
+        old_file = self._plain_model(targets.targets[old.model], old.label)
         if sha256_file(old_file) != old.sha256:
-            raise BadInputError(f"The stored file of version {source} is damaged: {old_file}.")
-        diff_file = self.root / "work" / f"{source}..{manifest.version}.gdiff"
+            raise BadInputError(f"The stored file of version {old.label} is damaged: {old_file}.")
+        # the name says which line the diff starts from: packs/<p>/diffs/full-3..2.gdiff
+        stem = f"full-{version}" if pack and not source_pack else version
+        diff_file = self.root / "work" / f"{stem}..{manifest.version}.gdiff"
         with diff_file.open("wb") as fh:
-            build_diff(build_manifest(old_file, source), manifest, model, fh, level=level)
-        path = f"diffs/{source}..{manifest.version}.gdiff"
-        info = self._add_target(targets, path, diff_file, {"kind": "diff", "from": source})
-        return DiffRef(source=source, path=path, length=info.length)
+            build_diff(build_manifest(old_file, version), manifest, model, fh, level=level)
+        prefix = f"packs/{pack}/" if pack else ""
+        path = f"{prefix}diffs/{stem}..{manifest.version}.gdiff"
+        custom = {"kind": "diff", "from": version}
+        if source_pack:
+            custom["from_pack"] = source_pack
+        info = self._add_target(targets, path, diff_file, custom, encrypt_to)
+        return DiffRef(source=version, path=path, length=info.length, source_pack=source_pack)
 
-    def export_bundle(self, dest: Path) -> Path:
-        """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`."""
+    def _plain_model(self, info: TargetFile, version: str) -> Path:
+        """The clear file of a published model; an encrypted one is decrypted into work/."""
+        stored = self.target_file(info)
+        seal = sealing.Sealing.of(info.custom)
+        if seal is None:
+            return stored
+        plain = self.root / "work" / f"{version}.plain.gguf"
+        if not plain.exists():
+            sealing.open_sealed(
+                stored, plain, self.site_keys.all_identities(), seal, what=f"version {version}"
+            )
+        return plain
+
+    def export_bundle(self, dest: Path, encrypt_to: tuple[str, ...] = ()) -> Path:
+        """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`.
+
+        With ``encrypt_to``, the bundle holds only the models and diffs published encrypted
+        for all those sites (plus the signed metadata, release index and manifests), so a
+        lost stick carries no model in clear; the latest version must be among them.
+        """
         if dest.exists() and any(dest.iterdir()):
             raise BadInputError(f"{dest} is not empty; choose an empty folder for the bundle.")
-        shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+        if not encrypt_to:
+            shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+            return dest
+        for site in encrypt_to:
+            self.site_keys.recipients(site)  # the site must exist
+        latest = self.release().latest
+        targets: Targets = self.load(Targets.type).signed
+        keep: list[Path] = []
+        for path, info in targets.targets.items():
+            seal = sealing.Sealing.of(info.custom)
+            readable = info.custom.get("kind") in {"release", "manifest"}
+            if readable or (seal is not None and set(encrypt_to) <= set(seal.sites)):
+                keep.append(self.target_file(info))
+            elif latest is not None and path == latest.model:
+                sites = " ".join(f"--encrypt-to {s}" for s in encrypt_to)
+                raise BadInputError(
+                    f"Version {latest.version} is not published encrypted for "
+                    f"{', '.join(encrypt_to)}; publish a version with `genba-publish add ... "
+                    f"{sites}` first."
+                )
+        shutil.copytree(self.metadata_dir, dest / "metadata", dirs_exist_ok=True)
+        for file in keep:
+            target = dest / "targets" / file.relative_to(self.targets_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
         return dest

@@ -5,6 +5,7 @@ API (everything else is private)::
     sched = UpdateScheduler(config, on_event=callback)   # callback(SchedulerEvent)
     sched.start()          # first check soon after start, then every check_interval_h
     sched.check_now()      # e.g. a "Check now" button; ignores the interval, not the window
+    sched.apply_ready()    # the operator's "Apply now": switch to the ``ready`` model
     sched.state            # the latest SchedulerEvent
     sched.stop()           # returns after the thread ended (an apply in flight finishes first)
 
@@ -13,11 +14,13 @@ thread (one queued signal). States: ``idle``, ``checking``, ``downloading`` (wit
 ``done``/``total`` bytes), ``ready`` (verified, waiting for `genba update apply` when
 ``updates.auto_apply`` is off), ``applied``, ``failed`` (bad content or signatures: not
 retried before the next interval), ``offline`` (network unreachable or offline mode:
-silent, retried with exponential backoff from 5 minutes up to the interval).
+silent, retried with exponential backoff from 5 minutes up to the interval), ``busy``
+(an "apply now" found another update running; the operator may try again).
 
-To switch to a ``ready`` model (the operator pressed "Update now"), call
-``UpdateClient(config).apply()`` off the GUI thread: the file is already built and
-verified, so this only moves the pointer, and it works offline too.
+To switch to a ``ready`` model (the operator pressed "Apply now"), call
+:meth:`UpdateScheduler.apply_ready`: the scheduler's thread switches to the file already
+built and verified (:meth:`UpdateClient.apply_staged`), so this only moves the pointer,
+works offline and outside the update window, and never runs on the GUI thread.
 
 Policy: nothing happens outside ``updates.window`` ("22:00-05:00", may cross midnight;
 empty = any time); ``updates.enabled`` false means the thread only idles.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -101,6 +105,7 @@ class UpdateScheduler:
         self._make_client = client_factory or (lambda ev: UpdateClient(config, events=ev))
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._apply_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self._failures = 0
         self.state = SchedulerEvent("idle")
@@ -121,6 +126,15 @@ class UpdateScheduler:
 
     def check_now(self) -> None:
         """Check at once (still only inside the update window)."""
+        self._wake.set()
+
+    def apply_ready(self) -> None:
+        """Switch to the verified ``ready`` model on the scheduler's thread, then go on waiting.
+
+        The operator asked for it, so the update window does not apply; the next check
+        keeps its time.
+        """
+        self._apply_requested.set()
         self._wake.set()
 
     # -- thread ---------------------------------------------------------------------------------
@@ -144,9 +158,16 @@ class UpdateScheduler:
     def _run(self) -> None:
         delay = self._first_delay_s
         while not self._stop.is_set():
+            due = clock_time.monotonic() + delay
             self._sleep(delay)
             if self._stop.is_set():
                 return
+            if self._apply_requested.is_set():
+                self._apply_requested.clear()
+                self._apply_staged()
+                delay = due - clock_time.monotonic()
+                if delay > 0:  # the check that was planned keeps its time
+                    continue
             wait = seconds_until_window(self.config.window, self._clock())
             if not self.config.enabled or wait > 0:
                 delay = wait or self.config.check_interval_h * 3600
@@ -158,6 +179,18 @@ class UpdateScheduler:
 
     def _at(self, seconds: float) -> datetime:
         return self._clock() + timedelta(seconds=seconds)
+
+    def _apply_staged(self) -> None:
+        try:
+            self._make_client(self._from_client).apply_staged()  # reports "applied"
+        except LockedError as exc:
+            # another process (the CLI, the service) holds the lock: nothing is wrong
+            self._publish(SchedulerEvent("busy", str(exc), version=self.state.version))
+        except UpdateError as exc:
+            self._publish(SchedulerEvent("failed", str(exc)))
+        except Exception as exc:  # a bug must not kill the thread silently
+            log.exception("applying the ready update crashed")
+            self._publish(SchedulerEvent("failed", f"Internal error: {exc}"))
 
     def _check_once(self) -> float:
         interval = self.config.check_interval_h * 3600

@@ -1030,6 +1030,22 @@
         <translation>Choose the number of experts per question from free memory, speed and battery.</translation>
     </message>
     <message>
+        <source>Expert statistics sample</source>
+        <translation>Expert statistics sample</translation>
+    </message>
+    <message>
+        <source>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</source>
+        <translation>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</translation>
+    </message>
+    <message>
+        <source>Expert imbalance alert</source>
+        <translation>Expert imbalance alert</translation>
+    </message>
+    <message>
+        <source>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</source>
+        <translation>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</translation>
+    </message>
+    <message>
         <source>Reserved memory</source>
         <translation>Reserved memory</translation>
     </message>
@@ -1206,12 +1222,44 @@
         <translation>Switch to a verified update at the next idle moment without asking. Off: the operator or `genba update apply` switches.</translation>
     </message>
     <message>
+        <source>Operator may apply updates</source>
+        <translation>Operator may apply updates</translation>
+    </message>
+    <message>
+        <source>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</source>
+        <translation>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</translation>
+    </message>
+    <message>
         <source>Offline bundles</source>
         <translation>Offline bundles</translation>
     </message>
     <message>
         <source>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</source>
         <translation>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</translation>
+    </message>
+    <message>
+        <source>Site pack</source>
+        <translation>Site pack</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>If the site pack is missing</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>full</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
     </message>
     <message>
         <source>History</source>
@@ -1369,6 +1417,18 @@
         <translation>Updates</translation>
     </message>
     <message>
+        <source>Apply now</source>
+        <translation>Apply now</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now</source>
+        <translation>Switch to the new model now</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now; it is used from the next answer</source>
+        <translation>Switch to the new model now; it is used from the next answer</translation>
+    </message>
+    <message>
         <source>Model: {name}</source>
         <translation>Model: {name}</translation>
     </message>
@@ -1391,6 +1451,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>Show or hide the details: model, experts, route, speed, memory</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>site pack {name} ({k} of {e} experts)</translation>
     </message>
     <message>
         <source>Loading the model…</source>
@@ -1519,12 +1583,24 @@
         <translation>Downloading model update: {pct} %</translation>
     </message>
     <message>
+        <source>Switching to the new model…</source>
+        <translation>Switching to the new model…</translation>
+    </message>
+    <message>
         <source>Downloading model update…</source>
         <translation>Downloading model update…</translation>
     </message>
     <message>
-        <source>Model update {version} ready (apply: genba update apply)</source>
-        <translation>Model update {version} ready (apply: genba update apply)</translation>
+        <source>Model update {version} is ready</source>
+        <translation>Model update {version} is ready</translation>
+    </message>
+    <message>
+        <source>Model update {version} is ready; IT will switch to it</source>
+        <translation>Model update {version} is ready; IT will switch to it</translation>
+    </message>
+    <message>
+        <source>Another model update is running; try again in a minute</source>
+        <translation>Another model update is running; try again in a minute</translation>
     </message>
     <message>
         <source>New model ready; it is used from the next answer</source>

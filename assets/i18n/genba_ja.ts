@@ -1030,6 +1030,22 @@
         <translation>空きメモリ、速度、バッテリーから質問ごとにエキスパート数を決めます。</translation>
     </message>
     <message>
+        <source>Expert statistics sample</source>
+        <translation>エキスパート統計の抽出率</translation>
+    </message>
+    <message>
+        <source>Share of local answers (0 to 1) whose expert routing is counted for the expert-load statistics (genba experts stats). Only counts per expert are kept, never text. A counted answer decodes about a quarter slower. 0: nothing is collected.</source>
+        <translation>エキスパート負荷統計（`genba experts stats`）のために、エキスパートの選ばれ方を数えるローカル回答の割合（0〜1）。残すのはエキスパートごとの回数だけで、文章は残しません。数えられる回答は生成が約4分の1遅くなります。0: 収集しません。</translation>
+    </message>
+    <message>
+        <source>Expert imbalance alert</source>
+        <translation>エキスパート偏りの警告</translation>
+    </message>
+    <message>
+        <source>Warn when the expert load of a layer is this unequal: the Gini coefficient of its routing counts, scaled so that 0 is an even load and 1 is the same experts for every token. The warning goes to the log, genba doctor and the statistics export. 0: never warn.</source>
+        <translation>ある層のエキスパート負荷がこの値より偏ったら警告します。値は選ばれた回数のジニ係数を、0 が均等、1 がすべてのトークンで同じエキスパートになるよう換算したものです。警告はログ、`genba doctor`、統計のエクスポートに出ます。0: 警告しません。</translation>
+    </message>
+    <message>
         <source>Reserved memory</source>
         <translation>予約メモリ</translation>
     </message>
@@ -1206,12 +1222,44 @@
         <translation>検証済みの更新を、次に手が空いたときに確認なしで適用します。オフ: オペレーターまたは `genba update apply` で切り替えます。</translation>
     </message>
     <message>
+        <source>Operator may apply updates</source>
+        <translation>作業者による更新の適用</translation>
+    </message>
+    <message>
+        <source>When updates are not applied automatically, the operator may switch to a verified update from the window (the &quot;Apply now&quot; button). Off: only IT or the update service switches.</source>
+        <translation>更新が自動で適用されない場合、作業者が画面から検証済みの更新に切り替えられます（「今すぐ適用」ボタン）。オフ：切り替えは IT 担当者または更新サービスだけが行います。</translation>
+    </message>
+    <message>
         <source>Offline bundles</source>
         <translation>オフラインバンドル</translation>
     </message>
     <message>
         <source>Updates may be imported from an offline bundle (USB). Bundles are verified like downloads.</source>
         <translation>オフラインバンドル (USB) から更新を取り込めます。バンドルもダウンロードと同様に検証されます。</translation>
+    </message>
+    <message>
+        <source>Site pack</source>
+        <translation>サイトパック</translation>
+    </message>
+    <message>
+        <source>The site pack this PC follows: a smaller copy of the model that keeps only the experts this site uses, published by IT under this name. Empty: the full model.</source>
+        <translation>この PC が使うサイトパック（この現場で使うエキスパートだけを残した小さなモデル。管理者がこの名前で公開）。空欄: 完全なモデル。</translation>
+    </message>
+    <message>
+        <source>If the site pack is missing</source>
+        <translation>サイトパックがないとき</translation>
+    </message>
+    <message>
+        <source>When the site pack is not published on the update server: full (update the full model instead) or none (keep the current model).</source>
+        <translation>サイトパックが更新サーバーに公開されていないとき: 完全なモデル（代わりに完全なモデルを更新）またはなし（今のモデルのまま）。</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>完全なモデル</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>なし</translation>
     </message>
     <message>
         <source>History</source>
@@ -1369,6 +1417,18 @@
         <translation>更新</translation>
     </message>
     <message>
+        <source>Apply now</source>
+        <translation>今すぐ適用</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now</source>
+        <translation>今すぐ新しいモデルに切り替える</translation>
+    </message>
+    <message>
+        <source>Switch to the new model now; it is used from the next answer</source>
+        <translation>今すぐ新しいモデルに切り替えます。次の回答から使われます</translation>
+    </message>
+    <message>
         <source>Model: {name}</source>
         <translation>モデル: {name}</translation>
     </message>
@@ -1391,6 +1451,10 @@
     <message>
         <source>Show or hide the details: model, experts, route, speed, memory</source>
         <translation>詳細 (モデル、エキスパート、経路、速度、メモリ) を表示または非表示にします</translation>
+    </message>
+    <message>
+        <source>site pack {name} ({k} of {e} experts)</source>
+        <translation>サイトパック {name}（エキスパート {e} 個中 {k} 個）</translation>
     </message>
     <message>
         <source>Loading the model…</source>
@@ -1519,12 +1583,24 @@
         <translation>モデルの更新をダウンロード中: {pct} %</translation>
     </message>
     <message>
+        <source>Switching to the new model…</source>
+        <translation>新しいモデルに切り替えています…</translation>
+    </message>
+    <message>
         <source>Downloading model update…</source>
         <translation>モデルの更新をダウンロード中…</translation>
     </message>
     <message>
-        <source>Model update {version} ready (apply: genba update apply)</source>
-        <translation>モデルの更新 {version} の準備ができました (適用: genba update apply)</translation>
+        <source>Model update {version} is ready</source>
+        <translation>モデルの更新 {version} の準備ができました</translation>
+    </message>
+    <message>
+        <source>Model update {version} is ready; IT will switch to it</source>
+        <translation>モデルの更新 {version} の準備ができました。IT 担当者が切り替えます</translation>
+    </message>
+    <message>
+        <source>Another model update is running; try again in a minute</source>
+        <translation>別のモデル更新が実行中です。1 分ほどしてからもう一度お試しください</translation>
     </message>
     <message>
         <source>New model ready; it is used from the next answer</source>

@@ -99,8 +99,10 @@ class AnswerRun:
         cancel: threading.Event | None,
         sampling: Sampling,
         continue_last: bool = False,
+        collect_load: bool = False,
     ) -> None:
         self.host = host
+        self.collect_load = collect_load
         self.messages = messages
         self.continue_last = continue_last
         self.experts = experts
@@ -123,6 +125,7 @@ class AnswerRun:
             messages=messages, experts=decision.experts, max_tokens=decision.max_tokens,
             n_ctx=decision.context, reason=decision.reason, trace=self.trace,
             sampling=self.sampling, continue_last=self.continue_last,
+            collect_load=self.collect_load,
         )
         produced: list[str] = []
         try:

@@ -16,6 +16,7 @@ cannot run here.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     report["keyring"] = _keyring(settings.get_str("fallback.url"))
     report["policy_state"] = _policy_state(settings)
     report["store"] = _store(paths, settings)
+    report["expert_load"] = _expert_load(paths, settings, info)
     if info is not None:
         policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
@@ -312,6 +314,54 @@ def _store(paths: Paths, settings: Any) -> dict[str, Any]:
     }
 
 
+def _expert_load(paths: Paths, settings: Any, info: ModelInfo | None) -> dict[str, Any]:
+    """The expert-load statistics of the model and the imbalance alert (never hashes a model)."""
+    from engine.expert_load.collect import ALERT_KEY, SAMPLE_KEY
+    from engine.expert_load.identity import identify
+    from engine.expert_load.metrics import report
+    from engine.expert_load.store import ExpertLoadStore
+
+    state: dict[str, Any] = {
+        "sample": settings.get_float(SAMPLE_KEY), "threshold": settings.get_float(ALERT_KEY),
+        "answers": 0, "tokens": 0, "alert": None,
+    }
+    if info is None:
+        return state
+    store = ExpertLoadStore(paths.expert_load_db)
+    try:
+        model = identify(info, store, model_store(paths, settings).pointer, hash_file=False)
+        totals = store.totals(model.sha256) if model is not None else None
+    except (OSError, sqlite3.Error) as exc:
+        state["error"] = str(exc)
+        return state
+    if totals is not None:
+        load = totals.load
+        alert = report(load.answers, load.tokens, load.layers, state["threshold"]).alert
+        state.update(answers=load.answers, tokens=load.tokens, alert={
+            "metric": alert.metric, "value": alert.value, "threshold": alert.threshold,
+            "raised": alert.raised,
+        })
+    return state
+
+
+def _print_expert_load(el: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nExpert load\n")
+    sample = (f"{el['sample']:.0%} of local answers sampled" if el["sample"] > 0
+              else "not collected (experts.stats_sample = 0)")
+    if el.get("error"):
+        out(f"  statistics {sample}; cannot be read: {el['error']}\n")
+        return
+    alert = el["alert"]
+    if alert is None:
+        out(f"  statistics {sample}; none for this model yet\n")
+        return
+    out(f"  statistics {sample}; {el['answers']} answers, {el['tokens']} tokens so far\n")
+    verdict = "IMBALANCED" if alert["raised"] else "ok"
+    out(f"  balance    {verdict}: normalised Gini {alert['value']:.2f}, alert above "
+        f"{alert['threshold']:.2f} (details: genba experts stats)\n")
+
+
 def _print_store(st: dict[str, Any]) -> None:
     out = sys.stdout.write
     out("\nModel store\n")
@@ -346,6 +396,7 @@ def _print_text(r: dict[str, Any]) -> None:
     out(f"  decoding   {speed}\n")
     _print_llama(r["llama_cpp"])
     _print_store(r["store"])
+    _print_expert_load(r["expert_load"])
     if "model" in r:
         _print_model(r["model"], r["policy"])
     else:

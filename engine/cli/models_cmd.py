@@ -71,6 +71,8 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"installed models ({paths.models_dir}):")
     for m in installed:
         what = m.problem or f"{m.architecture}, {m.expert_count} experts, top-{m.expert_used_count}"
+        if m.site_pack is not None and not m.problem:
+            what += f", {m.site_pack.label()}"
         print(f"  {m.path.name:<48} {_human(m.size):>9}  {m.origin:<24} {what}")
     if not installed:
         print("  (none)")

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from disk.store import store_holding
+
 from engine.errors import BadInputError, ModelStoreError
 from engine.paths import Paths
 
@@ -27,11 +29,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
-
-
-def _in_store(path: Path) -> bool:
-    store = Paths.default().models_dir.resolve()
-    return path.resolve().is_relative_to(store)
 
 
 def run_set_range(args: argparse.Namespace) -> int:
@@ -50,9 +47,11 @@ def run_set_range(args: argparse.Namespace) -> int:
     problem = check_range(args.useful_min, args.useful_default, info.expert_count)
     if problem:
         raise BadInputError(problem)
-    if _in_store(target):
+    store = store_holding(target, getattr(args, "genba_paths", None) or Paths.default())
+    if store is not None:
+        where = "the machine-wide model store" if store == "machine" else "genba's model store"
         raise BadInputError(
-            f"{target} is in genba's model store; changing it would break its verified "
+            f"{target} is in {where}; changing it would break its verified "
             "checksum. Write a copy with --out, then `genba models import` it."
         )
     try:

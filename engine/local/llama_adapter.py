@@ -312,17 +312,45 @@ class LlamaModel:
         return float(math.exp(nll))
 
     # -- routing trace -----------------------------------------------------
-    def set_tracing(self, enabled: bool) -> None:
-        """Turn the routing trace on or off (rebuilds the context; weights stay loaded)."""
+    def set_tracing(self, enabled: bool, *, keep_tokens: bool = True) -> None:
+        """Turn the routing trace on or off (rebuilds the context; weights stay loaded).
+
+        ``keep_tokens`` off records only the expert load (:meth:`take_load`), not the
+        per-token lists; switching it needs no new context.
+        """
         if enabled == (self._recorder is not None):
+            if self._recorder is not None:
+                self._recorder.keep_tokens = keep_tokens
             return
-        recorder = RoutingRecorder() if enabled else None
+        recorder = RoutingRecorder(keep_tokens=keep_tokens) if enabled else None
         self._swap_context(recorder)
         self._recorder = recorder
 
     def take_routing(self) -> list[list[list[int]]]:
         """Routing recorded since the last call: ``[layer][token] -> expert ids``."""
         return self._recorder.take() if self._recorder is not None else []
+
+    def take_load(self) -> list[dict[str, Any]]:
+        """Expert load since the last call (:meth:`RoutingRecorder.take_load`); [] untraced."""
+        return self._recorder.take_load() if self._recorder is not None else []
+
+    def evaluate(self, tokens: Sequence[int]) -> None:
+        """Run the prompt pass over ``tokens`` from an empty context (no sampling).
+
+        Used to route a text through the model for expert-load scoring; load the
+        model with ``logits_all`` so that the last layer computes every row too.
+        """
+        if not tokens:
+            return
+        if len(tokens) > self.n_ctx:
+            raise GenerationError(f"{len(tokens)} tokens exceed the context of {self.n_ctx}.")
+        self._llama.reset()
+        try:
+            self._llama.eval(list(tokens))
+        except (ValueError, RuntimeError) as exc:
+            raise GenerationError(f"llama.cpp failed while reading the text ({exc}).") from exc
+        finally:
+            self._llama.n_tokens = 0  # nothing of this text may be reused as a prefix
 
     def _swap_context(self, recorder: RoutingRecorder | None) -> None:
         llama_cpp = _llama_cpp()
@@ -337,7 +365,9 @@ class LlamaModel:
                 try:
                     return recorder.observe(tensor, ask)
                 except Exception:  # never let an exception cross into C
-                    return False
+                    # Asking: not wanted. Observing: False would stop llama.cpp's graph
+                    # half-way (a broken answer), so the computation goes on.
+                    return not ask
 
             # Keep a reference: ctypes callbacks are freed when collected.
             recorder.keepalive = llama_cpp.ggml_backend_sched_eval_callback(callback)

@@ -24,12 +24,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from engine.errors import ContextTooLongError, ExpertCountError, LocalCrashError
 from engine.events import Event, FinalEvent, StopReason, TokenEvent
+from engine.expert_load.load import ExpertLoad
 from engine.local.llama_adapter import Sampling, validate_experts
 from engine.local.safe_experts import SafeExpertsStore, SafeRange, model_key
 from engine.local.worker_client import LlamaWorker
@@ -56,6 +57,8 @@ class LocalRequest:
     sampling: Sampling = field(default_factory=Sampling)
     continue_last: bool = False
     """The last message is a partial assistant answer to continue, not a finished turn."""
+    collect_load: bool = False
+    """Count this answer's expert load (handed to the model's ``on_load``; no token lists)."""
 
 
 class LocalModel:
@@ -68,14 +71,18 @@ class LocalModel:
         n_threads: int | None = None,
         cpu_cache: Path | None = None,
         safe_store: SafeExpertsStore | None = None,
+        on_load: Callable[[ModelInfo, ExpertLoad], None] | None = None,
     ) -> None:
+        """``on_load`` receives the expert load of each answer asked with ``collect_load``."""
         self.info = info
+        self._on_load = on_load
         self.n_threads = n_threads
         self._worker = LlamaWorker(cpu_cache=cpu_cache)
         self._safe = safe_store or SafeExpertsStore(None)
         self._resident: tuple[int, int] | None = None
         """(N, n_ctx) loaded in the worker, while it runs."""
-        self._tracing = False
+        self._tracing = (False, False)
+        """(routing callback installed, per-token lists kept) in the worker's context."""
         self._crashes_in_a_row = 0
         self._lock = threading.RLock()
 
@@ -183,7 +190,7 @@ class LocalModel:
             return None
         started = time.perf_counter()
         self._resident = None
-        self._tracing = False
+        self._tracing = (False, False)
         reply = self._worker.request(
             "load", path=str(self.info.path), architecture=self.info.architecture,
             expert_count=self.info.expert_count, experts=experts, n_ctx=n_ctx,
@@ -244,6 +251,28 @@ class LocalModel:
         )["tokens"]
         return [*head, *tail]
 
+    def _prepare_tracing(self, request: LocalRequest) -> None:
+        """Install the routing callback only for answers that need it (it costs decode speed)."""
+        tracing = (request.trace or request.collect_load, request.trace)
+        if self._tracing != tracing:
+            self._worker.request("set_tracing", enabled=tracing[0], keep_tokens=tracing[1])
+            self._tracing = tracing
+        if tracing[0]:  # drop anything left from an earlier answer
+            self._worker.request("take_routing")
+            self._worker.request("take_load")
+
+    def _hand_over_load(self) -> None:
+        """Give this answer's expert load to ``on_load``; statistics never break an answer."""
+        layers = self._worker.request("take_load")["layers"]
+        if self._on_load is None:
+            return
+        try:
+            load = ExpertLoad.from_worker(layers, self.info.expert_count)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("expert load of this answer not counted: %s", exc)
+            return
+        self._on_load(self.info, load)
+
     def _stream_locked(
         self, request: LocalRequest, cancel: threading.Event | None
     ) -> Iterator[Event]:
@@ -253,11 +282,7 @@ class LocalModel:
         n_ctx = self._resident[1]
         if switch_s is not None:
             yield notice("reload", experts=request.experts, seconds=switch_s)
-        if self._tracing != request.trace:
-            self._worker.request("set_tracing", enabled=request.trace)
-            self._tracing = request.trace
-        if request.trace:
-            self._worker.request("take_routing")  # drop anything left from an earlier answer
+        self._prepare_tracing(request)
         prompt = self._prompt_tokens(request)
         room = n_ctx - len(prompt)
         if room <= 0:
@@ -291,6 +316,8 @@ class LocalModel:
         decode_s = last_at - first_at if first_at is not None else 0.0
         tps = (generated - 1) / decode_s if generated > 1 and decode_s > 0 else None
         routing = self._worker.request("take_routing")["routing"] if request.trace else None
+        if request.collect_load:
+            self._hand_over_load()
         yield FinalEvent(
             text="".join(pieces),
             route="local",

@@ -233,13 +233,27 @@ class WorkerServer:
             yield {"token": token, "text": text}
 
     def op_set_tracing(self, message: Message) -> Message:
-        """Turn the routing trace on or off."""
-        self._loaded().set_tracing(bool(message["enabled"]))
+        """Turn the routing trace on or off (``keep_tokens``: also the per-token lists)."""
+        self._loaded().set_tracing(
+            bool(message["enabled"]), keep_tokens=bool(message.get("keep_tokens", True))
+        )
         return {}
 
     def op_take_routing(self, _message: Message) -> Message:
         """Routing recorded since the last call."""
         return {"routing": self._loaded().take_routing()}
+
+    def op_take_load(self, _message: Message) -> Message:
+        """Expert load (per layer and expert: rows, router-weight sums) since the last call.
+
+        Summed here, in the worker, so that only E numbers per layer cross the pipe.
+        """
+        return {"layers": self._loaded().take_load()}
+
+    def op_evaluate(self, message: Message) -> Message:
+        """Prompt pass over ``tokens`` from an empty context (routes a text, samples nothing)."""
+        self._loaded().evaluate(message["tokens"])
+        return {}
 
     def op_perplexity(self, message: Message) -> Message:
         """Perplexity of a token sequence (model loaded with ``logits_all``)."""

@@ -18,7 +18,8 @@ from engine import errors
 from engine.error_codes import ErrorMessage
 
 MAX_MESSAGE_BYTES = 64 << 20
-"""A generous bound (a routing trace of a long answer is the largest message)."""
+"""A generous bound (a routing trace of a long answer is the largest message; the expert
+load of ``take_load`` is E numbers per layer, whatever the answer's length)."""
 
 _HEADER = 4
 

@@ -570,6 +570,14 @@ def _architecture(reader: gguf.GGUFReader, path: Path) -> str:
     return arch
 
 
+#: The site-pack keys kept in ``ModelInfo.metadata`` (engine.models.pack imports this
+#: module, so the names are repeated here rather than imported).
+_PACK_KEYS = frozenset({
+    "genba.pack.name", "genba.pack.base_expert_count", "genba.pack.base_sha256",
+    "genba.pack.coverage", "genba.pack.source",
+})  # fmt: skip
+
+
 def inspect_model(path: Path | str) -> ModelInfo:
     """Read a GGUF file's metadata and tensor layout; raise a ModelFileError if unusable.
 
@@ -611,6 +619,7 @@ def inspect_model(path: Path | str) -> ModelInfo:
             for k in reader.fields
             if (k.startswith("general.") and not k.startswith("general.file"))
             or k in ("genba.demo", "genba.build.recipe")  # see engine.models.demo
+            or k in _PACK_KEYS  # see engine.models.pack
         },
         expert_used_per_layer=per_layer,
         useful=useful_range_of(reader.fields, n_expert, used, path),

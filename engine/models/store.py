@@ -52,6 +52,7 @@ from engine.errors import (
 from engine.models.access import require_user_models
 from engine.models.catalogue import CatalogueEntry
 from engine.models.info import inspect_model
+from engine.models.pack import SitePack, site_pack
 from engine.paths import Paths
 from engine.remote.network import NetworkConfig, open_client
 
@@ -79,6 +80,8 @@ class StoredModel:
     expert_count: int | None
     expert_used_count: int | None
     problem: str | None = None
+    site_pack: SitePack | None = None
+    """Set when the file is a site pack (:mod:`engine.models.pack`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly view."""
@@ -92,6 +95,15 @@ class StoredModel:
             "expert_count": self.expert_count,
             "expert_used_count": self.expert_used_count,
             "problem": self.problem,
+            "site_pack": (
+                {
+                    "name": self.site_pack.name,
+                    "experts_kept": self.site_pack.kept,
+                    "base_expert_count": self.site_pack.base_experts,
+                }
+                if self.site_pack
+                else None
+            ),
         }
 
 
@@ -126,8 +138,9 @@ def describe(path: Path, default_origin: str = "unknown") -> StoredModel:
     except ModelFileError as exc:
         return StoredModel(path, size, origin, sha, None, None, None, problem=str(exc))
     return StoredModel(
-        path, size, origin, sha, info.architecture, info.expert_count, info.expert_used_count
-    )
+        path, size, origin, sha, info.architecture, info.expert_count, info.expert_used_count,
+        site_pack=site_pack(info),
+    )  # fmt: skip
 
 
 def tidy_store(paths: Paths) -> list[Path]:

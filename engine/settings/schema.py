@@ -144,6 +144,21 @@ _SPECS: tuple[SettingSpec, ...] = (
         "Choose the number of experts per question from free memory, speed and battery.",
         label="Adaptive experts",
     ),
+    SettingSpec(
+        "experts.stats_sample", "float", 0.0,
+        "Share of local answers (0 to 1) whose expert routing is counted for the expert-load "
+        "statistics (genba experts stats). Only counts per expert are kept, never text. A "
+        "counted answer decodes about a quarter slower. 0: nothing is collected.",
+        minimum=0.0, maximum=1.0, label="Expert statistics sample", policy_only=True,
+    ),
+    SettingSpec(
+        "experts.imbalance_alert", "float", 0.7,
+        "Warn when the expert load of a layer is this unequal: the Gini coefficient of its "
+        "routing counts, scaled so that 0 is an even load and 1 is the same experts for "
+        "every token. The warning goes to the log, genba doctor and the statistics export. "
+        "0: never warn.",
+        minimum=0.0, maximum=1.0, label="Expert imbalance alert", policy_only=True,
+    ),
     # -- resources -------------------------------------------------------------
     SettingSpec(
         "resources.reserve_ram_mb", "int", 1024,
@@ -254,10 +269,29 @@ _SPECS: tuple[SettingSpec, ...] = (
         label="Apply automatically",
     ),
     SettingSpec(
+        "updates.operator_apply", "bool", True,
+        "When updates are not applied automatically, the operator may switch to a verified "
+        "update from the window (the \"Apply now\" button). Off: only IT or the update "
+        "service switches.",
+        restrictive=False, label="Operator may apply updates",
+    ),
+    SettingSpec(
         "updates.allow_offline_bundles", "bool", True,
         "Updates may be imported from an offline bundle (USB). Bundles are verified "
         "like downloads.",
         restrictive=False, label="Offline bundles",
+    ),
+    SettingSpec(
+        "updates.site_pack", "str", "",
+        "The site pack this PC follows: a smaller copy of the model that keeps only the "
+        "experts this site uses, published by IT under this name. Empty: the full model.",
+        label="Site pack", policy_only=True,
+    ),
+    SettingSpec(
+        "updates.site_pack_fallback", "enum", "full",
+        "When the site pack is not published on the update server: full (update the "
+        "full model instead) or none (keep the current model).",
+        choices=("full", "none"), label="If the site pack is missing", policy_only=True,
     ),
     # -- history ---------------------------------------------------------------
     SettingSpec(

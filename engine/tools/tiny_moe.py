@@ -27,6 +27,12 @@ CHAT_TEMPLATE = (
 )
 
 
+_BIAS_CARRIER = 8.0
+"""Dimension 0 of every token embedding in a model with a router bias."""
+_BIAS_STRENGTH = 4.0
+"""Router weight of the favoured experts on that dimension (logit ≈ +20 after RMS norm)."""
+
+
 @dataclass(frozen=True)
 class TinyMoESpec:
     """Shape of the tiny model. Defaults give a ~1 MB file with 8 experts, top-2."""
@@ -45,9 +51,44 @@ class TinyMoESpec:
     """Type of the attention matrices (quantized ones reach llama.cpp's repacking kernels)."""
     demo: bool | None = None
     """Write ``genba.demo`` with this value (None: leave the key out, like most models)."""
+    router_bias: tuple[int, ...] = ()
+    """Experts the router favours for every token in every layer (an *imbalanced* model,
+    for the expert-load alert). llama's MoE has no router bias tensor, so the bias rides
+    on a constant: every token embedding gets a large constant in dimension 0, which
+    survives RMS norm, and only the favoured experts' router rows read that dimension.
+    The output layer ignores it, so answers stay as (un)reasonable as the balanced model's."""
+    n_vocab: int = 0
+    """Vocabulary size; 0 (or anything up to the 261 byte and control tokens) keeps the
+    byte-level vocabulary only, larger values add synthetic word pieces (see :func:`vocab`)."""
+    embd_type: gguf.GGMLQuantizationType = gguf.GGMLQuantizationType.F32
+    """Type of ``token_embd`` (and ``output``, unless the output is tied)."""
+    tied_output: bool = False
+    """No ``output.weight``: llama.cpp then reuses the token embedding, as Granite does."""
+    rope_freq_base: float = 10000.0
+    rms_eps: float = 1e-5
+    name: str = "genba tiny test MoE"
 
 
-def _vocab() -> tuple[list[str], list[float], list[int]]:
+def _synthetic_piece(i: int) -> str:
+    """A unique word piece for token ``i``: letters in base 26, every other one word-initial."""
+    letters = ""
+    n = i // 2
+    while True:
+        letters = chr(ord("a") + n % 26) + letters
+        n = n // 26 - 1
+        if n < 0:
+            break
+    return ("\u2581" + letters) if i % 2 == 0 else letters
+
+
+def vocab(n_vocab: int = 0) -> tuple[list[str], list[float], list[int]]:
+    """Tokens, scores and token types of a spec's vocabulary (SentencePiece style).
+
+    The first 261 tokens are always the byte-level ones (``<unk>``, ``<s>``, ``</s>``,
+    256 byte tokens, the two ChatML control tokens); up to ``n_vocab`` synthetic,
+    unique word pieces follow, so a realistic vocabulary size (e.g. 49,155) costs what
+    it costs in a real model's header without any download.
+    """
     tokens = ["<unk>", "<s>", "</s>"]
     types = [
         gguf.TokenType.UNKNOWN,
@@ -59,6 +100,10 @@ def _vocab() -> tuple[list[str], list[float], list[int]]:
     tokens += ["<|im_start|>", "<|im_end|>"]
     types += [gguf.TokenType.CONTROL] * 2
     scores = [0.0] * len(tokens)
+    extra = max(0, n_vocab - len(tokens))
+    tokens += [_synthetic_piece(i) for i in range(extra)]
+    types += [gguf.TokenType.NORMAL] * extra
+    scores += [-1.0 - i / 1000 for i in range(extra)]
     return tokens, scores, [int(t) for t in types]
 
 
@@ -86,11 +131,11 @@ def build_tiny_moe(path: Path, spec: TinyMoESpec | None = None) -> Path:
     """Write a tiny MoE GGUF to ``path`` and return the path."""
     spec = spec or TinyMoESpec()
     rng = np.random.default_rng(spec.seed)
-    n_vocab = len(_vocab()[0])
+    n_vocab = len(vocab(spec.n_vocab)[0])
 
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = gguf.GGUFWriter(str(path), arch="llama")
-    _write_metadata(writer, spec, n_vocab)
+    write_metadata(writer, spec)
     _write_tensors(writer, spec, n_vocab, rng)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -99,10 +144,12 @@ def build_tiny_moe(path: Path, spec: TinyMoESpec | None = None) -> Path:
     return path
 
 
-def _write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int) -> None:
-    tokens, scores, types = _vocab()
+def write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec) -> int:
+    """Write the spec's metadata and vocabulary; returns the vocabulary size."""
+    tokens, scores, types = vocab(spec.n_vocab)
+    n_vocab = len(tokens)
     head_dim = spec.n_embd // spec.n_head
-    writer.add_name("genba tiny test MoE")
+    writer.add_name(spec.name)
     writer.add_description("Random weights, for tests only. Answers are gibberish.")
     if spec.demo is not None:
         writer.add_bool("genba.demo", spec.demo)
@@ -113,8 +160,8 @@ def _write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int) ->
     writer.add_head_count(spec.n_head)
     writer.add_head_count_kv(spec.n_head_kv)
     writer.add_rope_dimension_count(head_dim)
-    writer.add_rope_freq_base(10000.0)
-    writer.add_layer_norm_rms_eps(1e-5)
+    writer.add_rope_freq_base(spec.rope_freq_base)
+    writer.add_layer_norm_rms_eps(spec.rms_eps)
     writer.add_expert_count(spec.n_expert)
     writer.add_expert_used_count(spec.n_expert_used)
     writer.add_vocab_size(n_vocab)
@@ -129,6 +176,7 @@ def _write_metadata(writer: gguf.GGUFWriter, spec: TinyMoESpec, n_vocab: int) ->
     writer.add_add_bos_token(True)
     writer.add_add_eos_token(False)
     writer.add_chat_template(CHAT_TEMPLATE)
+    return n_vocab
 
 
 def _write_tensors(
@@ -137,32 +185,51 @@ def _write_tensors(
     head_dim = spec.n_embd // spec.n_head
     n_embd_kv = head_dim * spec.n_head_kv
 
-    _add(writer, "token_embd.weight", _weights(rng, (n_vocab, spec.n_embd), 0.5))
+    embd = _weights(rng, (n_vocab, spec.n_embd), 0.5)
+    output = None if spec.tied_output else _weights(rng, (n_vocab, spec.n_embd), 0.1)
+    if spec.router_bias:
+        embd[:, 0] = _BIAS_CARRIER
+        if output is not None:
+            output[:, 0] = 0.0
+    _add(writer, "token_embd.weight", embd, spec.embd_type)
     _add(writer, "output_norm.weight", np.ones(spec.n_embd, dtype=np.float32))
-    _add(writer, "output.weight", _weights(rng, (n_vocab, spec.n_embd), 0.1))
+    if output is not None:
+        _add(writer, "output.weight", output, spec.embd_type)
     for il in range(spec.n_layer):
         blk = f"blk.{il}"
         ones = np.ones(spec.n_embd, dtype=np.float32)
         _add(writer, f"{blk}.attn_norm.weight", ones)
         _add(writer, f"{blk}.ffn_norm.weight", ones)
         _add(
-            writer, f"{blk}.attn_q.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_q.weight",
+            _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_k.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_k.weight",
+            _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_v.weight", _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_v.weight",
+            _weights(rng, (n_embd_kv, spec.n_embd), 0.1),
             spec.dense_type,
         )
         _add(
-            writer, f"{blk}.attn_output.weight", _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
+            writer,
+            f"{blk}.attn_output.weight",
+            _weights(rng, (spec.n_embd, spec.n_embd), 0.1),
             spec.dense_type,
         )
         # A strong router so that the expert ranking is clear-cut per token.
-        _add(writer, f"{blk}.ffn_gate_inp.weight", _weights(rng, (spec.n_expert, spec.n_embd), 1.0))
+        router = _weights(rng, (spec.n_expert, spec.n_embd), 1.0)
+        if spec.router_bias:
+            router[:, 0] = 0.0
+            router[list(spec.router_bias), 0] = _BIAS_STRENGTH
+        _add(writer, f"{blk}.ffn_gate_inp.weight", router)
         exp_in = (spec.n_expert, spec.n_ff, spec.n_embd)
         exp_out = (spec.n_expert, spec.n_embd, spec.n_ff)
         _add(writer, f"{blk}.ffn_gate_exps.weight", _weights(rng, exp_in, 0.1), spec.expert_type)

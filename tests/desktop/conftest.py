@@ -55,7 +55,8 @@ def make_window(qtbot: Any, app_paths: Paths, tiny_moe_path: Path) -> Iterator[C
 
     def make(*, model: Path | None = tiny_moe_path, wait: bool = True, **kw: Any) -> MainWindow:
         kw.setdefault("max_tokens", 24)
-        window = MainWindow(app_paths, model_path=model, updates=False, **kw)
+        kw.setdefault("updates", False)
+        window = MainWindow(app_paths, model_path=model, **kw)
         qtbot.addWidget(window, before_close_func=lambda w: w.shutdown())
         windows.append(window)
         window.resize(1000, 700)

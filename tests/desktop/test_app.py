@@ -87,6 +87,28 @@ def test_no_display_says_so_and_starts_the_terminal_chat(
     assert result.returncode == 0
 
 
+def test_smoke_opens_the_window_waits_for_the_model_and_quits(
+    tmp_path: Path, tiny_moe_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(GENBA_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO))
+    ready, missing = (
+        subprocess.run(
+            [sys.executable, "-m", "desktop", "--smoke", "--model", str(model)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        for model in (tiny_moe_path, tmp_path / "gone.gguf")
+    )
+    assert ready.returncode == 0, ready.stderr
+    assert "ready to answer after" in ready.stdout
+    assert missing.returncode == 1
+    assert "no model can answer" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_history_survives_a_restart(qtbot: Any, make_window: Any) -> None:
     first = make_window()
     with qtbot.waitSignal(first.answer_completed, timeout=30_000) as blocker:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from disk.paths import Paths
-from disk.store import active_store
+from disk.store import active_store, store_holding
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,15 @@ def test_a_store_folder_that_does_not_exist_yet_is_writable_if_its_parent_is(
     assert not store.models_dir.exists()
     assert store.writable()
     assert "update service" in store.read_only_message("Updating the model")
+
+
+def test_store_holding_knows_both_stores_active_or_not(tmp_path: Path) -> None:
+    paths = Paths.under(tmp_path)
+    for folder in (paths.models_dir, paths.machine_models_dir):
+        folder.mkdir(parents=True)
+    assert store_holding(paths.models_dir / "a.gguf", paths) == "user"
+    assert store_holding(paths.machine_models_dir / "sub" / "a.gguf", paths) == "machine"
+    assert store_holding(tmp_path / "elsewhere" / "a.gguf", paths) is None
+    # A path that only leads into a store through a link is still in it.
+    (tmp_path / "link").symlink_to(paths.machine_models_dir)
+    assert store_holding(tmp_path / "link" / "a.gguf", paths) == "machine"

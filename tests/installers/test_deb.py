@@ -9,14 +9,19 @@ Builds from the stub payload (the two programs are shell scripts), reads the pac
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the window below; no display in CI
 
 from engine.settings.loader import read_layer
 
@@ -31,8 +36,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _build(tmp: Path, version: str, out: str = "out") -> Path:
-    cmd = [sys.executable, str(SCRIPT), "--stub", str(tmp / "stub"), "--out", str(tmp / out)]
+def _build(tmp: Path, version: str, out: str = "out", payload: Path | None = None) -> Path:
+    source = ["--payload", str(payload)] if payload else ["--stub", str(tmp / "stub")]
+    cmd = [sys.executable, str(SCRIPT), *source, "--out", str(tmp / out)]
     done = subprocess.run(
         [*cmd, "--version", version, "--compress", "gzip"],
         capture_output=True,
@@ -208,3 +214,107 @@ def test_install_upgrade_remove_purge(dpkg_cycle: None, deb: Path, tmp_path: Pat
     assert not CONFFILE.exists() and not STORE.exists()
     assert not TIMER_LINK.exists() and not TIMER_LINK.is_symlink()
     assert operator_data.read_text(encoding="utf-8") == "an operator's history"
+
+
+SERVICE_UNIT = Path("/lib/systemd/system/genba-update.service")
+DROP_IN = Path("/etc/genba/policy.d/50-test-update-service.toml")
+MACHINE_POINTER = STORE / "models" / "current.json"
+RETRAINED = "genba tiny test MoE, retrained experts"
+SOURCE_GENBA = """#!/bin/sh
+# this checkout's genba CLI, standing in for the frozen program
+PYTHONPATH={root} exec {python} -m engine.cli "$@"
+"""
+
+
+def _source_payload(tmp: Path) -> Path:
+    """The stub folder with a ``genba`` that runs this checkout's CLI (the desktop stays a stub)."""
+    _build(tmp, "0.1.0", out="first")  # writes tmp/stub
+    program = tmp / "stub" / "genba"
+    program.write_text(SOURCE_GENBA.format(root=ROOT, python=sys.executable), encoding="utf-8")
+    return tmp / "stub"
+
+
+def _machine_version() -> str:
+    from updater.pointer import read_pointer
+
+    pointer = read_pointer(MACHINE_POINTER)
+    assert pointer is not None
+    return pointer.current.version
+
+
+def _answer(qtbot: Any, window: Any) -> None:
+    with qtbot.waitSignal(window.answer_completed, timeout=60_000) as blocker:
+        assert window.send("Status of line 3?")
+    assert not isinstance(blocker.args[0], str), blocker.args[0]
+
+
+def test_the_timer_s_service_updates_the_machine_store_and_a_running_window_follows(
+    dpkg_cycle: None, qtbot: Any, tmp_path: Path
+) -> None:
+    """The .deb's update service, run as systemd would, with no operator session.
+
+    Version 1 arrives by full download into the empty machine store; an operator's window
+    (policy ``model.store = "machine"``) answers with it; version 2 is published with an
+    expert diff; an hour later the service builds it from the diff and switches the
+    machine pointer; the same window's next answer names the new model.
+    """
+    from desktop.main_window import MainWindow
+    from engine.paths import Paths
+    from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
+    from tests.installers.unit_runner import run_service
+    from tests.updater.testkit import CHANGED, RepoServer, derive_model
+    from updater.repository import PublisherRepository
+
+    _run("dpkg", "-i", str(_build(tmp_path, "0.1.0", payload=_source_payload(tmp_path))))
+    made = tmp_path / "models"
+    made.mkdir()
+    base = build_tiny_moe(made / "base.gguf")
+    donor = build_tiny_moe(made / "donor.gguf", TinyMoESpec(seed=7))
+    new = derive_model(base, donor, made / "new.gguf", CHANGED, new_name=RETRAINED)
+    repo = PublisherRepository.create(tmp_path / "repo")
+    repo.add_version(base, "1")
+    server = RepoServer(repo.root / "published")
+    window = None
+    try:
+        DROP_IN.write_text(
+            '[model]\nstore = "machine"\n\n[updates]\n'
+            f'repository_url = "{server.url}"\n'
+            f'trusted_root = "{repo.metadata_dir / "1.root.json"}"\n'
+            "check_interval_h = 1\n",
+            encoding="utf-8",
+        )
+        first = run_service(SERVICE_UNIT)
+        assert first.returncode == 0, first.stderr
+        assert _machine_version() == "1"
+        model_file = STORE / "models" / "base-1.gguf"
+        assert not [p for p in (STORE / "models").iterdir() if p.stat().st_mode & 0o022]
+        assert model_file.stat().st_mode & 0o777 == 0o644  # operators read it
+        again = run_service(SERVICE_UNIT)  # the next hourly run: not due yet
+        assert again.returncode == 0 and "next check due" in again.stdout, again.stdout
+
+        window = MainWindow(Paths.default(), model_path=None, updates=False, max_tokens=8)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.model_ready, timeout=30_000)
+        _answer(qtbot, window)
+        assert RETRAINED not in window.status.model_label.full_text()
+
+        repo.add_version(new, "2", diff_from=["1"])
+        state_file = STORE / "updates" / "state.json"
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+        hour_ago = datetime.now(UTC) - timedelta(hours=1, minutes=5)
+        state["last_check"] = hour_ago.isoformat(timespec="seconds")  # an hour passes
+        state_file.write_text(json.dumps(state), encoding="utf-8")
+        second = run_service(SERVICE_UNIT)
+        assert second.returncode == 0, second.stderr
+        assert _machine_version() == "2"
+        diffs = [path for path in server.requests if path.endswith("1..2.gdiff")]
+        assert diffs, server.requests  # built from the expert diff, not downloaded whole
+
+        _answer(qtbot, window)  # between answers the engine follows the machine pointer
+        qtbot.waitUntil(lambda: RETRAINED in window.status.model_label.full_text(), timeout=10_000)
+    finally:
+        if window is not None:
+            window.shutdown()
+        server.close()
+        DROP_IN.unlink(missing_ok=True)

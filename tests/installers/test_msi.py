@@ -307,17 +307,26 @@ def test_a_folder_that_is_not_the_windows_freeze_is_one_line(tmp_path: Path) -> 
 
 
 def _cmd_echo_output(target: str, url: str) -> tuple[str, str]:
-    """What WriteRepositoryPolicy's ``cmd /d /s /c "(echo …& echo …)> "file""`` writes.
+    """What WriteRepositoryPolicy's ``cmd /d /s /c "echo …> "file"& echo …>> "file""`` writes.
 
     Windows Installer first formats the command line ([\\[] is a literal bracket, [PROP] a
-    property); cmd then runs each ``echo`` of the group, one CRLF-ended line each.
+    property); cmd (``/s``: the outer quotes go) then runs each ``echo``, one CRLF-ended line
+    each, the first creating the file and the others appending to it. No ``( … )`` group:
+    Wine's cmd writes an empty file for a redirected group (found in the Wine cycle).
     """
     formatted = target.replace("[\\[]", "[").replace("[\\]]", "]")
     formatted = formatted.replace("[UPDATE_REPOSITORY]", url).replace("[POLICYDIR]", "")
-    match = re.fullmatch(r'/d /s /c "\((.*)\)> "([^"]+)""', formatted)
+    match = re.fullmatch(r'/d /s /c "(.*)"', formatted)
     assert match, formatted
-    lines = [part.removeprefix("echo ") for part in match[1].split("& ")]
-    return match[2], "".join(line + "\r\n" for line in lines)
+    files, lines = [], []
+    for number, part in enumerate(match[1].split("& ")):
+        echo = re.fullmatch(r'echo (.*?)(>>?) "([^"]+)"', part)
+        assert echo, part
+        assert echo[2] == (">" if number == 0 else ">>"), part  # create, then append
+        lines.append(echo[1])
+        files.append(echo[3])
+    assert len(set(files)) == 1, files
+    return files[0], "".join(line + "\r\n" for line in lines)
 
 
 def test_the_repository_drop_in_is_a_policy_file_genba_reads(built: Built, tmp_path: Path) -> None:

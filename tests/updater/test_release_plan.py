@@ -125,3 +125,72 @@ def test_a_release_entry_is_found_by_hash_or_label() -> None:
     assert release.find(sha256=_sha("2")) == release.latest
     assert release.find("1") == release.versions[0]
     assert release.find(sha256="nope") is None
+
+
+# -- site packs: a line of their own, entered from the full model -------------------------
+def _with_pack(release: Release, *versions: tuple[str, int, int, dict[str, int]]) -> Release:
+    """``release`` plus pack "m" (diff sources "full:<v>" are full-model versions)."""
+    obj = json.loads(release.to_bytes())
+    obj["packs"] = {
+        "m": [
+            {
+                "version": name,
+                "serial": serial,
+                "model": f"packs/m/models/{name}/m.gguf",
+                "sha256": f"sha-of-m{name}",
+                "length": length,
+                "manifest": f"packs/m/manifests/{name}.json",
+                "diffs": [_pack_diff(src, name, size) for src, size in diffs.items()],
+            }
+            for name, serial, length, diffs in versions
+        ]
+    }
+    return Release.from_bytes(json.dumps(obj).encode())
+
+
+def _pack_diff(source: str, version: str, size: int) -> dict[str, object]:
+    obj: dict[str, object] = {
+        "from": source.removeprefix("full:"),
+        "path": f"packs/m/diffs/{source}..{version}",
+        "length": size,
+    }
+    if not source.startswith("full:"):
+        obj["from_pack"] = "m"
+    return obj
+
+
+FULL_1_2 = _release(("1", 1, 1000, {}), ("2", 2, 1000, {"1": 50}))
+
+
+@pytest.mark.parametrize(
+    ("current", "pack_versions", "expected"),
+    [
+        # full 2 → pack 1 by its switch diff
+        ("2", [("1", 1, 600, {"full:2": 20})], [("m@1", "2")]),
+        # full 1 → full 2 → pack 1 when the pack was cut from 2 only
+        ("1", [("1", 1, 600, {"full:2": 20})], [("2", "1"), ("m@1", "2")]),
+        # pack 1 → pack 2 by the pack's own diff, not via the full model
+        ("m1", [("1", 1, 600, {"full:2": 20}), ("2", 2, 600, {"1": 30, "full:2": 25})],
+         [("m@2", "1")]),
+        # full 2 → pack 2 directly when that is cheaper than through pack 1
+        ("2", [("1", 1, 600, {"full:2": 20}), ("2", 2, 600, {"1": 30, "full:2": 25})],
+         [("m@2", "2")]),
+        # a model from neither line: the whole pack
+        ("x", [("1", 1, 600, {"full:2": 20})], [("m@1", None)]),
+    ],
+)  # fmt: skip
+def test_pack_line_is_planned_from_the_pack_or_the_full_model(
+    current: str, pack_versions: list[Version], expected: list[tuple[str, str | None]]
+) -> None:
+    release = _with_pack(FULL_1_2, *pack_versions)
+    steps = plan_path(release, f"sha-of-{current}", "m")  # "m1": pack version 1's file
+    assert [(s.entry.label, s.diff.source if s.diff else None) for s in steps] == expected
+    # the full line ignores the pack entirely
+    assert [s.entry.label for s in plan_path(release, "sha-of-1")] == ["2"]
+
+
+def test_leaving_a_pack_for_the_full_model_downloads_it_whole() -> None:
+    release = _with_pack(FULL_1_2, ("1", 1, 600, {"full:2": 20}))
+    assert plan_path(release, "sha-of-m1") == [Step(release.versions[-1], None)]
+    assert plan_path(release, "sha-of-m1", "m") == []  # already on the latest pack
+    assert release.line("nope") == ()

@@ -71,6 +71,7 @@ def test_security_relevant_keys_and_their_restrictive_values() -> None:
         "updates.repository_url": SCHEMA["updates.repository_url"].default,
         "updates.trusted_root": SCHEMA["updates.trusted_root"].default,
         "updates.allow_offline_bundles": False,
+        "updates.operator_apply": False,
         "history.export_allowed": False,
     }
     # Documented decision: forcing offline would also stop signed updates.
@@ -90,15 +91,21 @@ def test_schema_is_read_only() -> None:
 
 def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> None:
     # The example questions are the site's, deployed by IT (issue 13, item 1); which model
-    # store a PC uses is IT's too (issue 14: a machine-wide store); so is the watt figure
-    # behind the pilot's energy estimates (issue 16), which operators must not skew.
+    # store a PC uses is IT's too (issue 14: a machine-wide store), and so is the site pack
+    # it follows (issue 15); so is the watt figure behind the pilot's energy estimates
+    # (issue 16), which operators must not skew.
     assert {k for k, s in SCHEMA.items() if s.policy_only} == {
         "model.store",
         "metrics.cpu_watts",
+        "updates.site_pack",
+        "updates.site_pack_fallback",
         "updates.repository_url",
         "updates.trusted_root",
         "assistant.example_prompts",
         "assistant.example_prompts_ja",
+        # Expert-load statistics are the site's to collect and judge (issue 15, item 1).
+        "experts.stats_sample",
+        "experts.imbalance_alert",
     }
 
 
