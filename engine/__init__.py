@@ -27,6 +27,9 @@ Module map::
     │                     of N (useful), store, catalogue, current-model pointer, access
     │                     policy, whether a model is the demonstration default (demo),
     │                     the default model's build
+    ├── pilot/            pilot evidence: metrics of every answer (no text), energy
+    │                     (RAPL, battery, labelled estimate), site evaluation per N,
+    │                     the export file IT collects, the report's tables
     ├── settings/         defaults < user settings < policy, locks, fail-closed
     ├── cli/              the ``genba`` command line
     └── tools/            the tiny MoE builder (tests, benches and the CPU self-test)

@@ -65,6 +65,10 @@ from engine.models.current import model_store, pointer_stamp, verified_current_m
 from engine.models.info import ModelInfo, inspect_model
 from engine.models.store import tidy_store
 from engine.paths import Paths
+from engine.pilot.energy import EnergyMeter
+from engine.pilot.recorder import MetricsRecorder
+from engine.pilot.store import FILE_NAME as METRICS_FILE
+from engine.pilot.store import MetricsStore
 from engine.reasons import part
 from engine.remote.network import NetworkConfig, remote_status
 
@@ -164,6 +168,7 @@ class Engine:
         """Why the local model failed to load, and until when not to try it again."""
         self._state = DecisionState()
         self.speeds = DecodeSpeedTracker()
+        self._recorder: MetricsRecorder | None = None
 
     def _new_local(self, info: ModelInfo) -> LocalModel:
         return LocalModel(
@@ -362,27 +367,59 @@ class Engine:
         if continue_last and (not messages or messages[-1].get("role") != "assistant"):
             raise ValueError("continue_last needs a partial assistant message last")
         with self._busy:
-            self._pick_up_new_model()
-            if experts is not None:
-                validate_experts(experts, self.model_info.expert_count)
-            check_messages(messages)
-            # The administrator's instructions go in front here, the one place every answer
-            # (local, remote, fallback, retry) and its sizing start from.
-            messages = with_system_prompt(
-                messages, self.effective_settings().get_str("assistant.system_prompt")
-            )
-            plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
-            if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
-                plan = self._probe_and_replan(messages, experts, max_tokens, plan)
-            decision = plan.decision
-            log.info("decision: %s, N=%s, context=%s: %s", decision.route,
-                     decision.experts, decision.context, decision.reason)
-            run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
-                            sampling=sampling or Sampling(), continue_last=continue_last,
-                            collect_load=self.expert_load.sample(self.effective_settings()))
-            if decision.route == "local":
-                yield from run.local(decision, plan)
-            elif decision.route == "remote":
-                yield from run.remote(decision, plan)
+            events = self._answer(messages, experts=experts, max_tokens=max_tokens, trace=trace,
+                                  cancel=cancel, sampling=sampling, continue_last=continue_last)
+            recorder = self._metrics_recorder()
+            if recorder is None:
+                yield from events
             else:
-                yield from run.refuse(decision.reason, plan.prompt_tokens, decision.reason_parts)
+                yield from recorder.watch(events, lambda: self._local.worker.pid)
+
+    def _metrics_recorder(self) -> MetricsRecorder | None:
+        """The pilot metrics recorder while ``metrics.enabled`` is on (None when off)."""
+        settings = self.effective_settings()
+        if not settings.get_bool("metrics.enabled"):
+            return None
+        watts = settings.get_float("metrics.cpu_watts")
+        if self._recorder is None or self._recorder.meter.cpu_watts != watts:
+            self._recorder = MetricsRecorder(
+                MetricsStore(self.paths.data_dir / METRICS_FILE), EnergyMeter(watts)
+            )
+        return self._recorder
+
+    def _answer(
+        self,
+        messages: Messages,
+        *,
+        experts: int | None,
+        max_tokens: int,
+        trace: bool,
+        cancel: threading.Event | None,
+        sampling: Sampling | None,
+        continue_last: bool,
+    ) -> Iterator[Event]:
+        """One answer's events (:meth:`stream` without the metrics); holds ``_busy``."""
+        self._pick_up_new_model()
+        if experts is not None:
+            validate_experts(experts, self.model_info.expert_count)
+        check_messages(messages)
+        # The administrator's instructions go in front here, the one place every answer
+        # (local, remote, fallback, retry) and its sizing start from.
+        messages = with_system_prompt(
+            messages, self.effective_settings().get_str("assistant.system_prompt")
+        )
+        plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
+        if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
+            plan = self._probe_and_replan(messages, experts, max_tokens, plan)
+        decision = plan.decision
+        log.info("decision: %s, N=%s, context=%s: %s", decision.route,
+                 decision.experts, decision.context, decision.reason)
+        run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
+                        sampling=sampling or Sampling(), continue_last=continue_last,
+                        collect_load=self.expert_load.sample(self.effective_settings()))
+        if decision.route == "local":
+            yield from run.local(decision, plan)
+        elif decision.route == "remote":
+            yield from run.remote(decision, plan)
+        else:
+            yield from run.refuse(decision.reason, plan.prompt_tokens, decision.reason_parts)

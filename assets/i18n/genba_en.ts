@@ -1294,8 +1294,20 @@
         <translation>Local metrics</translation>
     </message>
     <message>
-        <source>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</source>
-        <translation>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</translation>
+        <source>Record pilot metrics of every answer on this PC (route, experts, times, tokens, CPU time, energy), never question or answer text. Nothing is sent: IT collects them with genba pilot export.</source>
+        <translation>Record pilot metrics of every answer on this PC (route, experts, times, tokens, CPU time, energy), never question or answer text. Nothing is sent: IT collects them with genba pilot export.</translation>
+    </message>
+    <message>
+        <source>Watts per busy core</source>
+        <translation>Watts per busy core</translation>
+    </message>
+    <message>
+        <source>Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) on PCs without an energy counter (RAPL or a discharging battery).</source>
+        <translation>Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) on PCs without an energy counter (RAPL or a discharging battery).</translation>
+    </message>
+    <message>
+        <source>W</source>
+        <translation>W</translation>
     </message>
     <message>
         <source>Instructions for the model</source>

@@ -1294,8 +1294,20 @@
         <translation>ローカル計測</translation>
     </message>
     <message>
-        <source>Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves the machine.</source>
-        <translation>試行運用の計測値 (速度、経路、エキスパート数) をこの PC に記録します。外部には送信しません。</translation>
+        <source>Record pilot metrics of every answer on this PC (route, experts, times, tokens, CPU time, energy), never question or answer text. Nothing is sent: IT collects them with genba pilot export.</source>
+        <translation>回答ごとの試行運用の計測値 (経路、エキスパート数、時間、トークン数、CPU 時間、消費電力量) をこの PC に記録します。質問や回答の文章は記録しません。外部には送信せず、IT 担当者が genba pilot export で回収します。</translation>
+    </message>
+    <message>
+        <source>Watts per busy core</source>
+        <translation>コア 1 個あたりの消費電力</translation>
+    </message>
+    <message>
+        <source>Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) on PCs without an energy counter (RAPL or a discharging battery).</source>
+        <translation>CPU コア 1 個が全力で動くときの消費電力です。電力量カウンター (CPU パッケージの電力計、または放電中のバッテリー) のない PC で、消費電力量を CPU 時間 × ワット数で見積もるのに使います。</translation>
+    </message>
+    <message>
+        <source>W</source>
+        <translation>W</translation>
     </message>
     <message>
         <source>Instructions for the model</source>

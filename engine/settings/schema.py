@@ -311,10 +311,18 @@ _SPECS: tuple[SettingSpec, ...] = (
     ),
     # -- metrics ---------------------------------------------------------------
     SettingSpec(
-        "metrics.enabled", "bool", False,
-        "Record local pilot metrics (speed, route, experts) on this PC. Nothing leaves "
-        "the machine.",
+        "metrics.enabled", "bool", True,
+        "Record pilot metrics of every answer on this PC (route, experts, times, tokens, "
+        "CPU time, energy), never question or answer text. Nothing is sent: IT collects "
+        "them with genba pilot export.",
         label="Local metrics",
+    ),
+    SettingSpec(
+        "metrics.cpu_watts", "float", 10.0,
+        "Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) "
+        "on PCs without an energy counter (RAPL or a discharging battery).",
+        minimum=0.1, maximum=1000.0, label="Watts per busy core", unit="W",
+        policy_only=True,
     ),
     # -- assistant -------------------------------------------------------------
     SettingSpec(

@@ -92,9 +92,11 @@ def test_schema_is_read_only() -> None:
 def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> None:
     # The example questions are the site's, deployed by IT (issue 13, item 1); which model
     # store a PC uses is IT's too (issue 14: a machine-wide store), and so is the site pack
-    # it follows (issue 15).
+    # it follows (issue 15); so is the watt figure behind the pilot's energy estimates
+    # (issue 16), which operators must not skew.
     assert {k for k, s in SCHEMA.items() if s.policy_only} == {
         "model.store",
+        "metrics.cpu_watts",
         "updates.site_pack",
         "updates.site_pack_fallback",
         "updates.repository_url",

@@ -1,0 +1,219 @@
+"""``genba pilot``: evidence for the pilot — evaluate a site's questions, export, report.
+
+``genba pilot eval --questions FILE`` answers a site's question set at each N the
+policy allows, with all experts and on the remote server; ``genba pilot export
+--out FILE`` writes the file IT collects from each PC (numbers only, no text);
+``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON.
+See ``docs/pilot.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.errors import BadInputError
+from engine.paths import Paths
+
+EVAL_FOLDER = ("pilot", "eval")
+
+
+def _experts_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected numbers of experts separated by commas, e.g. 4,8 (got {text!r})"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("numbers of experts start at 1")
+    return values
+
+
+def register(subparsers: Any) -> None:
+    """Add ``genba pilot eval|export|report``."""
+    p = subparsers.add_parser("pilot", help="pilot evidence: evaluate, export, report",
+                              description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = p.add_subparsers(dest="pilot_command", metavar="ACTION", required=True)
+
+    ev = sub.add_parser("eval", help="answer a site question file at each N, all experts, remote")
+    ev.add_argument("--questions", type=Path, required=True,
+                    help="question file (.toml or .jsonl; see docs/pilot.md)")
+    ev.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    ev.add_argument("--out", type=Path,
+                    help="folder for eval.json and the CSVs (default: the data folder)")
+    ev.add_argument("--max-tokens", type=int, default=128, help="answer length (default 128)")
+    ev.add_argument("--experts", type=_experts_list,
+                    help="only these N of the allowed ones, e.g. 4,8 (all experts always runs)")
+    ev.add_argument("--no-remote", action="store_true", help="skip the remote server")
+    ev.add_argument("--model", type=Path, help="GGUF file instead of the configured model")
+    ev.add_argument("--threads", type=int, help="CPU threads for llama.cpp")
+    ev.set_defaults(func=run_eval)
+
+    ex = sub.add_parser("export", help="write the metrics file IT collects (no text)")
+    ex.add_argument("--out", type=Path, required=True, help="file to write (JSON)")
+    ex.add_argument("--since", help="only answers from this date on (YYYY-MM-DD)")
+    ex.add_argument("--site", default="", help="site label stored in the file")
+    ex.set_defaults(func=run_export)
+
+    rp = sub.add_parser("report", help="write latency, energy and accuracy tables (CSV/JSON)")
+    rp.add_argument("--out", type=Path, required=True, help="folder to write into")
+    rp.add_argument("--since", help="only answers from this date on (YYYY-MM-DD)")
+    rp.add_argument("--eval", type=Path, dest="eval_dir",
+                    help="evaluation folder (default: the newest genba pilot eval)")
+    rp.set_defaults(func=run_report)
+
+
+def _since(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        time.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        raise BadInputError(f"--since {text!r}: write the date as YYYY-MM-DD") from None
+    return text
+
+
+def eval_root(paths: Paths) -> Path:
+    """Where ``genba pilot eval`` saves its runs by default (one folder per run)."""
+    return paths.data_dir.joinpath(*EVAL_FOLDER)
+
+
+def newest_eval(paths: Paths) -> dict[str, Any] | None:
+    """The newest saved evaluation under :func:`eval_root`, or None."""
+    from engine.pilot.evaluate import load
+
+    root = eval_root(paths)
+    runs = sorted(p for p in root.glob("*/eval.json")) if root.is_dir() else []
+    for path in reversed(runs):
+        try:
+            return load(path)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _fmt(value: float | None, spec: str = ".2f") -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """``genba pilot eval``."""
+    from engine.cli.common import load_context, print_json
+    from engine.pilot.energy import EnergyMeter
+    from engine.pilot.evaluate import (
+        AnswerResult,
+        Evaluator,
+        allowed_experts,
+        remote_ready,
+        save,
+        variants_for,
+    )
+    from engine.pilot.questions import load_questions
+    from engine.service import Engine
+
+    questions = load_questions(args.questions)
+    if args.max_tokens < 1:
+        raise BadInputError("--max-tokens must be at least 1")
+    paths, settings = load_context()
+    remote, why_not = remote_ready(settings)
+    if args.no_remote:
+        remote, why_not = False, "--no-remote"
+    meter = EnergyMeter(settings.get_float("metrics.cpu_watts"))
+
+    def progress(result: AnswerResult) -> None:
+        if not args.json:
+            mark = "ok" if result.correct else ("error" if result.error else "wrong")
+            print(f"  {result.variant:<12} {result.question:<12} {mark}", file=sys.stderr)
+
+    engine = Engine(paths=paths, settings=settings, model_path=args.model,
+                    n_threads=args.threads)
+    try:
+        evaluator = Evaluator(engine, settings, meter, max_tokens=args.max_tokens,
+                              progress=progress)
+        evaluator.warm_up(None)  # starts the worker and probes the N that runs on this PC
+        allowed, everything = allowed_experts(engine, settings)
+        variants = variants_for(allowed, everything, remote, args.experts)
+        result = evaluator.run(questions, variants)
+    finally:
+        engine.close()
+    folder = args.out or eval_root(paths) / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    save(result, folder)
+    if args.json:
+        print_json({**result.as_dict(), "saved_to": str(folder)})
+        return 0
+    print(f"model {result.model} ({result.model_file}), {result.questions} questions, "
+          f"greedy, at most {result.max_tokens} tokens")
+    print(f"{'variant':<12} {'N':>3} {'accuracy [95% CI]':<20} {'TTFT p50/p95 s':<16} "
+          f"{'total p50/p95 s':<17} {'tok/s':>6} energy/answer")
+    for v in result.variants:
+        acc = f"{v.accuracy:.2f} [{v.accuracy_low:.2f}, {v.accuracy_high:.2f}]"
+        print(f"{v.variant:<12} {v.experts or '-':>3} {acc:<20} "
+              f"{_fmt(v.ttft_p50_s)}/{_fmt(v.ttft_p95_s):<11} "
+              f"{_fmt(v.total_p50_s)}/{_fmt(v.total_p95_s):<12} "
+              f"{_fmt(v.decode_tps_p50, '.1f'):>6} "
+              f"{_fmt(v.energy_mean_j, '.1f')} J ({v.energy_source})"
+              + (f"  {v.errors} errors" if v.errors else ""))
+    if not remote:
+        print(f"remote: not evaluated ({why_not})")
+    print(f"energy: {meter.why}")
+    print(f"saved to {folder}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``genba pilot export``."""
+    from engine.cli.common import load_context
+    from engine.models.current import model_store, read_current_model
+    from engine.pilot.energy import find_counter
+    from engine.pilot.export_file import build_export, write_export
+    from engine.pilot.store import FILE_NAME, MetricsStore
+
+    paths, settings = load_context()
+    rows = MetricsStore(paths.data_dir / FILE_NAME).rows(_since(args.since))
+    _counter, why = find_counter()
+    current = read_current_model(model_store(paths, settings).pointer)
+    document = build_export(
+        rows, energy_why=why, cpu_watts=settings.get_float("metrics.cpu_watts"),
+        evaluation=newest_eval(paths), site=args.site,
+        current_model={"file": current.path.name, "version": current.version,
+                       "sha256": current.sha256} if current else None,
+    )
+    try:
+        write_export(document, args.out)
+    except OSError as exc:
+        raise BadInputError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {args.out}: {len(rows)} answers"
+          + (", with the newest evaluation" if document["eval"] else ""))
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """``genba pilot report``."""
+    from engine.cli.common import load_context
+    from engine.pilot.energy import find_counter
+    from engine.pilot.evaluate import load
+    from engine.pilot.report import build_report, write_report
+    from engine.pilot.store import FILE_NAME, MetricsStore
+
+    paths, _settings = load_context()
+    rows = MetricsStore(paths.data_dir / FILE_NAME).rows(_since(args.since))
+    if args.eval_dir is not None:
+        try:
+            evaluation: dict[str, Any] | None = load(args.eval_dir)
+        except (OSError, ValueError, json.JSONDecodeError) as exc:
+            raise BadInputError(f"--eval {args.eval_dir}: {exc}") from None
+    else:
+        evaluation = newest_eval(paths)
+    _counter, why = find_counter()
+    try:
+        written = write_report(build_report(rows, evaluation, energy_why=why), args.out)
+    except OSError as exc:
+        raise BadInputError(f"cannot write into {args.out}: {exc.strerror or exc}") from None
+    print(f"wrote {len(written)} files to {args.out} ({len(rows)} answers, "
+          + ("with" if evaluation else "no") + " evaluation)")
+    return 0
