@@ -3,14 +3,16 @@
 ``genba pilot eval --questions FILE`` answers a site's question set at each N the
 policy allows, with all experts and on the remote server; ``genba pilot export
 --out FILE`` writes the file IT collects from each PC (numbers only, no text);
-``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON.
-See ``docs/pilot.md``.
+``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON and
+``report.html``; ``genba pilot merge FILES… --out DIR`` writes the same report per site
+and for the fleet from several PCs' exports. See ``docs/pilot.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import platform
 import sys
 import time
 from pathlib import Path
@@ -57,15 +59,27 @@ def register(subparsers: Any) -> None:
     ex = sub.add_parser("export", help="write the metrics file IT collects (no text)")
     ex.add_argument("--out", type=Path, required=True, help="file to write (JSON)")
     ex.add_argument("--since", help="only answers from this date on (YYYY-MM-DD)")
-    ex.add_argument("--site", default="", help="site label stored in the file")
+    ex.add_argument("--site", default="",
+                    help="site name stored in the file (default: policy pilot.site, else "
+                         "the host name)")
     ex.set_defaults(func=run_export)
 
-    rp = sub.add_parser("report", help="write latency, energy and accuracy tables (CSV/JSON)")
+    rp = sub.add_parser("report", help="write the report: report.html, CSV and JSON")
     rp.add_argument("--out", type=Path, required=True, help="folder to write into")
     rp.add_argument("--since", help="only answers from this date on (YYYY-MM-DD)")
     rp.add_argument("--eval", type=Path, dest="eval_dir",
                     help="evaluation folder (default: the newest genba pilot eval)")
+    rp.add_argument("--lang", choices=("ja", "en"),
+                    help="language of report.html (default: the ui.language setting)")
     rp.set_defaults(func=run_report)
+
+    mg = sub.add_parser("merge", help="report per site and for the fleet from export files")
+    mg.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                    help="files written by genba pilot export")
+    mg.add_argument("--out", type=Path, required=True, help="folder to write into")
+    mg.add_argument("--lang", choices=("ja", "en"),
+                    help="language of the pages (default: the ui.language setting)")
+    mg.set_defaults(func=run_merge)
 
 
 def _since(text: str | None) -> str | None:
@@ -179,7 +193,8 @@ def run_export(args: argparse.Namespace) -> int:
     current = read_current_model(model_store(paths, settings).pointer)
     document = build_export(
         rows, energy_why=why, cpu_watts=settings.get_float("metrics.cpu_watts"),
-        evaluation=newest_eval(paths), site=args.site,
+        evaluation=newest_eval(paths),
+        site=args.site or settings.get_str("pilot.site") or platform.node(),
         current_model={"file": current.path.name, "version": current.version,
                        "sha256": current.sha256} if current else None,
     )
@@ -195,12 +210,14 @@ def run_export(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     """``genba pilot report``."""
     from engine.cli.common import load_context
+    from engine.expert_load.collect import ALERT_KEY
     from engine.pilot.energy import find_counter
     from engine.pilot.evaluate import load
-    from engine.pilot.report import build_report, write_report
+    from engine.pilot.report import build_report
+    from engine.pilot.report_extras import expert_load, newest_speed, report_language
     from engine.pilot.store import FILE_NAME, MetricsStore
 
-    paths, _settings = load_context()
+    paths, settings = load_context()
     rows = MetricsStore(paths.data_dir / FILE_NAME).rows(_since(args.since))
     if args.eval_dir is not None:
         try:
@@ -210,10 +227,55 @@ def run_report(args: argparse.Namespace) -> int:
     else:
         evaluation = newest_eval(paths)
     _counter, why = find_counter()
-    try:
-        written = write_report(build_report(rows, evaluation, energy_why=why), args.out)
-    except OSError as exc:
-        raise BadInputError(f"cannot write into {args.out}: {exc.strerror or exc}") from None
+    report = build_report(rows, evaluation, energy_why=why,
+                          scope={"kind": "pc", "name": platform.node(), "answers": len(rows)})
+    report["expert_load"] = expert_load(paths.expert_load_db, settings.get_float(ALERT_KEY))
+    report["speed"] = newest_speed(paths.data_dir)
+    lang = report_language(args.lang, settings.get_str("ui.language"))
+    written = _write_all(report, args.out, lang)
     print(f"wrote {len(written)} files to {args.out} ({len(rows)} answers, "
-          + ("with" if evaluation else "no") + " evaluation)")
+          + ("with" if evaluation else "no") + f" evaluation): {args.out / HTML_NAME}")
+    return 0
+
+
+HTML_NAME = "report.html"
+"""The page's file name (the window's menu item opens ``<out>/report.html``)."""
+
+
+def _write_all(report: dict[str, Any], folder: Path, lang: str,
+               sites: list[dict[str, Any]] | None = None) -> list[Path]:
+    from engine.pilot.html_report import render
+    from engine.pilot.report import write_report
+
+    try:
+        written = write_report(report, folder)
+        page = folder / HTML_NAME
+        page.write_text(render(report, lang, sites or ()), encoding="utf-8")
+    except OSError as exc:
+        raise BadInputError(f"cannot write into {folder}: {exc.strerror or exc}") from None
+    return [*written, page]
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    """``genba pilot merge``: ``DIR/`` the fleet, ``DIR/site-<name>/`` each site."""
+    import re
+
+    from engine.cli.common import load_context
+    from engine.pilot.export_file import read_export
+    from engine.pilot.fleet import by_site, report_from_exports
+    from engine.pilot.report_extras import report_language
+
+    _paths, settings = load_context()
+    exports = [read_export(path) for path in args.files]
+    lang = report_language(args.lang, settings.get_str("ui.language"))
+    sites = []
+    for name, group in by_site(exports).items():
+        folder = "site-" + (re.sub(r"[^\w.-]+", "_", name).strip("._") or "unnamed")
+        _write_all(report_from_exports(group, kind="site", name=name), args.out / folder, lang)
+        sites.append({"name": name, "pcs": len(group), "answers": sum(e.answers for e in group),
+                      "link": f"{folder}/{HTML_NAME}"})
+    _write_all(report_from_exports(exports, kind="fleet", name=""), args.out, lang, sites)
+    print(f"wrote the fleet report ({len(exports)} PCs, {len(sites)} sites) to "
+          f"{args.out / HTML_NAME}, and one per site: "
+          + ", ".join(f"{s['name']} ({s['pcs']} PCs)" for s in sites))
     return 0

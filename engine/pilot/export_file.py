@@ -6,7 +6,9 @@ answer text, only counts and distributions:
 ``format``, ``version``
     ``"genba-pilot-export"`` and ``1``; a reader refuses other formats and newer versions.
 ``created``
-    UTC time of the export (ISO 8601). ``site``: the label given with ``--site`` (may be "").
+    UTC time of the export (ISO 8601). ``site``: the site this PC belongs to (``--site``,
+    else the policy's ``pilot.site``, else the host name), which ``genba pilot merge``
+    groups by.
 ``host``
     the PC's network name (so IT can tell files apart; never sent anywhere by genba).
 ``machine``
@@ -31,6 +33,10 @@ answer text, only counts and distributions:
     ``{"sources": {source: {"answers", "joules"}}, "why", "cpu_watts"}``: energy totals by
     source (``rapl``, ``battery``, ``estimate``), why this PC has that source, and the watt
     figure estimates used.
+``daily``
+    ``[{"day": "YYYY-MM-DD", "answers": n, "ttft": D, "total": D}]`` per UTC day with
+    answers, oldest first (queries per day and latency over time in the report). Optional:
+    files written before it was added lack it, and readers then show no time series.
 ``eval``
     the newest ``genba pilot eval`` run's variant table (``variants`` as in ``eval.json``,
     plus ``created``, ``model``, ``questions``, ``max_tokens``), or null.
@@ -114,6 +120,14 @@ def _latency(rows: list[AnswerMetrics]) -> dict[str, Any]:
     }
 
 
+def _daily(rows: list[AnswerMetrics]) -> list[dict[str, Any]]:
+    days: dict[str, list[AnswerMetrics]] = {}
+    for r in rows:
+        days.setdefault(r.at[:10], []).append(r)
+    return [{"day": day, "answers": len(mine), **_latency(mine)}
+            for day, mine in sorted(days.items())]
+
+
 def build_export(
     rows: list[AnswerMetrics],
     *,
@@ -167,6 +181,7 @@ def build_export(
                    "generated": sum(r.generated_tokens for r in rows)},
         "cpu_s": sum(r.cpu_s or 0.0 for r in rows),
         "energy": {"sources": energy, "why": energy_why, "cpu_watts": cpu_watts},
+        "daily": _daily(rows),
         "eval": eval_part,
     }
 
@@ -294,6 +309,14 @@ def validate(doc: object, where: str) -> None:
               and _is_num(total.get("joules")) and total.get("joules") is not None, where,
               f"energy source {source!r}: expected one of {', '.join(SOURCES)} with "
               "'answers' and 'joules'")
+    daily = doc.get("daily", [])
+    _need(isinstance(daily, list), where, "'daily' must be a list of days")
+    for day in daily:
+        _need(isinstance(day, dict) and isinstance(day.get("day"), str)
+              and _is_int(day.get("answers")), where,
+              "each day of 'daily' needs 'day' (YYYY-MM-DD) and 'answers'")
+        for key in ("ttft", "total"):
+            _check_distribution(day.get(key), len(edges) + 1, where)
     evaluation = doc.get("eval")
     _need(evaluation is None or (isinstance(evaluation, dict)
                                  and isinstance(evaluation.get("variants"), list)),

@@ -14,6 +14,16 @@ or plot front end can be added on top of the same dict. Tables:
 ``routes``, ``experts``, ``latency``, ``energy``
     from the metrics of real answers: route mix, N histogram, latency p50/p95 per route,
     energy totals per source (``estimate`` rows are CPU time × ``metrics.cpu_watts``).
+``reasons``
+    decision reason codes with how many answers carried them and how many of those
+    fell back (route ``degraded``); the ``fallback.*`` codes say why.
+``daily``
+    per UTC day: answers, TTFT p50 and total p50/p95 (latency over time, queries per day).
+
+The same dict comes from exports (:mod:`engine.pilot.fleet`, ``genba pilot merge``);
+``scope`` says which (one PC, a site, the fleet) and ``quantiles`` whether p50/p95
+are exact or read off the exports' histograms. :mod:`engine.pilot.html_report`
+renders it as one HTML page.
 """
 
 from __future__ import annotations
@@ -29,6 +39,8 @@ from engine.pilot.stats import summary
 from engine.pilot.store import AnswerMetrics
 
 BASELINE = "all-experts"
+TABLES = ("comparison", "routes", "experts", "latency", "energy", "reasons", "daily", "hosts")
+"""The tables written as ``<name>.csv`` (``hosts``: only in a merged report)."""
 
 MEASURED_FROM = {
     "latency": "wall time from the request to the first token (ttft) and to the last (total)",
@@ -73,8 +85,36 @@ def comparison(evaluation: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def reasons_table(rows: list[AnswerMetrics]) -> list[dict[str, Any]]:
+    """Reason codes: answers carrying each, and how many of them fell back, most first."""
+    total: Counter[str] = Counter()
+    degraded: Counter[str] = Counter()
+    for r in rows:
+        codes = {code for code in r.reasons.split(",") if code}
+        total.update(codes)
+        if r.route == "degraded":
+            degraded.update(codes)
+    return [{"reason": code, "answers": n, "degraded": degraded.get(code, 0)}
+            for code, n in sorted(total.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def daily_table(rows: list[AnswerMetrics]) -> list[dict[str, Any]]:
+    """Answers and latency per UTC day, oldest first."""
+    days: dict[str, list[AnswerMetrics]] = {}
+    for r in rows:
+        days.setdefault(r.at[:10], []).append(r)
+    out = []
+    for day, mine in sorted(days.items()):
+        ttft = summary([r.ttft_s for r in mine if r.ttft_s is not None])
+        total = summary([r.total_s for r in mine])
+        out.append({"day": day, "answers": len(mine), "ttft_p50_s": ttft["p50"],
+                    "total_p50_s": total["p50"], "total_p95_s": total["p95"]})
+    return out
+
+
 def build_report(
-    rows: list[AnswerMetrics], evaluation: dict[str, Any] | None, *, energy_why: str
+    rows: list[AnswerMetrics], evaluation: dict[str, Any] | None, *, energy_why: str,
+    scope: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """All tables of the report as plain data (see the module docstring)."""
     routes = Counter(r.route for r in rows)
@@ -94,6 +134,9 @@ def build_report(
                             "ttft_p50_s": ttft["p50"], "ttft_p95_s": ttft["p95"],
                             "total_p50_s": total["p50"], "total_p95_s": total["p95"]})
     return {
+        "scope": scope or {"kind": "pc", "name": "", "answers": len(rows)},
+        "quantiles": "exact",
+        "period": {"first": rows[0].at if rows else None, "last": rows[-1].at if rows else None},
         "measured_from": MEASURED_FROM,
         "energy_why": energy_why,
         "evaluation": {k: evaluation.get(k) for k in ("created", "model", "questions",
@@ -104,6 +147,8 @@ def build_report(
             Counter(r.experts for r in rows if r.experts is not None).items())],
         "latency": latency,
         "energy": [{"source": s, **t} for s, t in sorted(energy.items())],
+        "reasons": reasons_table(rows),
+        "daily": daily_table(rows),
     }
 
 
@@ -113,7 +158,9 @@ def write_report(report: dict[str, Any], folder: Path) -> list[Path]:
     written = [folder / "report.json"]
     written[0].write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
                           encoding="utf-8")
-    for table in ("comparison", "routes", "experts", "latency", "energy"):
+    for table in TABLES:
+        if table not in report:
+            continue
         rows: list[dict[str, Any]] = report[table]
         path = folder / f"{table}.csv"
         with path.open("w", newline="", encoding="utf-8") as out:

@@ -324,6 +324,12 @@ _SPECS: tuple[SettingSpec, ...] = (
         minimum=0.1, maximum=1000.0, label="Watts per busy core", unit="W",
         policy_only=True,
     ),
+    SettingSpec(
+        "pilot.site", "str", "",
+        "Name of the site this PC belongs to, written into its pilot export so that "
+        "genba pilot merge reports per site. Empty: the PC's network name.",
+        label="Pilot site", policy_only=True,
+    ),
     # -- assistant -------------------------------------------------------------
     SettingSpec(
         "assistant.system_prompt", "str", "",
