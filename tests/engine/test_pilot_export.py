@@ -147,6 +147,7 @@ def test_report_compares_each_variant_with_all_experts(tmp_path: Path) -> None:
     assert report["experts"] == [{"experts": 4, "answers": 3}, {"experts": 8, "answers": 1}]
     written = write_report(report, tmp_path / "report")
     assert {p.name for p in written} == {"report.json", "comparison.csv", "routes.csv",
-                                         "experts.csv", "latency.csv", "energy.csv"}
+                                         "experts.csv", "latency.csv", "energy.csv",
+                                         "reasons.csv", "daily.csv"}
     header = (tmp_path / "report" / "comparison.csv").read_text().splitlines()[0]
     assert "latency_change" in header and "energy_source" in header
