@@ -101,6 +101,8 @@ TEXTS = (
     QT_TRANSLATE_NOOP('SettingsSchema', 'Watts per busy core'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Power one fully busy CPU core draws, for the energy estimate (CPU time × watts) on PCs without an energy counter (RAPL or a discharging battery).'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'W'),
+    QT_TRANSLATE_NOOP('SettingsSchema', 'Pilot site'),
+    QT_TRANSLATE_NOOP('SettingsSchema', "Name of the site this PC belongs to, written into its pilot export so that genba pilot merge reports per site. Empty: the PC's network name."),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Instructions for the model'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Instructions given to the model before every conversation, locally and on the remote server, e.g. "Answer briefly, in numbered steps." Never shown in the chat or stored in the history. Empty: none.'),
     QT_TRANSLATE_NOOP('SettingsSchema', 'Example questions'),

@@ -1310,6 +1310,14 @@
         <translation>W</translation>
     </message>
     <message>
+        <source>Pilot site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name of the site this PC belongs to, written into its pilot export so that genba pilot merge reports per site. Empty: the PC&apos;s network name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Instructions for the model</source>
         <translation>Instructions for the model</translation>
     </message>

@@ -1310,6 +1310,14 @@
         <translation>W</translation>
     </message>
     <message>
+        <source>Pilot site</source>
+        <translation>試行運用の拠点名</translation>
+    </message>
+    <message>
+        <source>Name of the site this PC belongs to, written into its pilot export so that genba pilot merge reports per site. Empty: the PC&apos;s network name.</source>
+        <translation>この PC が属する拠点の名前です。試行運用のエクスポートに書き込まれ、genba pilot merge が拠点ごとに集計します。空欄：PC のネットワーク名。</translation>
+    </message>
+    <message>
         <source>Instructions for the model</source>
         <translation>モデルへの指示</translation>
     </message>

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from disk.expert_stats import LayerLoad
 
+from disk.expert_stats import LayerLoad
 from engine.cli import main
 from engine.expert_load.load import ExpertLoad
 from engine.expert_load.store import ExpertLoadStore, ModelIdentity
@@ -131,7 +131,7 @@ def test_report_html_from_stored_metrics(tmp_path: Path, lang: str) -> None:
 def test_japanese_page_says_so_when_no_cjk_font(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import engine.pilot.html_report as html_report
+    from engine.pilot import html_report
 
     monkeypatch.setattr(html_report, "cjk_font", lambda: None)
     assert main(["pilot", "report", "--out", str(tmp_path), "--lang", "ja"]) == 0
