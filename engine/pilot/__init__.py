@@ -12,5 +12,9 @@ produces that evidence on each PC, never with question or answer text:
 * :mod:`~engine.pilot.stats` — Wilson intervals, quantiles, histograms;
 * :mod:`~engine.pilot.evaluate` — ``genba pilot eval``: each N, all experts, remote;
 * :mod:`~engine.pilot.export_file` — ``genba pilot export``: the file format and its reader;
-* :mod:`~engine.pilot.report` — ``genba pilot report``: the plan's three metrics as CSV/JSON.
+* :mod:`~engine.pilot.report` — ``genba pilot report``: the plan's three metrics as CSV/JSON;
+* :mod:`~engine.pilot.html_report`, :mod:`~engine.pilot.plots` — ``report.html`` (one
+  self-contained page, English or Japanese, matplotlib plots embedded);
+* :mod:`~engine.pilot.report_extras` — expert load, the speed curve, the page's language;
+* :mod:`~engine.pilot.fleet` — ``genba pilot merge``: exports per site and for the fleet.
 """

@@ -15,8 +15,6 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from engine.pilot.plots import Plotter, cjk_font
-
 LANGUAGES = ("en", "ja")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -69,6 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "no_font": "No Japanese font found for the plots (install fonts-noto-cjk or "
                    "fonts-ipafont); their labels may show boxes.",
         "created": "Created",
+        "no_plots": "This genba has no plotting library (matplotlib): the page shows tables "
+                    "only.",
     },
     "ja": {
         "title": "genba パイロットレポート", "pc": "このPC", "site": "拠点", "fleet": "全体",
@@ -123,6 +123,8 @@ TEXTS: dict[str, dict[str, str]] = {
                    "fonts-ipafont をインストールしてください）。グラフの文字が四角で表示される"
                    "ことがあります。",
         "created": "作成",
+        "no_plots": "この genba にはグラフ描画ライブラリ（matplotlib）がないため、表のみを"
+                    "表示します。",
     },
 }
 
@@ -166,15 +168,24 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], text_cols: int = 
 
 
 def _img(uri: str, alt: str) -> str:
+    if not uri:
+        return ""  # no plotting library: the tables carry the numbers
     return f'<p><img class="plot" src="{uri}" alt="{_e(alt)}"></p>'
 
 
+class _NoPlots:
+    """Stands in for :class:`~engine.pilot.plots.Plotter` without matplotlib: no images."""
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: ""
+
+
 class _Page:
-    def __init__(self, report: dict[str, Any], lang: str, font: str | None) -> None:
+    def __init__(self, report: dict[str, Any], lang: str, plot: Any) -> None:
         self.r = report
         self.t = TEXTS[lang]
         self.lang = lang
-        self.plot = Plotter(font)
+        self.plot = plot
         self.parts: list[str] = []
 
     def source(self, source: str | None) -> str:
@@ -225,10 +236,8 @@ class _Page:
                         for r in rows])
         body = [table]
         if total:
-            from engine.pilot.plots import COLOURS
-            body.append(_img(self.plot.bars([r["route"] for r in rows],
-                                            [r["answers"] for r in rows], t["h_routes"],
-                                            colours=[COLOURS[r["route"]] for r in rows]),
+            body.append(_img(self.plot.route_bars([r["route"] for r in rows],
+                                                  [r["answers"] for r in rows], t["h_routes"]),
                              t["h_routes"]))
         self.section("routes", t["routes_from"], *body)
 
@@ -349,8 +358,15 @@ def render(report: dict[str, Any], lang: str = "en",
     """The whole page. ``sites`` (merge only): ``{"name", "pcs", "answers", "link"}`` rows."""
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGUAGES)}")
-    font = cjk_font() if lang == "ja" else None
-    page = _Page(report, lang, font)
+    try:
+        from engine.pilot.plots import Plotter, cjk_font
+    except ImportError:  # a build without matplotlib still writes every table
+        plot: Any = _NoPlots()
+        font, plots_ok = None, False
+    else:
+        font = cjk_font() if lang == "ja" else None
+        plot, plots_ok = Plotter(font), True
+    page = _Page(report, lang, plot)
     t = page.t
     scope = report["scope"]
     name = scope.get("name") or ""
@@ -363,7 +379,9 @@ def render(report: dict[str, Any], lang: str = "en",
         facts.append(f"{_e(t['pcs'])}: {scope['pcs']}")
     quant = t["exact"] if report.get("quantiles") == "exact" else report.get("quantiles_note", "")
     facts.append(_e(t["quantiles"]) + _e(quant))
-    if lang == "ja" and font is None:
+    if not plots_ok:
+        page.parts.append(f'<p class="warn" id="no-plots">{_e(t["no_plots"])}</p>')
+    elif lang == "ja" and font is None:
         page.parts.append(f'<p class="warn" id="no-font">{_e(t["no_font"])}</p>')
     if sites:
         page.sites(sites)

@@ -97,6 +97,10 @@ class Plotter:
         height = max(2.4, 0.3 * len(labels) + 1.0) if horizontal else 2.8
         return self._png(draw, (6.0, height))
 
+    def route_bars(self, routes: Sequence[str], values: Sequence[float], title: str) -> str:
+        """The route mix, each route in its colour."""
+        return self.bars(routes, values, title, colours=[COLOURS[r] for r in routes])
+
     def lines(self, x: Sequence[str], series: dict[str, Sequence[float | None]], title: str,
               ylabel: str) -> str:
         """Lines over categories (latency p50/p95 per day, speed by N)."""

@@ -11,6 +11,7 @@ import json
 import platform
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -131,9 +132,9 @@ def test_report_html_from_stored_metrics(tmp_path: Path, lang: str) -> None:
 def test_japanese_page_says_so_when_no_cjk_font(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine.pilot import html_report
+    from engine.pilot import plots
 
-    monkeypatch.setattr(html_report, "cjk_font", lambda: None)
+    monkeypatch.setattr(plots, "cjk_font", lambda: None)
     assert main(["pilot", "report", "--out", str(tmp_path), "--lang", "ja"]) == 0
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="no-font"' in page and "fonts-noto-cjk" in page
@@ -247,3 +248,14 @@ def test_chromium_renders_the_report(tmp_path: Path, lang: str) -> None:
     assert len([s for s in dom.images if s.startswith("data:image/png;base64,")]) == 8
     title = "バリアントごとの応答時間" if lang == "ja" else "Latency, energy and accuracy"
     assert title in "".join(dom.text)
+
+
+def test_without_matplotlib_the_page_has_tables_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store_metrics(Paths.default())
+    monkeypatch.setitem(sys.modules, "engine.pilot.plots", None)  # import raises ImportError
+    assert main(["pilot", "report", "--out", str(tmp_path), "--lang", "en"]) == 0
+    page = parse((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert page.images == [] and page.tables >= 8
+    assert "matplotlib" in "".join(page.text)
