@@ -30,6 +30,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "lat_change": "latency vs all", "energy": "energy / answer",
         "en_change": "energy vs all", "accuracy": "accuracy [95 % CI]",
         "acc_change": "accuracy vs all (points)", "tps": "decode tok/s",
+        "tps_change": "decode vs all",
         "p_latency": "Total latency p50 (s)", "p_energy": "Energy per answer (J)",
         "p_accuracy": "Accuracy (%)",
         "estimate": "estimate", "estimate_note": "Energy marked “estimate” is CPU time × "
@@ -83,6 +84,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "lat_change": "応答時間の変化", "energy": "1回答あたりの電力量",
         "en_change": "電力量の変化", "accuracy": "正答率［95 % 信頼区間］",
         "acc_change": "正答率の変化（ポイント）", "tps": "生成速度 トークン/秒",
+        "tps_change": "生成速度の変化",
         "p_latency": "応答時間 p50（秒）", "p_energy": "1回答あたりの電力量（J）",
         "p_accuracy": "正答率（%）",
         "estimate": "推定値",
@@ -123,6 +125,15 @@ TEXTS: dict[str, dict[str, str]] = {
                    "fonts-ipafont をインストールしてください）。グラフの文字が四角で表示される"
                    "ことがあります。",
         "created": "作成",
+        "about_latency_name": "応答時間",
+        "about_latency": "要求から最初のトークン（TTFT）と最後のトークン（全体）までの経過時間",
+        "about_energy_name": "電力量",
+        "about_energy": "rapl：CPU パッケージのカウンター、battery：バッテリーの放電量、"
+                        "estimate：CPU 時間 × metrics.cpu_watts（推定値で、実測ではありません）、"
+                        "remote：この PC 側の分のみ",
+        "about_accuracy_name": "正答率",
+        "about_accuracy": "拠点の質問のうち、回答がすべての期待（キーワード、正規表現、参照回答）"
+                          "を満たした割合。貪欲デコード、95 % Wilson 信頼区間",
         "no_plots": "この genba にはグラフ描画ライブラリ（matplotlib）がないため、表のみを"
                     "表示します。",
     },
@@ -207,11 +218,13 @@ class _Page:
             self.section("compare", t["compare_from"], f"<p>{_e(t['no_eval'])}</p>")
             return
         table = _table(
-            [t["variant"], t["n"], t["latency"], t["lat_change"], t["tps"], t["energy"],
+            [t["variant"], t["n"], t["latency"], t["lat_change"], t["tps"], t["tps_change"],
+             t["energy"],
              t["en_change"], t["accuracy"], t["acc_change"]],
             [[_e(r["variant"]), _num(r.get("experts"), "g"),
               f"{_num(r.get('total_p50_s'))} / {_num(r.get('total_p95_s'))}",
               _pct(r.get("latency_change")), _num(r.get("decode_tps_p50"), ".1f"),
+              _pct(r.get("decode_speed_change")),
               f"{_num(r.get('energy_per_answer_j'), '.1f')} J, "
               + self.source(r.get("energy_source")),
               _pct(r.get("energy_change")),
@@ -370,7 +383,8 @@ def render(report: dict[str, Any], lang: str = "en",
     t = page.t
     scope = report["scope"]
     name = scope.get("name") or ""
-    heading = f"{t['title']} — {t[scope['kind']]}" + (f" {name}" if name else "")
+    where = f" ({name})" if scope["kind"] == "pc" else f" {name}"
+    heading = f"{t['title']} — {t[scope['kind']]}" + (where if name else "")
     period = report.get("period") or {}
     facts = [f"{_e(t['answers'])}: {scope['answers']}",
              f"{_e(t['period'])}: {_e(period.get('first') or '–')} – "
@@ -395,7 +409,8 @@ def render(report: dict[str, Any], lang: str = "en",
     page.expert_load()
     page.speed()
     page.hosts()
-    about = "".join(f"<li><b>{_e(k)}</b>: {_e(v)}</li>"
+    about = "".join(f"<li><b>{_e(t.get('about_' + k + '_name', k))}</b>: "
+                    f"{_e(t.get('about_' + k, v))}</li>"
                     for k, v in report["measured_from"].items())
     page.parts.append(f'<section id="about"><h2>{_e(t["h_about"])}</h2><ul>{about}</ul>'
                       "</section>")
