@@ -106,6 +106,8 @@ def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> No
         # Expert-load statistics are the site's to collect and judge (issue 15, item 1).
         "experts.stats_sample",
         "experts.imbalance_alert",
+        # The site a PC reports under in the pilot's fleet merge is IT's (issue 16, item 5).
+        "pilot.site",
     }
 
 
