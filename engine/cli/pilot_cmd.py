@@ -277,5 +277,5 @@ def run_merge(args: argparse.Namespace) -> int:
     _write_all(report_from_exports(exports, kind="fleet", name=""), args.out, lang, sites)
     print(f"wrote the fleet report ({len(exports)} PCs, {len(sites)} sites) to "
           f"{args.out / HTML_NAME}, and one per site: "
-          + ", ".join(f"{s['name']} ({s['pcs']} PCs)" for s in sites))
+          + ", ".join(f"{s['name']} ({s['pcs']} PC{'s' if s['pcs'] != 1 else ''})" for s in sites))
     return 0

@@ -62,6 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "tokens_s": "tokens/s", "rss": "memory (MiB)", "default_n": "default N",
         "h_hosts": "PCs", "host": "PC", "machine": "machine", "cpu": "CPU",
         "h_sites": "Sites",
+        "sites_from": "Each site's page merges the exports (genba pilot export) of its PCs.",
+        "hosts_from": "One row per export file: the PC, its site and what it measured with.",
         "quantiles": "Quantiles: ", "exact": "exact, from every answer",
         "h_about": "What the numbers are measured from",
         "energy_why": "Energy source on the PC(s): ",
@@ -118,6 +120,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "tokens_s": "トークン/秒", "rss": "メモリ（MiB）", "default_n": "既定の N",
         "h_hosts": "PC 一覧", "host": "PC", "machine": "機種", "cpu": "CPU",
         "h_sites": "拠点一覧",
+        "sites_from": "各拠点のページは、その拠点の PC のエクスポート（genba pilot export）を"
+                      "まとめたものです。",
+        "hosts_from": "エクスポートファイルごとに 1 行：PC、拠点、計測方法。",
         "quantiles": "分位点：", "exact": "全回答から厳密に計算",
         "h_about": "各数値の計測元",
         "energy_why": "PC の電力量の計測方法：",
@@ -203,9 +208,11 @@ class _Page:
         if not source:
             return "–"
         label = _e(source)
-        if "estimate" in source:
-            return f'{label} <span class="est">({_e(self.t["estimate"])})</span>'
-        return label
+        if "estimate" not in source:
+            return label
+        if self.lang == "en":
+            return f'<span class="est">{label}</span>'
+        return f'{label} <span class="est">({_e(self.t["estimate"])})</span>'
 
     def section(self, key: str, measured: str, *body: str) -> None:
         self.parts.append(f'<section id="{key}"><h2>{_e(self.t["h_" + key])}</h2>'
@@ -351,7 +358,7 @@ class _Page:
         t, rows = self.t, self.r.get("hosts")
         if rows is None:
             return
-        self.section("hosts", t["pcs"], _table(
+        self.section("hosts", t["hosts_from"], _table(
             [t["site"], t["host"], t["answers"], t["machine"], t["cpu"], t["period"],
              t["source"]],
             [[_e(r["site"]), _e(r["host"]), str(r["answers"]), _e(r["model"]), _e(r["cpu"]),
@@ -360,7 +367,7 @@ class _Page:
 
     def sites(self, sites: Sequence[dict[str, Any]]) -> None:
         t = self.t
-        self.section("sites", t["sites"], _table(
+        self.section("sites", t["sites_from"], _table(
             [t["site"], t["pcs"], t["answers"]],
             [[f'<a href="{_e(s["link"])}">{_e(s["name"])}</a>', str(s["pcs"]),
               str(s["answers"])] for s in sites]))
