@@ -1,5 +1,9 @@
 """Peak anonymous memory of `genba update apply` (an expert diff) as the model grows.
 
+``--pack``: instead of version 2, the PC moves from the full model to a site pack cut from
+it (16 of the 32 experts in every layer, ``updater.pack_prune``), published in its own
+line and followed by policy ``updates.site_pack`` — the full → pack switch diff.
+
 For each size (Granite 3.1 1B-A400M's shape from ``engine.tools.shaped_moe``, with its
 real 49,155-token vocabulary, scaled by layer count: ~115 MB to ~1 GB) the bench
 
@@ -48,10 +52,12 @@ sys.path.insert(0, str(ROOT))
 
 from engine.tools.shaped_moe import build_shaped_moe, scaled, shape  # noqa: E402
 from updater.files import sha256_file  # noqa: E402
+from updater.pack_prune import PackInfo, prune_gguf  # noqa: E402
 from updater.pointer import ModelRef, Pointer, write_pointer  # noqa: E402
 from updater.repository import PublisherRepository  # noqa: E402
 
 SHAPE = "granite-3.1-1b-a400m"
+PACK = "granite-site"
 BUDGET_MIB = 64  # issue 15: apply stays within 64 MiB of anonymous memory above `status`
 
 # `genba ...` with the policy folder moved to argv[1] (see the module docstring). With
@@ -165,16 +171,24 @@ def changed_slices(n_layer: int, expert: int = 5) -> list[tuple[str, int]]:
     ]
 
 
-def measure(tmp: Path, n_layer: int, *, where: bool = False) -> dict[str, float]:
+def measure(
+    tmp: Path, n_layer: int, *, where: bool = False, pack: bool = False
+) -> dict[str, float]:
     """Build, publish and apply one size; returns the row of the table."""
     spec = scaled(shape(SHAPE), n_layer=n_layer)
     base = build_shaped_moe(tmp / "v1.gguf", spec)
-    new = build_shaped_moe(
-        tmp / "v2.gguf", spec, changed=changed_slices(n_layer), name=f"{spec.name}, v2"
-    )
     repo = PublisherRepository.create(tmp / "repo")
     repo.add_version(base, "1")
-    entry = repo.add_version(new, "2", diff_from=["1"])
+    if pack:
+        new = tmp / "pack.gguf"
+        kept = [[e for e in range(spec.n_expert) if (e + il) % 2 == 0] for il in range(n_layer)]
+        prune_gguf(base, new, kept, PackInfo(name=PACK, coverage=1.0, source="stats"))
+        entry = repo.add_version(new, "1", pack=PACK)
+    else:
+        new = build_shaped_moe(
+            tmp / "v2.gguf", spec, changed=changed_slices(n_layer), name=f"{spec.name}, v2"
+        )
+        entry = repo.add_version(new, "2", diff_from=["1"])
     diff_bytes = entry.diffs[0].length
     # the vendor's copies are in the repository now: only the client's files remain
     new_sha = sha256_file(new)
@@ -193,6 +207,7 @@ def measure(tmp: Path, n_layer: int, *, where: bool = False) -> dict[str, float]
         "[updates]\n"
         f'repository_url = "{server.url}"\n'
         f'trusted_root = "{repo.metadata_dir / "1.root.json"}"\n'
+        + (f'site_pack = "{PACK}"\n' if pack else "")
     )
     env = {**os.environ, "GENBA_HOME": str(home), "PYTHONPATH": str(ROOT)}
     try:
@@ -209,7 +224,7 @@ def measure(tmp: Path, n_layer: int, *, where: bool = False) -> dict[str, float]
         raise RuntimeError(f"apply did not switch: {out}")
     pointer = json.loads((store / "current.json").read_text())
     if sha256_file(store / pointer["path"]) != new_sha:
-        raise RuntimeError("the rebuilt model is not version 2")
+        raise RuntimeError("the rebuilt model is not the published one")
     return {
         "model_mb": (store / pointer["path"]).stat().st_size / 1e6,
         "layers": n_layer,
@@ -229,13 +244,21 @@ def main() -> int:
     parser.add_argument("--layers", type=int, nargs="*", default=[2, 6, 12, 24, 32])
     parser.add_argument("--keep", action="store_true", help="keep the files (under /tmp)")
     parser.add_argument(
+        "--pack", action="store_true", help="switch to a site pack (16 of 32 experts) instead"
+    )
+    parser.add_argument(
         "--where",
         action="store_true",
         help="print each step up of the apply's RssAnon with the Python stack that made it",
     )
     args = parser.parse_args()
+    what = (
+        "full model -> site pack (16 of 32 experts)"
+        if args.pack
+        else ("one expert changed per layer")
+    )
     print(
-        f"{SHAPE} shape, vocabulary 49,155; one expert changed per layer; "
+        f"{SHAPE} shape, vocabulary 49,155; {what}; "
         "memory in MiB (RssAnon sampled every 2 ms; VmHWM includes file pages)"
     )
     print(
@@ -246,7 +269,7 @@ def main() -> int:
     for n_layer in args.layers:
         tmp = Path(tempfile.mkdtemp(prefix="genba-applymem-", dir="/tmp"))
         try:
-            r = measure(tmp, n_layer, where=args.where)
+            r = measure(tmp, n_layer, where=args.where, pack=args.pack)
         finally:
             if not args.keep:
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from typing import Any
 
 from disk.atomic import staged_file
 from disk.errors import ExpertStatsError
+from disk.regular_file import FileReadError, read_regular_file
 
 __all__ = [
     "FORMAT",
@@ -166,28 +165,11 @@ def read_expert_stats(path: Path) -> ExpertStats:
 
 
 def _read_regular_file(path: Path) -> bytes:
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise ExpertStatsError(f"cannot open {path} ({exc.strerror or exc})") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ExpertStatsError(f"{path} is not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise ExpertStatsError(
-                    f"{path} is larger than {MAX_FILE_BYTES >> 20} MiB: not a statistics file"
-                )
-    except OSError as exc:
-        raise ExpertStatsError(f"cannot read {path} ({exc.strerror or exc})") from exc
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
+        return read_regular_file(path, MAX_FILE_BYTES)
+    except FileReadError as exc:
+        hint = ": not a statistics file" if exc.kind == "too-large" else ""
+        raise ExpertStatsError(f"{exc}{hint}") from exc
 
 
 def parse_expert_stats(data: bytes, source: str = "the statistics") -> ExpertStats:

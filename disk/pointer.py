@@ -22,7 +22,6 @@ between answers. :func:`file_problem` is the sha256 check of the file a referenc
 from __future__ import annotations
 
 import json
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -31,6 +30,7 @@ from typing import Any
 from disk.atomic import write_bytes_atomically
 from disk.errors import PointerError
 from disk.hashing import sha256_file
+from disk.regular_file import FileReadError, read_regular_file
 
 POINTER_NAME = "current.json"
 FORMAT = 1
@@ -102,24 +102,12 @@ def read_pointer(path: Path) -> Pointer | None:
 
 
 def _read_small_regular_file(path: Path) -> bytes | None:
-    # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise PointerError(f"cannot open {path} ({exc.strerror})") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise PointerError(f"{path} is not a regular file")
-        raw = os.read(fd, MAX_POINTER_BYTES + 1)
-    except OSError as exc:
-        raise PointerError(f"cannot read {path} ({exc.strerror})") from exc
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_POINTER_BYTES:
-        raise PointerError(f"{path} is larger than {MAX_POINTER_BYTES // 1024} KiB")
-    return raw
+        return read_regular_file(path, MAX_POINTER_BYTES)
+    except FileReadError as exc:
+        if exc.kind == "missing":
+            return None
+        raise PointerError(str(exc)) from exc
 
 
 def write_pointer(path: Path, pointer: Pointer) -> None:

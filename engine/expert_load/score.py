@@ -12,11 +12,11 @@ chunk), and every layer must see every token for per-layer scores. That costs
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from disk.regular_file import FileReadError, read_regular_file
 
 from engine.errors import BadInputError
 from engine.expert_load.load import ExpertLoad, combine
@@ -40,22 +40,13 @@ class ScoreResult:
 def read_text(path: Path) -> str:
     """The text of ``path`` (UTF-8); :class:`BadInputError` in one line otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise BadInputError(f"Cannot open {path}: {exc.strerror or exc}.") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise BadInputError(f"{path} is not a regular file; give a UTF-8 text file.")
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            data = fh.read(MAX_TEXT_BYTES + 1)
-    except OSError as exc:
-        raise BadInputError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
-    finally:
-        os.close(fd)
-    if len(data) > MAX_TEXT_BYTES:
-        raise BadInputError(
-            f"{path} is larger than {MAX_TEXT_BYTES >> 20} MiB; give a sample of the site's text."
-        )
+        data = read_regular_file(path, MAX_TEXT_BYTES)
+    except FileReadError as exc:
+        advice = {
+            "not-regular": "give a UTF-8 text file",
+            "too-large": "give a sample of the site's text",
+        }.get(exc.kind, "check the path")
+        raise BadInputError(f"{str(exc)[:1].upper()}{str(exc)[1:]}; {advice}.") from exc
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

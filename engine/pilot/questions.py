@@ -28,9 +28,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from disk.regular_file import FileReadError, read_regular_file
+
 from engine.errors import BadInputError
 
 REFERENCE_RECALL = 0.5
+MAX_QUESTION_FILE_BYTES = 16 << 20  # thousands of questions; a bigger file is a wrong path
 """Share of the reference answer's character bigrams the answer must contain."""
 
 
@@ -103,9 +106,11 @@ def _question(entry: object, where: str) -> Question:
 def load_questions(path: Path) -> list[Question]:
     """The questions of a ``.toml`` or ``.jsonl`` file (one clear line when it is wrong)."""
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"cannot read the question file {path}: {exc}") from None
+        raw = read_regular_file(path, MAX_QUESTION_FILE_BYTES).decode("utf-8")
+    except FileReadError as exc:
+        raise BadInputError(f"cannot read the question file: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"the question file {path} is not UTF-8 text ({exc})") from None
     entries: list[tuple[object, str]] = []
     if path.suffix.lower() == ".toml":
         try:

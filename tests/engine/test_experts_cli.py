@@ -135,7 +135,7 @@ def test_bad_input_is_one_line(
     assert code == 1 and "No expert-load statistics for model abcdef123" in _one_line(err)
     code, _, err = _run(capsys, "experts", "score", "--text", str(tmp_path / "missing.txt"),
                         "--out", str(tmp_path / "x.json"), "--model", str(tiny_moe_path))
-    assert code == 2 and "Cannot open" in _one_line(err)
+    assert code == 2 and "missing.txt does not exist; check the path." in _one_line(err)
     latin = tmp_path / "latin1.txt"
     latin.write_bytes("Qualitätsprüfung".encode("latin-1"))
     code, _, err = _run(capsys, "experts", "score", "--text", str(latin),
