@@ -56,12 +56,15 @@ from typing import Any
 
 import psutil
 from disk.atomic import write_bytes_atomically
+from disk.regular_file import FileReadError, read_regular_file
 
 from engine.errors import BadInputError
 from engine.pilot.energy import SOURCES
 from engine.pilot.stats import LATENCY_EDGES_S, histogram, summary
 from engine.pilot.store import AnswerMetrics
 
+MAX_EXPORT_BYTES = 16 << 20
+"""An export is a few kB of counts; anything above this is not one."""
 FORMAT = "genba-pilot-export"
 VERSION = 1
 ROUTES = ("local", "remote", "degraded", "refused")
@@ -207,9 +210,10 @@ class PilotExport:
 def read_export(path: Path) -> PilotExport:
     """Read and validate one export file; :class:`ExportFormatError` (one line) when bad."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ExportFormatError(f"cannot read {path}: {exc.strerror or exc}") from None
+        # IT names these files (genba pilot merge): a FIFO or a folder must not hang the merge.
+        raw = read_regular_file(path, MAX_EXPORT_BYTES)
+    except FileReadError as exc:
+        raise ExportFormatError(str(exc)) from None
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):

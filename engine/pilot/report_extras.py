@@ -21,10 +21,13 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from disk.regular_file import FileReadError, read_regular_file
+
 log = logging.getLogger(__name__)
 
 SPEED_FOLDER = ("pilot", "speed")
 SPEED_FORMAT = "genba-pilot-speed"
+MAX_SPEED_BYTES = 1 << 20
 
 
 def expert_load(db: Path, threshold: float) -> dict[str, Any] | None:
@@ -75,8 +78,8 @@ def newest_speed(data_dir: Path) -> dict[str, Any] | None:
         return None
     for path in files:
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            doc = json.loads(read_regular_file(path, MAX_SPEED_BYTES).decode("utf-8"))
+        except (FileReadError, UnicodeDecodeError, json.JSONDecodeError):
             continue
         if _speed_ok(doc):
             assert isinstance(doc, dict)

@@ -8,6 +8,7 @@ so a page Chromium cannot parse or whose images it drops fails).
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -262,3 +263,14 @@ def test_without_matplotlib_the_page_has_tables_and_says_why(
     page = parse((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert page.images == [] and page.tables >= 8
     assert "matplotlib" in "".join(page.text)
+
+
+def test_merge_of_a_fifo_is_one_line_not_a_hang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this system")
+    fifo = tmp_path / "pc.json"
+    os.mkfifo(fifo)
+    assert main(["pilot", "merge", str(fifo), "--out", str(tmp_path / "o")]) == 2
+    assert "not a regular file" in capsys.readouterr().err
