@@ -60,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "speed_from": "genba pilot speed: a random-weight model of shape “{shape}”, "
                       "{threads} threads; speed only, says nothing about answer quality.",
         "tokens_s": "tokens/s", "rss": "memory (MiB)", "default_n": "default N",
+        "speed_gain": "decode speed at the default N = {n} against all {all} experts",
         "h_hosts": "PCs", "host": "PC", "machine": "machine", "cpu": "CPU",
         "h_sites": "Sites",
         "sites_from": "Each site's page merges the exports (genba pilot export) of its PCs.",
@@ -118,6 +119,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "speed_from": "genba pilot speed：形状「{shape}」のランダム重みモデル、"
                       "{threads} スレッド。速度のみで、回答の品質は分かりません。",
         "tokens_s": "トークン/秒", "rss": "メモリ（MiB）", "default_n": "既定の N",
+        "speed_gain": "既定の N = {n} の生成速度（全 {all} エキスパートとの比較）",
         "h_hosts": "PC 一覧", "host": "PC", "machine": "機種", "cpu": "CPU",
         "h_sites": "拠点一覧",
         "sites_from": "各拠点のページは、その拠点の PC のエクスポート（genba pilot export）を"
@@ -352,7 +354,13 @@ class _Page:
         plot = self.plot.lines([str(r["n"]) for r in rows],
                                {t["tokens_s"]: [r["tokens_per_s"] for r in rows]},
                                t["h_speed"], t["tokens_s"])
-        self.section("speed", measured, table, _img(plot, t["h_speed"]))
+        by_n = {r["n"]: r["tokens_per_s"] for r in rows}
+        default, every = by_n.get(speed.get("default_n")), by_n.get(speed.get("all_experts"))
+        gain = ""
+        if default and every:
+            label = t["speed_gain"].format(n=speed["default_n"], all=speed["all_experts"])
+            gain = f'<p id="speed-gain">{_e(label)}: {_pct((default - every) / every)}</p>'
+        self.section("speed", measured, table, _img(plot, t["h_speed"]), gain)
 
     def hosts(self) -> None:
         t, rows = self.t, self.r.get("hosts")

@@ -117,6 +117,7 @@ def test_report_html_from_stored_metrics(tmp_path: Path, lang: str) -> None:
             "load", "speed", "about"} <= set(page.sections)
     assert "-30.0 %" in text and "-25.0 %" in text  # latency and energy vs all experts
     assert "41.2" in text  # the speed curve's best N
+    assert "+35.2 %" in text  # its default N 4 against all 8 experts: 41.25 / 30.5
     # Estimated energy is marked wherever it appears (comparison and energy tables).
     assert raw.count('<span class="est">') == 3
     if lang == "ja":
