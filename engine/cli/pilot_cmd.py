@@ -3,7 +3,9 @@
 ``genba pilot eval --questions FILE`` answers a site's question set at each N the
 policy allows, with all experts and on the remote server; ``genba pilot export
 --out FILE`` writes the file IT collects from each PC (numbers only, no text);
-``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON.
+``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON;
+``genba pilot speed --like NAME`` measures decode speed and memory per N of a
+catalogue model's shape (random weights) before a site downloads it.
 See ``docs/pilot.md``.
 """
 
@@ -35,7 +37,7 @@ def _experts_list(text: str) -> list[int]:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``genba pilot eval|export|report``."""
+    """Add ``genba pilot eval|export|report|speed``."""
     p = subparsers.add_parser("pilot", help="pilot evidence: evaluate, export, report",
                               description=__doc__.splitlines()[0] if __doc__ else None)
     sub = p.add_subparsers(dest="pilot_command", metavar="ACTION", required=True)
@@ -66,6 +68,18 @@ def register(subparsers: Any) -> None:
     rp.add_argument("--eval", type=Path, dest="eval_dir",
                     help="evaluation folder (default: the newest genba pilot eval)")
     rp.set_defaults(func=run_report)
+
+    sp = sub.add_parser("speed", help="decode speed and memory per N of a catalogue model's "
+                        "shape (random weights), before downloading it")
+    sp.add_argument("--like", required=True, metavar="NAME",
+                    help="catalogue shape, e.g. granite-3.1-1b-a400m")
+    sp.add_argument("--threads", type=int, default=None,
+                    help="CPU threads for llama.cpp (default: the physical cores)")
+    sp.add_argument("--tokens", type=int, default=32, help="tokens decoded per run (default 32)")
+    sp.add_argument("--experts", type=_experts_list,
+                    help="these N instead of 1, 2, 4, ..., the default N and all experts")
+    sp.add_argument("--json", action="store_true", help="print the result file's JSON")
+    sp.set_defaults(func=run_speed)
 
 
 def _since(text: str | None) -> str | None:
@@ -216,4 +230,47 @@ def run_report(args: argparse.Namespace) -> int:
         raise BadInputError(f"cannot write into {args.out}: {exc.strerror or exc}") from None
     print(f"wrote {len(written)} files to {args.out} ({len(rows)} answers, "
           + ("with" if evaluation else "no") + " evaluation)")
+    return 0
+
+
+def run_speed(args: argparse.Namespace) -> int:
+    """``genba pilot speed``."""
+    import psutil
+
+    from engine.cli.common import load_context, print_json
+    from engine.pilot.speed import ANCHOR, QUALITY_NOTE, cached_model, measure, spec_of
+    from engine.pilot.speed_file import write_speed
+
+    spec_of(args.like)  # a bad name fails before anything is built
+    if args.tokens < 2:
+        raise BadInputError("--tokens must be at least 2 (speed is timed between tokens)")
+    threads = args.threads or psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+    if threads < 1:
+        raise BadInputError("--threads must be at least 1")
+    paths, _settings = load_context()
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    model = cached_model(paths.cache_dir, args.like, say=say)
+    say(f"measuring {args.like} shape, {threads} threads, {args.tokens} tokens per run")
+    result = measure(model, args.like, threads=threads, tokens=args.tokens,
+                     experts=args.experts, cpu_cache=paths.cpu_backend_file, say=say)
+    saved = write_speed(result, paths.data_dir)
+    if args.json:
+        print_json(result.as_dict())
+        return 0
+    print(f"\n{'N':>3} {'tok/s':>8} {'RSS MiB':>8}  ({result.cpu}, {result.cores} cores)")
+    for row in result.rows:
+        mark = ("  <- default" if row.n == result.default_n else "") + (
+            "  <- all experts" if row.n == result.all_experts else "")
+        print(f"{row.n:>3} {row.tokens_per_s:8.1f} {row.rss_mib:8.0f}{mark}")
+    if result.speedup is not None:
+        print(f"default N={result.default_n} vs all {result.all_experts} experts: "
+              f"x{result.speedup:.2f} decode speed ({(result.speedup - 1) * 100:+.0f} %)")
+    else:
+        print("speed-up not computed: measure both the default N and all experts")
+    print(f"published anchor: {ANCHOR}")
+    print(QUALITY_NOTE)
+    print(f"saved to {saved}")
     return 0

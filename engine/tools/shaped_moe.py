@@ -98,6 +98,28 @@ SHAPES: dict[str, Shape] = {
         ),
         "huggingface.co/ibm-granite/granite-3.1-3b-a800m-instruct config.json",
     ),
+    # Not a real model: a catalogue-like shape of ~1 MB (same tensor types and tied
+    # embedding as the Granite shapes) so tests and a quick try of `genba pilot speed`
+    # build and load in about a second.
+    "tiny-test": Shape(
+        TinyMoESpec(
+            n_layer=2,
+            n_embd=64,
+            n_head=4,
+            n_head_kv=2,
+            n_ff=64,
+            n_expert=4,
+            n_expert_used=2,
+            context_length=1024,
+            n_vocab=512,
+            tied_output=True,
+            expert_type=Q.Q4_0,
+            dense_type=Q.Q4_0,
+            embd_type=Q.Q8_0,
+            name="genba shaped MoE (tiny-test)",
+        ),
+        "genba's own tiny shape for tests",
+    ),
 }
 
 
