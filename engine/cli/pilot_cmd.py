@@ -238,10 +238,10 @@ def run_speed(args: argparse.Namespace) -> int:
     import psutil
 
     from engine.cli.common import load_context, print_json
-    from engine.pilot.speed import ANCHOR, QUALITY_NOTE, cached_model, measure, spec_of
+    from engine.pilot.speed import ANCHOR, QUALITY_NOTE, cached_model, check_experts, measure
     from engine.pilot.speed_file import write_speed
 
-    spec_of(args.like)  # a bad name fails before anything is built
+    check_experts(args.like, args.experts)  # a bad name or N fails before anything is built
     if args.tokens < 2:
         raise BadInputError("--tokens must be at least 2 (speed is timed between tokens)")
     threads = args.threads or psutil.cpu_count(logical=False) or psutil.cpu_count() or 1

@@ -1,4 +1,4 @@
-"""``genba pilot speed --like NAME``: decode speed and memory per N of a model before downloading it.
+"""``genba pilot speed --like NAME``: decode speed and memory per N, before downloading a model.
 
 A random-weight GGUF with the catalogue shape of ``NAME`` (layers, widths, experts,
 expert width, vocabulary and tensor types of :data:`engine.tools.shaped_moe.SHAPES`)
@@ -69,6 +69,17 @@ def spec_of(name: str) -> TinyMoESpec:
     return SHAPES[name].spec
 
 
+def check_experts(name: str, experts: list[int] | None) -> list[int] | None:
+    """``experts`` if every N fits shape ``name``; a one-line BadInputError otherwise."""
+    count = spec_of(name).n_expert
+    bad = [n for n in experts or [] if not 1 <= n <= count]
+    if bad:
+        raise BadInputError(
+            f"--experts {','.join(map(str, bad))}: {name} has {count} experts (use 1..{count})"
+        )
+    return experts
+
+
 def default_experts(expert_count: int, used: int) -> list[int]:
     """The N measured by default: 1, powers of two, the model's own N and all experts."""
     steps = {used, expert_count}
@@ -137,12 +148,8 @@ def measure(
 ) -> SpeedResult:
     """Decode tokens/s (median of ``rounds`` greedy answers) and worker RSS at each N."""
     info = inspect_model(model)
-    steps = experts or default_experts(info.expert_count, info.expert_used_count)
-    bad = [n for n in steps if not 1 <= n <= info.expert_count]
-    if bad:
-        raise BadInputError(
-            f"--experts {bad}: {name} has {info.expert_count} experts (use 1..{info.expert_count})"
-        )
+    steps = check_experts(name, experts) or default_experts(
+        info.expert_count, info.expert_used_count)
     local = LocalModel(info, n_threads=threads, cpu_cache=cpu_cache)
     rows = []
     try:

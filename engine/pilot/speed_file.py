@@ -14,7 +14,6 @@ Random weights: the numbers are speed and memory only, never answer quality.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +83,7 @@ def write_speed(result: SpeedResult, data_dir: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
     return path
 
 
@@ -119,8 +118,9 @@ def read_speed(path: Path) -> SpeedResult:
 def newest_speed(data_dir: Path) -> SpeedResult | None:
     """The most recently written readable result, or None."""
     folder = speed_dir(data_dir)
-    files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-    for path in reversed(files):
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
         try:
             return read_speed(path)
         except (OSError, ValueError):
