@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from engine.errors import BadInputError
+from engine.errors import BadInputError, LocalCrashError
 from engine.events import FinalEvent
 from engine.local.llama_adapter import Sampling
 from engine.local.llama_cpu import cpu_description
@@ -154,8 +154,15 @@ def measure(
     rows = []
     try:
         for n in steps:
-            greedy_answer(local, n, 2)  # pays the load at this N, not timed
-            speeds = [greedy_answer(local, n, tokens).tokens_per_s or 0.0 for _ in range(rounds)]
+            try:
+                greedy_answer(local, n, 2)  # pays the load at this N, not timed
+                speeds = [greedy_answer(local, n, tokens).tokens_per_s or 0.0
+                          for _ in range(rounds)]
+            except LocalCrashError as exc:
+                # llama.cpp builds have aborted at large N on some shapes: that is a
+                # finding about this PC and build, not a reason to lose the other rows.
+                say(f"  N={n:<3} crashed in llama.cpp ({exc.why}); not measured")
+                continue
             row = SpeedRow(n, statistics.median(speeds), rss_mib(local.worker.pid))
             say(f"  N={n:<3} {row.tokens_per_s:7.1f} tok/s  {row.rss_mib:7.0f} MiB")
             rows.append(row)

@@ -131,6 +131,8 @@ def newest_speed(data_dir: Path) -> SpeedResult | None:
 def summary_line(result: SpeedResult) -> str:
     """One line for ``genba doctor``, e.g. "granite-3.1-1b-a400m-shaped speed here: 14.0
     tok/s at N=8 (×1.60 vs all 32)"."""
+    if not result.rows:
+        return f"{result.shape}-shaped model: no N ran on this PC ({result.threads} threads)"
     row = result.row(result.default_n) or max(result.rows, key=lambda r: r.n)
     text = f"{result.shape}-shaped speed here: {row.tokens_per_s:.1f} tok/s at N={row.n}"
     if result.speedup is not None:
