@@ -565,6 +565,21 @@
     </message>
 </context>
 <context>
+    <name>PilotReport</name>
+    <message>
+        <source>The report program could not be started ({program}).</source>
+        <translation>The report program could not be started ({program}).</translation>
+    </message>
+    <message>
+        <source>exit code {code}</source>
+        <translation>exit code {code}</translation>
+    </message>
+    <message>
+        <source>The pilot report could not be built: {detail}</source>
+        <translation>The pilot report could not be built: {detail}</translation>
+    </message>
+</context>
+<context>
     <name>PlainCause</name>
     <message>
         <source>the question is too long for this PC</source>
@@ -1767,6 +1782,18 @@
     <message>
         <source>&amp;About genba</source>
         <translation>&amp;About genba</translation>
+    </message>
+    <message>
+        <source>&amp;Pilot report…</source>
+        <translation>&amp;Pilot report…</translation>
+    </message>
+    <message>
+        <source>Building the pilot report…</source>
+        <translation>Building the pilot report…</translation>
+    </message>
+    <message>
+        <source>Pilot report (unavailable: metrics are turned off)</source>
+        <translation>Pilot report (unavailable: metrics are turned off)</translation>
     </message>
 </context>
 </TS>

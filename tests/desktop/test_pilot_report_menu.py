@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from engine.paths import Paths
-from engine.settings import load_settings, save_user_setting
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from desktop.pilot_report import report_dir
+from engine.paths import Paths
+from engine.settings import load_settings, save_user_setting
 
 
 class _Browser(QObject):
