@@ -28,6 +28,7 @@ from engine.events import FinalEvent
 from engine.local.llama_adapter import Sampling
 from engine.local.llama_cpu import cpu_description
 from engine.local.model import LocalModel, LocalRequest
+from engine.local.safe_experts import SafeExpertsStore
 from engine.models.info import inspect_model
 from engine.pilot.speed_file import SpeedResult, SpeedRow
 from engine.tools.shaped_moe import SHAPES, build_shaped_moe, shape_names
@@ -80,9 +81,10 @@ def check_experts(name: str, experts: list[int] | None) -> list[int] | None:
     return experts
 
 
-def default_experts(expert_count: int, used: int) -> list[int]:
-    """The N measured by default: 1, powers of two, the model's own N and all experts."""
-    steps = {used, expert_count}
+def default_experts(expert_count: int, used: int, limit: int | None = None) -> list[int]:
+    """The N measured by default: 1, powers of two, the model's own N, all experts, and
+    ``limit`` (the largest N that runs here) when that is below all experts."""
+    steps = {used, expert_count} | ({limit} if limit and limit < expert_count else set())
     n = 1
     while n < expert_count:
         steps.add(n)
@@ -144,16 +146,30 @@ def measure(
     experts: list[int] | None = None,
     rounds: int = 3,
     cpu_cache: Path | None = None,
+    safe_file: Path | None = None,
     say: Callable[[str], None] = lambda _t: None,
 ) -> SpeedResult:
-    """Decode tokens/s (median of ``rounds`` greedy answers) and worker RSS at each N."""
+    """Decode tokens/s (median of ``rounds`` greedy answers) and worker RSS at each N.
+
+    N above the largest that runs with this llama.cpp build (found by
+    :meth:`LocalModel.probe`, remembered in ``safe_file``) are skipped and said so.
+    """
     info = inspect_model(model)
-    steps = check_experts(name, experts) or default_experts(
-        info.expert_count, info.expert_used_count)
-    local = LocalModel(info, n_threads=threads, cpu_cache=cpu_cache)
+    local = LocalModel(info, n_threads=threads, cpu_cache=cpu_cache,
+                       safe_store=SafeExpertsStore(safe_file))
     rows = []
     try:
+        # The safe-N probe (recorded per file and llama.cpp build, so once): llama.cpp
+        # 0.3.36 aborts above N=12 on the Granite 1B shape (docs/architecture.md, Safe N).
+        limit = local.probe().limit
+        limit = info.expert_count if limit is None else limit
+        steps = check_experts(name, experts) or default_experts(
+            info.expert_count, info.expert_used_count, limit)
         for n in steps:
+            if n > limit:
+                say(f"  N={n:<3} not measured: llama.cpp crashes above N={limit} with this "
+                    "shape on this PC (safe-N probe)")
+                continue
             try:
                 greedy_answer(local, n, 2)  # pays the load at this N, not timed
                 speeds = [greedy_answer(local, n, tokens).tokens_per_s or 0.0

@@ -51,10 +51,19 @@ class SpeedResult:
     @property
     def speedup(self) -> float | None:
         """Decode speed at the default N over the speed with all experts (None: not both)."""
-        default, everything = self.row(self.default_n), self.row(self.all_experts)
-        if default is None or everything is None or everything.tokens_per_s <= 0:
+        return self.speedup_vs(self.all_experts)
+
+    @property
+    def largest(self) -> SpeedRow | None:
+        """The row of the largest N measured (below all experts when more crash here)."""
+        return max(self.rows, key=lambda r: r.n) if self.rows else None
+
+    def speedup_vs(self, n: int) -> float | None:
+        """Decode speed at the default N over the speed at ``n`` (None: not both measured)."""
+        default, other = self.row(self.default_n), self.row(n)
+        if default is None or other is None or other.tokens_per_s <= 0:
             return None
-        return default.tokens_per_s / everything.tokens_per_s
+        return default.tokens_per_s / other.tokens_per_s
 
     def as_dict(self) -> dict[str, Any]:
         """The file's JSON object."""
@@ -135,6 +144,10 @@ def summary_line(result: SpeedResult) -> str:
         return f"{result.shape}-shaped model: no N ran on this PC ({result.threads} threads)"
     row = result.row(result.default_n) or max(result.rows, key=lambda r: r.n)
     text = f"{result.shape}-shaped speed here: {row.tokens_per_s:.1f} tok/s at N={row.n}"
+    largest = result.largest
     if result.speedup is not None:
         text += f" (×{result.speedup:.2f} vs all {result.all_experts})"
+    elif largest is not None and largest.n > row.n and result.speedup_vs(largest.n):
+        text += (f" (×{result.speedup_vs(largest.n):.2f} vs N={largest.n}; all "
+                 f"{result.all_experts} not measured)")
     return text + f", {result.threads} threads"

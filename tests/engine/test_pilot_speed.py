@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.local.safe_experts import SafeExpertsStore
 from engine.paths import Paths
 from engine.pilot.speed import cached_model, default_experts
 from engine.pilot.speed_file import (
@@ -83,7 +84,7 @@ def test_the_model_is_built_once_and_rebuilt_when_its_hash_changes(tmp_path: Pat
     assert said == [f"checking the cached model {model}"]
 
 
-def test_json_prints_the_file_and_progress_goes_to_stderr(
+def test_json_prints_the_file_and_n_above_the_safe_limit_is_skipped(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     code, out, err = _run(capsys, "pilot", "speed", "--like", "tiny-test", "--experts", "2",
@@ -92,6 +93,19 @@ def test_json_prints_the_file_and_progress_goes_to_stderr(
     assert "measuring tiny-test shape" in err
     path = speed_path(Paths.default().data_dir, "tiny-test")
     assert json.loads(out) == json.loads(path.read_text(encoding="utf-8"))
+    # The safe-N probe recorded that every N runs; pretend this build aborts at N=4 (as
+    # llama.cpp 0.3.36 does above N=12 on the Granite shape): N=4 is skipped, not crashed
+    # into, and the default N is compared with the most experts that ran.
+    safe_file = Paths.default().safe_experts_file
+    store = SafeExpertsStore(safe_file)
+    (key,) = json.loads(safe_file.read_text(encoding="utf-8"))
+    store.record_crash(key, 4, "killed by SIGABRT: GGML_ASSERT(obj_new) failed")
+    code, out, _ = _run(capsys, "pilot", "speed", "--like", "tiny-test", "--tokens", "2",
+                        "--threads", "1", "--rounds", "1")
+    assert code == 0
+    assert "N=4   not measured: llama.cpp crashes above N=3" in out
+    assert "default N=2 vs N=3, the most experts measured (all 4 not measured): x" in out
+    assert [r["n"] for r in json.loads(path.read_text(encoding="utf-8"))["rows"]] == [1, 2, 3]
 
 
 def test_unknown_shape_is_one_line_listing_the_known_ones(
@@ -113,6 +127,7 @@ def test_default_steps_cover_one_the_default_and_all() -> None:
     assert default_experts(32, 8) == [1, 2, 4, 8, 16, 32]
     assert default_experts(40, 8) == [1, 2, 4, 8, 16, 32, 40]
     assert default_experts(4, 2) == [1, 2, 4]
+    assert default_experts(32, 8, 12) == [1, 2, 4, 8, 12, 16, 32]  # the largest N that runs
 
 
 def test_speed_file_round_trip_newest_and_malformed(tmp_path: Path) -> None:
