@@ -38,8 +38,8 @@ PROMPT = "Explain in a few sentences how to check the oil level of a lathe befor
 N_CTX = 512
 CACHE_FOLDER = "pilot-speed"
 ANCHOR = (
-    "llama.cpp PR #18029 (github.com/ggml-org/llama.cpp/pull/18029) reports +21-48 % decode "
-    "speed at half the experts on large MoEs"
+    "llama.cpp PR #18029 (github.com/ggml-org/llama.cpp/pull/18029, --moe-n-expert) reports "
+    "+21-48 % decode speed at half the experts on large MoEs (30B-480B, 96-core EPYC)"
 )
 QUALITY_NOTE = "Random weights: these numbers are speed and memory only, never answer quality."
 
@@ -171,7 +171,10 @@ def measure(
                     "shape on this PC (safe-N probe)")
                 continue
             try:
-                greedy_answer(local, n, 2)  # pays the load at this N, not timed
+                # Not timed: pays the load at this N and warms up. A full-length warm-up,
+                # not 2 tokens: measured first after a load, the first N read ~30 % slow
+                # on the Granite shape (pages of the mapped file still being faulted in).
+                greedy_answer(local, n, tokens)
                 speeds = [greedy_answer(local, n, tokens).tokens_per_s or 0.0
                           for _ in range(rounds)]
             except LocalCrashError as exc:
