@@ -12,5 +12,8 @@ produces that evidence on each PC, never with question or answer text:
 * :mod:`~engine.pilot.stats` — Wilson intervals, quantiles, histograms;
 * :mod:`~engine.pilot.evaluate` — ``genba pilot eval``: each N, all experts, remote;
 * :mod:`~engine.pilot.export_file` — ``genba pilot export``: the file format and its reader;
-* :mod:`~engine.pilot.report` — ``genba pilot report``: the plan's three metrics as CSV/JSON.
+* :mod:`~engine.pilot.report` — ``genba pilot report``: the plan's three metrics as CSV/JSON;
+* :mod:`~engine.pilot.speed` — ``genba pilot speed``: decode speed and memory per N of a
+  catalogue shape with random weights, before downloading the model;
+* :mod:`~engine.pilot.speed_file` — its result file (format, writer, reader, doctor's line).
 """

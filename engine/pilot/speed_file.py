@@ -150,4 +150,4 @@ def summary_line(result: SpeedResult) -> str:
     elif largest is not None and largest.n > row.n and result.speedup_vs(largest.n):
         text += (f" (×{result.speedup_vs(largest.n):.2f} vs N={largest.n}; all "
                  f"{result.all_experts} not measured)")
-    return text + f", {result.threads} threads"
+    return text + f", {result.threads} thread{'s' if result.threads != 1 else ''}"
