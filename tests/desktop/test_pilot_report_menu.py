@@ -6,14 +6,16 @@ only the browser is replaced: a ``file`` URL handler catches what would be opene
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
-from desktop.pilot_report import report_dir
+from desktop.pilot_report import cli_command, report_dir
 from engine.paths import Paths
 from engine.settings import load_settings, save_user_setting
 
@@ -81,3 +83,15 @@ def test_with_metrics_off_the_item_says_why(make_window: Any, app_paths: Paths) 
     action = window.actions_.pilot_report
     assert not action.isEnabled()
     assert action.text() == "Pilot report (unavailable: metrics are turned off)"
+
+
+def test_the_installed_build_runs_the_genba_program_beside_the_window(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "genba-desktop"))
+    program, lead = cli_command()
+    expected = "genba.exe" if sys.platform == "win32" else "genba"
+    assert (Path(program), lead) == (tmp_path / expected, [])
+    monkeypatch.setattr(sys, "frozen", False)
+    assert cli_command()[1] == ["-m", "engine.cli"]
