@@ -1,7 +1,8 @@
 """``genba pilot speed --like NAME``: decode speed and memory per N, before downloading a model.
 
 A random-weight GGUF with the catalogue shape of ``NAME`` (layers, widths, experts,
-expert width, vocabulary and tensor types of :data:`engine.tools.shaped_moe.SHAPES`)
+expert width, vocabulary of :data:`engine.tools.shaped_moe.SHAPES`, and the tensor
+types of the catalogue download's quantization mix, Q4_K_M)
 is built once into the user's cache folder and kept with its sha256 next to it; a
 later run re-hashes the file and rebuilds it if it changed or the shape did. Each N
 is then answered greedily through the real engine path — :class:`LocalModel` and
@@ -108,10 +109,10 @@ def cached_model(
     ``<name>.gguf.json`` beside it records the spec and the file's sha256; the file is
     re-hashed on every use (a truncated or edited file is rebuilt, not measured).
     """
-    spec = spec_of(name)
+    spec, mix = spec_of(name), SHAPES[name].mix
     folder = cache_dir / CACHE_FOLDER
     model, record = folder / f"{name}.gguf", folder / f"{name}.gguf.json"
-    wanted = repr(sorted(asdict(spec).items()))
+    wanted = repr((sorted(asdict(spec).items()), mix))
     try:
         saved = json.loads(record.read_text(encoding="utf-8"))
         if saved.get("spec") == wanted and model.is_file():
@@ -121,7 +122,7 @@ def cached_model(
     except (OSError, ValueError, AttributeError):
         pass
     say(f"building a random-weight {name}-shaped model in {model} (once)")
-    build_shaped_moe(model, spec)
+    build_shaped_moe(model, spec, mix=mix)
     record.write_text(json.dumps({"spec": wanted, "sha256": _sha256(model)}) + "\n",
                       encoding="utf-8")
     return model
