@@ -21,6 +21,10 @@ through ``gguf.quants.quantize``. Every expert slice has its own random stream
 ``build_shaped_moe(..., changed=[("blk.3.ffn_up_exps.weight", 5)])`` writes the same
 model except that one slice: the pair is a realistic base and update for expert diffs.
 
+``mix="Q4_K_M"`` writes the tensor types llama.cpp's quantizer gives a Q4_K_M file (the
+catalogue's downloads; each :class:`Shape` names its ``mix``) instead of the spec's own
+types; K-quant blocks are random bytes with a fixed super-block scale, like Q4_0/Q8_0.
+
 Run ``python -m engine.tools.shaped_moe NAME OUT.gguf [--layers N]`` to write one.
 """
 
