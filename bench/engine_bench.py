@@ -23,13 +23,12 @@ from pathlib import Path
 import llama_cpp
 
 from engine.events import FinalEvent
-from engine.local.llama_adapter import LlamaModel, Sampling
-from engine.local.model import LocalModel, LocalRequest
+from engine.local.llama_adapter import LlamaModel
+from engine.local.model import LocalModel
 from engine.local.worker_client import LlamaWorker
 from engine.models.info import inspect_model
+from engine.pilot.speed import PROMPT, greedy_answer
 from engine.tools.tiny_moe import build_tiny_moe
-
-PROMPT = "Explain in a few sentences how to check the oil level of a lathe before a shift."
 
 
 def bare_decode(
@@ -59,21 +58,8 @@ def bare_decode(
 def genba_run(
     local: LocalModel, n: int, tokens: int, n_ctx: int, trace: bool = False
 ) -> FinalEvent:
-    """One greedy answer through genba's local path; returns the final event."""
-    request = LocalRequest(
-        messages=[{"role": "user", "content": PROMPT}],
-        experts=n,
-        max_tokens=tokens,
-        n_ctx=n_ctx,
-        trace=trace,
-        sampling=Sampling(temperature=0.0, repeat_penalty=1.1),
-    )
-    final = None
-    for event in local.stream(request):
-        if isinstance(event, FinalEvent):
-            final = event
-    assert final is not None
-    return final
+    """One greedy answer through genba's local path (shared with ``genba pilot speed``)."""
+    return greedy_answer(local, n, tokens, n_ctx, trace=trace)
 
 
 def main() -> int:

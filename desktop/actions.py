@@ -53,6 +53,8 @@ class WindowActions(QObject):
         self.english = make([])
         self.shortcuts_help = make(["F1"])
         self.about = make([])
+        self.pilot_report = make([])
+        self._pilot_report_state = "ready"  # "ready", "running" or "metrics_off"
 
         bar = window.menuBar()
         self.file_menu = QMenu(bar)
@@ -82,7 +84,7 @@ class WindowActions(QObject):
             ),
             (self.view_menu, [self.larger_text, self.smaller_text, self.high_contrast]),
             (self.language_menu, [self.japanese, self.english]),
-            (self.help_menu, [self.shortcuts_help, self.about]),
+            (self.help_menu, [self.shortcuts_help, None, self.pilot_report, None, self.about]),
         ):
             for item in items:
                 if item is None:
@@ -128,6 +130,21 @@ class WindowActions(QObject):
         }
         for action, text in texts.items():
             action.setText(text)
+        self._pilot_report_text()
+
+    def set_pilot_report_state(self, state: str) -> None:
+        """``ready``, ``running`` (building now) or ``metrics_off`` (nothing to report)."""
+        self._pilot_report_state = state
+        self._pilot_report_text()
+
+    def _pilot_report_text(self) -> None:
+        state = self._pilot_report_state
+        self.pilot_report.setEnabled(state == "ready")
+        self.pilot_report.setText({
+            "ready": self.tr("&Pilot report…"),
+            "running": self.tr("Building the pilot report…"),
+            "metrics_off": self.tr("Pilot report (unavailable: metrics are turned off)"),
+        }[state])
 
     def shortcut_table(self) -> list[tuple[str, str]]:
         """(shortcut, what it does) rows for the help dialog."""

@@ -19,7 +19,9 @@ and shuts them down in order. It holds no conversation or model logic:
 * :class:`~desktop.welcome_page.WelcomePage`: stacked with the conversation, shown
   for an empty chat, with the site's example questions;
 * :class:`~desktop.model_tasks.ModelTasks`: the first-run import and build;
-* :class:`~desktop.update_status.UpdateStatus`: the updater's status line.
+* :class:`~desktop.update_status.UpdateStatus`: the updater's status line;
+* :class:`~desktop.pilot_report.PilotReport`: Help → Pilot report…, built by the CLI
+  in a child process and opened in the browser.
 
 The parts know their collaborators, never the window; they report by signals,
 which the window connects in :meth:`MainWindow._connect`.
@@ -63,6 +65,7 @@ from desktop.i18n_text import retranslated
 from desktop.input_box import InputBox
 from desktop.model_tasks import ModelTasks
 from desktop.page_controller import PageController
+from desktop.pilot_report import PilotReport
 from desktop.session import ChatSession
 from desktop.settings_controller import SettingsController
 from desktop.status_panel import StatusPanel
@@ -212,6 +215,7 @@ class MainWindow(QMainWindow):
             demo_notice=self.demo_notice,
         )
         self.tasks = ModelTasks(self, self.paths, self.client, self.first_run)
+        self.pilot_report = PilotReport(self.paths, self)
 
     def _connect(self) -> None:
         """The parts' reports, each to the part that acts on it."""
@@ -247,6 +251,9 @@ class MainWindow(QMainWindow):
         a.quit.triggered.connect(self.close)
         a.shortcuts_help.triggered.connect(self._show_shortcuts)
         a.about.triggered.connect(self._show_about)
+        a.pilot_report.triggered.connect(self.pilot_report.start)
+        self.pilot_report.running_changed.connect(self._pilot_report_state)
+        self.pilot_report.failed.connect(self.show_error)
 
     def _start(self) -> None:
         """Show the effective settings and the latest conversation, then load the model."""
@@ -313,6 +320,17 @@ class MainWindow(QMainWindow):
         """The site's example questions (in the window's language), and whether to offer import."""
         self.welcome.set_site_examples(site_examples(settings, self.translations.language))
         self.demo_notice.set_can_import(user_models_allowed(settings))
+        self._pilot_report_state()
+
+    def _pilot_report_state(self, _running: bool = False) -> None:
+        """Help → Pilot report…: usable unless building now or metrics are off."""
+        if self.pilot_report.running:
+            state = "running"
+        elif not self.settings.get_bool("metrics.enabled"):
+            state = "metrics_off"
+        else:
+            state = "ready"
+        self.actions_.set_pilot_report_state(state)
 
     def _use_example(self, text: str) -> None:
         """Put a picked example in the message box, for the operator to send or change."""

@@ -565,6 +565,21 @@
     </message>
 </context>
 <context>
+    <name>PilotReport</name>
+    <message>
+        <source>The report program could not be started ({program}).</source>
+        <translation>The report program could not be started ({program}).</translation>
+    </message>
+    <message>
+        <source>exit code {code}</source>
+        <translation>exit code {code}</translation>
+    </message>
+    <message>
+        <source>The pilot report could not be built: {detail}</source>
+        <translation>The pilot report could not be built: {detail}</translation>
+    </message>
+</context>
+<context>
     <name>PlainCause</name>
     <message>
         <source>the question is too long for this PC</source>
@@ -1311,11 +1326,11 @@
     </message>
     <message>
         <source>Pilot site</source>
-        <translation type="unfinished"></translation>
+        <translation>Pilot site</translation>
     </message>
     <message>
         <source>Name of the site this PC belongs to, written into its pilot export so that genba pilot merge reports per site. Empty: the PC&apos;s network name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Name of the site this PC belongs to, written into its pilot export so that genba pilot merge reports per site. Empty: the PC&apos;s network name.</translation>
     </message>
     <message>
         <source>Instructions for the model</source>
@@ -1775,6 +1790,18 @@
     <message>
         <source>&amp;About genba</source>
         <translation>&amp;About genba</translation>
+    </message>
+    <message>
+        <source>&amp;Pilot report…</source>
+        <translation>&amp;Pilot report…</translation>
+    </message>
+    <message>
+        <source>Building the pilot report…</source>
+        <translation>Building the pilot report…</translation>
+    </message>
+    <message>
+        <source>Pilot report (unavailable: metrics are turned off)</source>
+        <translation>Pilot report (unavailable: metrics are turned off)</translation>
     </message>
 </context>
 </TS>

@@ -565,6 +565,21 @@
     </message>
 </context>
 <context>
+    <name>PilotReport</name>
+    <message>
+        <source>The report program could not be started ({program}).</source>
+        <translation>レポートを作成するプログラムを起動できませんでした（{program}）。</translation>
+    </message>
+    <message>
+        <source>exit code {code}</source>
+        <translation>終了コード {code}</translation>
+    </message>
+    <message>
+        <source>The pilot report could not be built: {detail}</source>
+        <translation>パイロットレポートを作成できませんでした: {detail}</translation>
+    </message>
+</context>
+<context>
     <name>PlainCause</name>
     <message>
         <source>the question is too long for this PC</source>
@@ -1775,6 +1790,18 @@
     <message>
         <source>&amp;About genba</source>
         <translation>genba について(&amp;A)</translation>
+    </message>
+    <message>
+        <source>&amp;Pilot report…</source>
+        <translation>パイロットレポート(&amp;P)…</translation>
+    </message>
+    <message>
+        <source>Building the pilot report…</source>
+        <translation>パイロットレポートを作成中…</translation>
+    </message>
+    <message>
+        <source>Pilot report (unavailable: metrics are turned off)</source>
+        <translation>パイロットレポート（利用不可: 計測がオフになっています）</translation>
     </message>
 </context>
 </TS>

@@ -100,6 +100,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     report["policy_state"] = _policy_state(settings)
     report["store"] = _store(paths, settings)
     report["expert_load"] = _expert_load(paths, settings, info)
+    report["pilot_speed"] = _pilot_speed(paths)
     if info is not None:
         policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
@@ -344,6 +345,16 @@ def _expert_load(paths: Paths, settings: Any, info: ModelInfo | None) -> dict[st
     return state
 
 
+def _pilot_speed(paths: Paths) -> dict[str, Any] | None:
+    """The newest ``genba pilot speed`` result on this PC, with its one-line summary."""
+    from engine.pilot.speed_file import newest_speed, summary_line
+
+    result = newest_speed(paths.data_dir)
+    if result is None:
+        return None
+    return {**result.as_dict(), "summary": summary_line(result)}
+
+
 def _print_expert_load(el: dict[str, Any]) -> None:
     out = sys.stdout.write
     out("\nExpert load\n")
@@ -394,6 +405,9 @@ def _print_text(r: dict[str, Any]) -> None:
     speed = (f"{m['decode_tokens_per_s']:.1f} tokens/s at N={m['decode_experts']}"
              if m["decode_tokens_per_s"] else "not measured (add --measure)")
     out(f"  decoding   {speed}\n")
+    sized = r["pilot_speed"]["summary"] + " (random weights: speed only)" if r[
+        "pilot_speed"] else "no model shape measured (genba pilot speed --like NAME)"
+    out(f"  sizing     {sized}\n")
     _print_llama(r["llama_cpp"])
     _print_store(r["store"])
     _print_expert_load(r["expert_load"])

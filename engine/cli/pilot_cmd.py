@@ -5,7 +5,9 @@ policy allows, with all experts and on the remote server; ``genba pilot export
 --out FILE`` writes the file IT collects from each PC (numbers only, no text);
 ``genba pilot report --out DIR`` writes the plan's three metrics as CSV and JSON and
 ``report.html``; ``genba pilot merge FILES… --out DIR`` writes the same report per site
-and for the fleet from several PCs' exports. See ``docs/pilot.md``.
+and for the fleet from several PCs' exports; ``genba pilot speed --like NAME`` measures
+decode speed and memory per N of a catalogue model's shape (random weights) before a site
+downloads it. See ``docs/pilot.md``.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def _experts_list(text: str) -> list[int]:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``genba pilot eval|export|report``."""
+    """Add ``genba pilot eval|export|report|speed``."""
     p = subparsers.add_parser("pilot", help="pilot evidence: evaluate, export, report",
                               description=__doc__.splitlines()[0] if __doc__ else None)
     sub = p.add_subparsers(dest="pilot_command", metavar="ACTION", required=True)
@@ -80,6 +82,19 @@ def register(subparsers: Any) -> None:
     mg.add_argument("--lang", choices=("ja", "en"),
                     help="language of the pages (default: the ui.language setting)")
     mg.set_defaults(func=run_merge)
+    sp = sub.add_parser("speed", help="decode speed and memory per N of a catalogue model's "
+                        "shape (random weights), before downloading it")
+    sp.add_argument("--like", required=True, metavar="NAME",
+                    help="catalogue shape, e.g. granite-3.1-1b-a400m")
+    sp.add_argument("--threads", type=int, default=None,
+                    help="CPU threads for llama.cpp (default: the physical cores)")
+    sp.add_argument("--tokens", type=int, default=32, help="tokens decoded per run (default 32)")
+    sp.add_argument("--rounds", type=int, default=3,
+                    help="timed runs per N; the median is kept (default 3)")
+    sp.add_argument("--experts", type=_experts_list,
+                    help="these N instead of 1, 2, 4, ..., the default N and all experts")
+    sp.add_argument("--json", action="store_true", help="print the result file's JSON")
+    sp.set_defaults(func=run_speed)
 
 
 def _since(text: str | None) -> str | None:
@@ -278,4 +293,55 @@ def run_merge(args: argparse.Namespace) -> int:
     print(f"wrote the fleet report ({len(exports)} PCs, {len(sites)} sites) to "
           f"{args.out / HTML_NAME}, and one per site: "
           + ", ".join(f"{s['name']} ({s['pcs']} PC{'s' if s['pcs'] != 1 else ''})" for s in sites))
+    return 0
+
+
+def run_speed(args: argparse.Namespace) -> int:
+    """``genba pilot speed``."""
+    import psutil
+
+    from engine.cli.common import load_context, print_json
+    from engine.pilot.speed import ANCHOR, QUALITY_NOTE, cached_model, check_experts, measure
+    from engine.pilot.speed_file import write_speed
+
+    check_experts(args.like, args.experts)  # a bad name or N fails before anything is built
+    if args.rounds < 1:
+        raise BadInputError("--rounds must be at least 1")
+    if args.tokens < 2:
+        raise BadInputError("--tokens must be at least 2 (speed is timed between tokens)")
+    threads = args.threads or psutil.cpu_count(logical=False) or psutil.cpu_count() or 1
+    if threads < 1:
+        raise BadInputError("--threads must be at least 1")
+    paths, _settings = load_context()
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr if args.json else sys.stdout, flush=True)
+
+    model = cached_model(paths.cache_dir, args.like, say=say)
+    say(f"measuring {args.like} shape, {threads} threads, {args.tokens} tokens per run")
+    result = measure(model, args.like, threads=threads, tokens=args.tokens,
+                     experts=args.experts, rounds=args.rounds, cpu_cache=paths.cpu_backend_file,
+                     safe_file=paths.safe_experts_file, say=say)
+    saved = write_speed(result, paths.data_dir)
+    if args.json:
+        print_json(result.as_dict())
+        return 0
+    print(f"\n{'N':>3} {'tok/s':>8} {'RSS MiB':>8}  ({result.cpu}, {result.cores} cores)")
+    for row in result.rows:
+        mark = ("  <- default" if row.n == result.default_n else "") + (
+            "  <- all experts" if row.n == result.all_experts else "")
+        print(f"{row.n:>3} {row.tokens_per_s:8.1f} {row.rss_mib:8.0f}{mark}")
+    if result.speedup is not None:
+        print(f"default N={result.default_n} vs all {result.all_experts} experts: "
+              f"x{result.speedup:.2f} decode speed ({(result.speedup - 1) * 100:+.0f} %)")
+    elif (largest := result.largest) is not None and (
+            vs := result.speedup_vs(largest.n)) is not None and largest.n > result.default_n:
+        print(f"default N={result.default_n} vs N={largest.n}, the most experts measured "
+              f"(all {result.all_experts} not measured): x{vs:.2f} decode speed "
+              f"({(vs - 1) * 100:+.0f} %)")
+    else:
+        print("speed-up not computed: measure both the default N and a larger N")
+    print(f"published anchor: {ANCHOR}")
+    print(QUALITY_NOTE)
+    print(f"saved to {saved}")
     return 0

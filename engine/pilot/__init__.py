@@ -17,4 +17,7 @@ produces that evidence on each PC, never with question or answer text:
   self-contained page, English or Japanese, matplotlib plots embedded);
 * :mod:`~engine.pilot.report_extras` — expert load, the speed curve, the page's language;
 * :mod:`~engine.pilot.fleet` — ``genba pilot merge``: exports per site and for the fleet.
+* :mod:`~engine.pilot.speed` — ``genba pilot speed``: decode speed and memory per N of a
+  catalogue shape with random weights, before downloading the model;
+* :mod:`~engine.pilot.speed_file` — its result file (format, writer, reader, doctor's line).
 """

@@ -21,6 +21,10 @@ through ``gguf.quants.quantize``. Every expert slice has its own random stream
 ``build_shaped_moe(..., changed=[("blk.3.ffn_up_exps.weight", 5)])`` writes the same
 model except that one slice: the pair is a realistic base and update for expert diffs.
 
+``mix="Q4_K_M"`` writes the tensor types llama.cpp's quantizer gives a Q4_K_M file (the
+catalogue's downloads; each :class:`Shape` names its ``mix``) instead of the spec's own
+types; K-quant blocks are random bytes with a fixed super-block scale, like Q4_0/Q8_0.
+
 Run ``python -m engine.tools.shaped_moe NAME OUT.gguf [--layers N]`` to write one.
 """
 
@@ -47,6 +51,8 @@ class Shape:
 
     spec: TinyMoESpec
     source: str
+    mix: str = ""
+    """The catalogue download's quantization mix (``Q4_K_M``), for :func:`tensor_plan`."""
 
 
 SHAPES: dict[str, Shape] = {
@@ -74,6 +80,7 @@ SHAPES: dict[str, Shape] = {
             name="genba shaped MoE (granite-3.1-1b-a400m)",
         ),
         "huggingface.co/ibm-granite/granite-3.1-1b-a400m-instruct config.json",
+        "Q4_K_M",
     ),
     # config.json of ibm-granite/granite-3.1-3b-a800m-instruct: hidden 1536, 32 layers,
     # 24 heads / 8 kv heads, 40 experts of 512, top-8, vocab 49,155 (~2 GB in Q4_0).
@@ -97,6 +104,30 @@ SHAPES: dict[str, Shape] = {
             name="genba shaped MoE (granite-3.1-3b-a800m)",
         ),
         "huggingface.co/ibm-granite/granite-3.1-3b-a800m-instruct config.json",
+        "Q4_K_M",
+    ),
+    # Not a real model: a catalogue-like shape of ~2 MB (same tensor types and tied
+    # embedding as the Granite shapes) so tests and a quick try of `genba pilot speed`
+    # build and load in about a second.
+    "tiny-test": Shape(
+        TinyMoESpec(
+            n_layer=2,
+            n_embd=256,  # K-quant rows are multiples of 256
+            n_head=4,
+            n_head_kv=2,
+            n_ff=256,
+            n_expert=4,
+            n_expert_used=2,
+            context_length=1024,
+            n_vocab=512,
+            tied_output=True,
+            expert_type=Q.Q4_0,
+            dense_type=Q.Q4_0,
+            embd_type=Q.Q8_0,
+            name="genba shaped MoE (tiny-test)",
+        ),
+        "genba's own tiny shape for tests",
+        "Q4_K_M",
     ),
 }
 
@@ -129,8 +160,45 @@ class _Tensor:
     constant: float | None = None  # norms: all ones
 
 
-def tensor_plan(spec: TinyMoESpec) -> list[_Tensor]:
-    """Every tensor of the model in file order (the order of ``tiny_moe``)."""
+def _more_bits(i: int, n: int) -> bool:
+    """llama.cpp's ``use_more_bits``: the layers a ``_M`` K-quant mix gives Q6_K."""
+    return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
+
+
+def _mixed(plan: list[_Tensor], mix: str, n_layer: int) -> list[_Tensor]:
+    """``plan`` with the tensor types llama.cpp's quantizer picks for ``mix``.
+
+    Q4_K_M (``llama_tensor_get_type``): the output — with a tied embedding, the token
+    embedding — Q6_K; ``attn_v`` and ``ffn_down`` (experts included) Q6_K in the
+    :func:`_more_bits` layers; every other matrix Q4_K; norms and the router stay F32.
+    For the Granite 1B shape this gives 820.1 MB, the catalogue file's size.
+    """
+    if not mix:
+        return plan
+    if mix != "Q4_K_M":
+        raise ValueError(f"unknown quantization mix {mix!r}")
+    tied = all(t.name != "output.weight" for t in plan)
+    out = []
+    for t in plan:
+        qtype = t.qtype
+        if t.name == "output.weight" or (tied and t.name == "token_embd.weight"):
+            qtype = Q.Q6_K
+        elif t.name == "token_embd.weight":
+            qtype = Q.Q4_K
+        elif t.name.startswith("blk.") and t.qtype != Q.F32:
+            layer, kind = int(t.name.split(".")[1]), t.name.split(".")[2]
+            more = kind in ("attn_v", "ffn_down_exps") and _more_bits(layer, n_layer)
+            qtype = Q.Q6_K if more else Q.Q4_K
+        out.append(replace(t, qtype=qtype))
+    return out
+
+
+def tensor_plan(spec: TinyMoESpec, mix: str = "") -> list[_Tensor]:
+    """Every tensor of the model in file order (the order of ``tiny_moe``).
+
+    ``mix`` (``"Q4_K_M"``) replaces the spec's tensor types with those of that
+    llama.cpp quantization mix (:func:`_mixed`).
+    """
     n_vocab = max(spec.n_vocab, 261)
     head_dim = spec.n_embd // spec.n_head
     kv = head_dim * spec.n_head_kv
@@ -153,7 +221,7 @@ def tensor_plan(spec: TinyMoESpec) -> list[_Tensor]:
             _Tensor(f"{b}.ffn_up_exps.weight", (e, f, d), spec.expert_type, 0.1, n_expert=e),
             _Tensor(f"{b}.ffn_down_exps.weight", (e, d, f), spec.expert_type, 0.1, n_expert=e),
         ]
-    return plan
+    return _mixed(plan, mix, spec.n_layer)
 
 
 def _nbytes(t: _Tensor) -> int:
@@ -171,6 +239,21 @@ def _random_bytes(
 ) -> npt.NDArray[np.uint8]:
     """Bytes of a random tensor of ``shape`` (numpy order) in ``qtype``, std about ``scale``."""
     n = int(np.prod(shape))
+    if qtype in (Q.Q4_K, Q.Q6_K):
+        # Random blocks with a fixed super-block scale: only speed and size matter here.
+        # Q4_K: d, dmin (f16) first, 6-bit sub-scales 0..63 × q 0..15; Q6_K: int8
+        # sub-scales × q -32..31, d (f16) last.
+        block, size = gguf.GGML_QUANT_SIZES[qtype]
+        blocks = np.frombuffer(rng.bytes(n // block * size), dtype=np.uint8).copy()
+        blocks = blocks.reshape(-1, size)
+        if qtype == Q.Q4_K:
+            d = np.float16(scale / (32.0 * 4.6))
+            blocks[:, 0:2] = np.frombuffer(d.tobytes(), dtype=np.uint8)
+            blocks[:, 2:4] = np.frombuffer(np.float16(scale / 64.0).tobytes(), dtype=np.uint8)
+        else:
+            d = np.float16(scale / (74.0 * 18.0))
+            blocks[:, size - 2:] = np.frombuffer(d.tobytes(), dtype=np.uint8)
+        return blocks.reshape(-1)
     if qtype in (Q.Q8_0, Q.Q4_0):
         block, size = gguf.GGML_QUANT_SIZES[qtype]
         # value = d * q: int8 q uniform in [-128, 127] has std ~74; Q4_0's (q - 8) ~4.6
@@ -208,16 +291,18 @@ def build_shaped_moe(
     *,
     changed: Iterable[tuple[str, int]] = (),
     name: str | None = None,
+    mix: str = "",
 ) -> Path:
     """Write ``spec`` as a GGUF at ``path``, one tensor at a time; returns ``path``.
 
     ``changed`` lists ``(stacked tensor name, expert index)`` slices that get other
     random bytes than the base model of the same spec; ``name`` replaces
     ``general.name`` (which shifts every tensor offset, as a real new version's
-    metadata would). Same arguments → byte-identical file.
+    metadata would); ``mix`` writes the tensor types of that llama.cpp quantization
+    mix (``"Q4_K_M"``, as the catalogue downloads). Same arguments → byte-identical file.
     """
     changes = frozenset(changed)
-    plan = tensor_plan(spec)
+    plan = tensor_plan(spec, mix)
     known = {(t.name, e) for t in plan for e in range(t.n_expert)}
     if not changes <= known:
         raise ValueError(f"no such expert slices: {sorted(changes - known)}")
@@ -238,9 +323,9 @@ def build_shaped_moe(
     return path
 
 
-def expected_size(spec: TinyMoESpec) -> int:
+def expected_size(spec: TinyMoESpec, mix: str = "") -> int:
     """Bytes of tensor data of ``spec`` (the file adds its header and padding)."""
-    return sum(_nbytes(t) for t in tensor_plan(spec))
+    return sum(_nbytes(t) for t in tensor_plan(spec, mix))
 
 
 def main(argv: list[str] | None = None) -> int:

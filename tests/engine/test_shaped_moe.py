@@ -74,3 +74,25 @@ def test_llama_cpp_loads_the_synthetic_vocabulary(tmp_path: Path) -> None:
         assert isinstance(text, str)
     finally:
         llm.close()
+
+
+def test_the_q4_k_m_mix_has_llama_cpp_s_types_and_the_catalogue_size(tmp_path: Path) -> None:
+    from engine.models.catalogue import find_entry, load_catalogue
+    from engine.tools.shaped_moe import SHAPES, tensor_plan
+
+    q = gguf.GGMLQuantizationType
+    for name in ("granite-3.1-1b-a400m", "granite-3.1-3b-a800m"):
+        entry, mix = find_entry(load_catalogue(), name), SHAPES[name].mix
+        assert mix == "Q4_K_M" and "Q4_K_M" in entry.filename
+        assert abs(expected_size(shape(name), mix) - entry.size) < 0.01 * entry.size
+    types = {t.name: t.qtype for t in tensor_plan(shape("granite-3.1-1b-a400m"), "Q4_K_M")}
+    assert types["token_embd.weight"] == q.Q6_K  # tied: it is also the output
+    assert types["blk.0.ffn_down_exps.weight"] == q.Q6_K  # use_more_bits layers
+    assert types["blk.5.attn_v.weight"] == q.Q6_K
+    assert types["blk.4.ffn_down_exps.weight"] == q.Q4_K
+    assert types["blk.4.ffn_up_exps.weight"] == q.Q4_K
+    assert types["blk.4.ffn_gate_inp.weight"] == q.F32
+    tiny = build_shaped_moe(tmp_path / "t.gguf", shape("tiny-test"), mix="Q4_K_M")
+    written = {t.name: t.tensor_type for t in gguf.GGUFReader(str(tiny)).tensors}
+    assert written["blk.1.ffn_down_exps.weight"] == q.Q6_K  # 2 layers: the last one
+    assert written["blk.0.ffn_down_exps.weight"] == q.Q4_K
