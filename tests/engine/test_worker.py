@@ -74,10 +74,12 @@ def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Any]:
         engine.close()
 
 
-def answer_killing_worker(engine: Engine, sig: signal.Signals, **kw: Any) -> list[Event]:
+def answer_killing_worker(
+    engine: Engine, sig: signal.Signals, max_tokens: int = 400, **kw: Any
+) -> list[Event]:
     """One answer; the worker gets ``sig`` right after the first token reaches the engine."""
     events: list[Event] = []
-    for event in engine.stream(LONG, sampling=GREEDY, max_tokens=400, **kw):
+    for event in engine.stream(LONG, sampling=GREEDY, max_tokens=max_tokens, **kw):
         events.append(event)
         if isinstance(event, TokenEvent) and sum(isinstance(e, TokenEvent) for e in events) == 1:
             pid = engine.local_model.worker.pid
@@ -133,7 +135,10 @@ def test_a_crash_goes_to_the_remote_server_when_policy_allows(
 ) -> None:
     policy = settings_with(fallback__enabled=True, fallback__url=llama_server_url)
     engine = engine_for(settings=policy)
-    events = answer_killing_worker(engine, signal.SIGSEGV)
+    # 48 tokens, not 400: llama_cpp.server streams ~70 ms per token here (its SSE path; the
+    # same answer unstreamed takes 0.7 s), so 400 could pass fallback.timeout_s on a busy CI.
+    # The worker runs one token ahead, so it is still killed mid-answer.
+    events = answer_killing_worker(engine, signal.SIGSEGV, max_tokens=48)
     final = final_of(events)
     assert final.route == "remote" and final.stop_reason in ("stop", "length")
     assert final.reason.startswith("the local model stopped unexpectedly → remote (")
