@@ -12,19 +12,18 @@ import argparse
 import json
 import logging
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from disk.paths import Paths
-from tests.updater.testkit import RepoServer
+from tests.updater.testkit import RepoServer, genba_update, vendor_pc_config
 from updater import cli, publish_cli
 from updater.client import UpdateClient
 from updater.config import UpdateConfig
 from updater.errors import TrustError
 from updater.files import sha256_file
-from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
+from updater.pointer import read_pointer
 from updater.repository import PublisherRepository
 from updater.sealing import MAGIC, Sealing
 
@@ -47,33 +46,6 @@ def vendor(models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     assert run(["site-key", "export", str(repo), "plant-b", str(root / "plant-b.key")]) == 0
     assert run(["bundle", str(repo), str(root / "usb"), "--encrypt-to", "plant-a"]) == 0
     return root
-
-
-def _client(tmp_path: Path, vendor: Path, base: Path | None, url: str = "") -> UpdateConfig:
-    paths = Paths.under(tmp_path / "pc")
-    paths.models_dir.mkdir(parents=True)
-    if base is not None:
-        shutil.copyfile(base, paths.models_dir / "m-1.gguf")
-        ref = ModelRef("m-1.gguf", sha256_file(base), "1")
-        write_pointer(paths.current_model_pointer, Pointer(current=ref))
-    return UpdateConfig(
-        repository_url=url,
-        trusted_root=vendor / "repo" / "published" / "metadata" / "1.root.json",
-        models_dir=paths.models_dir,
-        update_dir=paths.update_dir,
-        pointer=paths.current_model_pointer,
-    )
-
-
-def _genba_update(argv: list[str], config: UpdateConfig) -> int:
-    parser = argparse.ArgumentParser(prog="genba")
-    cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["update", *argv])
-    args.genba_settings = {"updates.trusted_root": str(config.trusted_root)}
-    data_dir = config.models_dir.parent
-    args.genba_paths = replace(Paths.under(data_dir.parent), data_dir=data_dir)
-    code: int = args.func(args)
-    return code
 
 
 def _error_line(stderr: str) -> str:
@@ -111,11 +83,11 @@ def test_encrypted_bundle_imports_with_the_key(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    config = _client(tmp_path, vendor, models["base"])
-    assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
+    assert genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
     out = capsys.readouterr().out
     assert "plant-a" in out and "AGE-SECRET-KEY" not in out
-    assert _genba_update(["import", str(vendor / "usb"), "--json"], config) == 0
+    assert genba_update(["import", str(vendor / "usb"), "--json"], config) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["switched"] and result["latest"] == "3"
     # the diff chain 1 → 2 → 3 was used, each encrypted diff opened after TUF verified it
@@ -131,8 +103,8 @@ def test_encrypted_bundle_imports_with_the_key(
 def test_without_the_key_one_line_and_nothing_installed(
     vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _client(tmp_path, vendor, models["base"])
-    assert _genba_update(["import", str(vendor / "usb")], config) == 1
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
+    assert genba_update(["import", str(vendor / "usb")], config) == 1
     err = _error_line(capsys.readouterr().err)
     assert "This bundle is encrypted for site plant-a; import the site key with " in err
     assert "genba update key import FILE" in err
@@ -144,10 +116,10 @@ def test_without_the_key_one_line_and_nothing_installed(
 def test_wrong_site_key_one_line_and_nothing_installed(
     vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _client(tmp_path, vendor, models["base"])
-    assert _genba_update(["key", "import", str(vendor / "plant-b.key")], config) == 0
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
+    assert genba_update(["key", "import", str(vendor / "plant-b.key")], config) == 0
     capsys.readouterr()
-    assert _genba_update(["import", str(vendor / "usb")], config) == 1
+    assert genba_update(["import", str(vendor / "usb")], config) == 1
     err = _error_line(capsys.readouterr().err)
     assert "encrypted for site plant-a, but no site key on this PC opens it" in err
     assert _installed(config) == ["current.json", "m-1.gguf"]
@@ -163,8 +135,8 @@ def test_tampered_ciphertext_is_refused_by_tuf(
         raw = bytearray(diff.read_bytes())
         raw[-100] ^= 1  # one bit inside the last encrypted chunk
         diff.write_bytes(bytes(raw))
-    config = _client(tmp_path, vendor, models["base"])
-    assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
+    assert genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
     with pytest.raises(TrustError):
         UpdateClient(config).import_bundle(usb)
     assert _installed(config) == ["current.json", "m-1.gguf"]
@@ -175,8 +147,9 @@ def test_full_download_over_http_is_decrypted_after_tuf(
 ) -> None:
     server = RepoServer(vendor / "repo" / "published")
     try:
-        config = _client(tmp_path, vendor, None, url=server.url)  # no model yet: full download
-        assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
+        # no model yet: full download
+        config = vendor_pc_config(tmp_path, vendor, None, url=server.url)
+        assert genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
         result = UpdateClient(config).apply()
     finally:
         server.close()
@@ -219,33 +192,33 @@ def test_bundle_for_a_site_refuses_a_clear_latest_version(
 def test_key_list_and_remove_show_no_secret(
     vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _client(tmp_path, vendor, models["base"])
-    assert _genba_update(["key", "list"], config) == 0
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
+    assert genba_update(["key", "list"], config) == 0
     assert "No site keys" in capsys.readouterr().out
     for site in ("plant-a", "plant-b"):
-        assert _genba_update(["key", "import", str(vendor / f"{site}.key")], config) == 0
-    assert _genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
+        assert genba_update(["key", "import", str(vendor / f"{site}.key")], config) == 0
+    assert genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
     assert "none new" in capsys.readouterr().out  # importing twice adds nothing
-    assert _genba_update(["key", "list", "--json"], config) == 0
+    assert genba_update(["key", "list", "--json"], config) == 0
     captured = capsys.readouterr()
     listed = json.loads(captured.out)["keys"]
     assert [(k["site"], k["in"]) for k in listed] == [("plant-a", "file"), ("plant-b", "file")]
     assert all(k["public"].startswith("age1") for k in listed)
     assert "AGE-SECRET-KEY" not in captured.out + captured.err
-    assert _genba_update(["key", "remove", "plant-b"], config) == 0
+    assert genba_update(["key", "remove", "plant-b"], config) == 0
     assert "Removed 1 key(s) of site plant-b" in capsys.readouterr().out
-    assert _genba_update(["import", str(vendor / "usb")], config) == 0  # plant-a's key still works
+    assert genba_update(["import", str(vendor / "usb")], config) == 0  # plant-a's key still works
 
 
 def test_key_import_bad_input_and_machine_store(
     vendor: Path, models: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    config = _client(tmp_path, vendor, models["base"])
+    config = vendor_pc_config(tmp_path, vendor, models["base"])
     not_a_key = tmp_path / "notes.txt"
     not_a_key.write_text("hello\n")
-    assert _genba_update(["key", "import", str(not_a_key)], config) == 1
+    assert genba_update(["key", "import", str(not_a_key)], config) == 1
     assert "not an age secret key" in _error_line(capsys.readouterr().err)
-    assert _genba_update(["key", "import", str(tmp_path / "missing.key")], config) == 2
+    assert genba_update(["key", "import", str(tmp_path / "missing.key")], config) == 2
     assert "Cannot read the key file" in _error_line(capsys.readouterr().err)
 
     # the update service cannot read a user's keyring: the machine store refuses --keyring

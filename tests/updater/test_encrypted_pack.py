@@ -8,22 +8,17 @@ encrypted diff, every byte verified by TUF before it is decrypted.
 
 from __future__ import annotations
 
-import argparse
-import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from disk.paths import Paths
-from tests.updater.testkit import RepoServer
-from updater import cli, publish_cli
+from tests.updater.testkit import RepoServer, genba_update, vendor_pc_config
+from updater import publish_cli
 from updater.client import UpdateClient
-from updater.config import UpdateConfig
 from updater.errors import SiteKeyError
 from updater.files import sha256_file
 from updater.pack_prune import PackInfo, prune_gguf
-from updater.pointer import ModelRef, Pointer, read_pointer, write_pointer
+from updater.pointer import read_pointer
 from updater.sealing import MAGIC
 
 KEPT = [[0, 2, 3, 5], [1, 2, 3, 4], [0, 1, 6, 7], [2, 3, 4, 5]]
@@ -44,32 +39,6 @@ def vendor(models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) ->
     return root
 
 
-def _pc(tmp_path: Path, vendor: Path, base: Path, url: str) -> UpdateConfig:
-    paths = Paths.under(tmp_path / "pc")
-    paths.models_dir.mkdir(parents=True)
-    shutil.copyfile(base, paths.models_dir / "m-1.gguf")
-    ref = ModelRef("m-1.gguf", sha256_file(base), "1")
-    write_pointer(paths.current_model_pointer, Pointer(current=ref))
-    return UpdateConfig(
-        repository_url=url,
-        trusted_root=vendor / "repo" / "published" / "metadata" / "1.root.json",
-        models_dir=paths.models_dir,
-        update_dir=paths.update_dir,
-        pointer=paths.current_model_pointer,
-        site_pack="machining",
-    )
-
-
-def _import_key(key: Path, config: UpdateConfig) -> None:
-    parser = argparse.ArgumentParser(prog="genba")
-    cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["update", "key", "import", str(key)])
-    args.genba_settings = {"updates.trusted_root": str(config.trusted_root)}
-    data_dir = config.models_dir.parent
-    args.genba_paths = replace(Paths.under(data_dir.parent), data_dir=data_dir)
-    assert args.func(args) == 0
-
-
 def test_an_encrypted_pack_needs_the_site_key_then_arrives_by_its_encrypted_diff(
     vendor: Path, models: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -80,14 +49,16 @@ def test_an_encrypted_pack_needs_the_site_key_then_arrives_by_its_encrypted_diff
     assert all(p.read_bytes().startswith(MAGIC) for p in pack_files)
     server = RepoServer(published)
     try:
-        config = _pc(tmp_path, vendor, models["base"], server.url)
+        config = vendor_pc_config(
+            tmp_path, vendor, models["base"], server.url, site_pack="machining"
+        )
         with pytest.raises(SiteKeyError) as refused:
             UpdateClient(config).apply()
         assert "plant-a" in str(refused.value) and "key import" in str(refused.value)
         assert "\n" not in str(refused.value)
         assert read_pointer(config.pointer).current.version == "1"  # type: ignore[union-attr]
 
-        _import_key(vendor / "plant-a.key", config)
+        assert genba_update(["key", "import", str(vendor / "plant-a.key")], config) == 0
         UpdateClient(config).apply()
         pointer = read_pointer(config.pointer)
         assert pointer is not None and pointer.current.version == "machining@1"

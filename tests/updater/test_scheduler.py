@@ -108,36 +108,32 @@ def test_outside_window_does_nothing(config: UpdateConfig) -> None:
     assert made == []
 
 
+def _apply_ready(config: UpdateConfig, **kw: object) -> list[SchedulerEvent]:
+    """Press "Apply now" on a scheduler whose first check is an hour away; its events."""
+    q: queue.Queue[SchedulerEvent] = queue.Queue()
+    sched = UpdateScheduler(config, q.put, first_delay_s=3600, **kw)  # type: ignore[arg-type]
+    sched.start()
+    try:
+        sched.apply_ready()
+        return _events_until(q, {"applied", "failed", "busy"})
+    finally:
+        sched.stop()
+
+
 def test_apply_ready_switches_to_the_verified_update_outside_the_window(
     config: UpdateConfig, server: RepoServer
 ) -> None:
-    q: queue.Queue[SchedulerEvent] = queue.Queue()
     staged = UpdateClient(replace(config, auto_apply=False))
     staged.apply(switch=False)  # an earlier check built and verified version 2
     server.close()  # the switch needs no network
     # Outside the window (and the first check an hour away): only the operator's request runs.
-    sched = UpdateScheduler(
-        replace(config, window="22:00-05:00"), q.put, clock=lambda: NOON, first_delay_s=3600
-    )
-    sched.start()
-    try:
-        sched.apply_ready()
-        events = _events_until(q, {"applied", "failed", "busy"})
-    finally:
-        sched.stop()
+    events = _apply_ready(replace(config, window="22:00-05:00"), clock=lambda: NOON)
     assert events[-1].state == "applied" and events[-1].version == "2"
     assert read_pointer(config.pointer).current.version == "2"  # type: ignore[union-attr]
 
 
 def test_apply_ready_with_nothing_waiting_says_so(config: UpdateConfig) -> None:
-    q: queue.Queue[SchedulerEvent] = queue.Queue()
-    sched = UpdateScheduler(config, q.put, first_delay_s=3600)
-    sched.start()
-    try:
-        sched.apply_ready()
-        events = _events_until(q, {"applied", "failed", "busy"})
-    finally:
-        sched.stop()
+    events = _apply_ready(config)
     assert events[-1].state == "failed" and "No verified model update" in events[-1].message
     assert read_pointer(config.pointer).current.version == "1"  # type: ignore[union-attr]
 
@@ -145,14 +141,7 @@ def test_apply_ready_with_nothing_waiting_says_so(config: UpdateConfig) -> None:
 def test_apply_ready_while_another_process_updates_is_busy(config: UpdateConfig) -> None:
     import filelock
 
-    q: queue.Queue[SchedulerEvent] = queue.Queue()
     config.update_dir.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(config.lock_file):
-        sched = UpdateScheduler(config, q.put, first_delay_s=3600)
-        sched.start()
-        try:
-            sched.apply_ready()
-            events = _events_until(q, {"applied", "failed", "busy"})
-        finally:
-            sched.stop()
+        events = _apply_ready(config)
     assert events[-1].state == "busy"

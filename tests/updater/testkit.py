@@ -5,17 +5,27 @@ Shared by the updater tests and by their subprocess helpers.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import datetime
 import http.server
 import ipaddress
 import json
+import shutil
 import ssl
 import struct
 import threading
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import gguf
+
+from disk.paths import Paths
+from updater import cli
+from updater.config import UpdateConfig
+from updater.files import sha256_file
+from updater.pointer import ModelRef, Pointer, write_pointer
 
 # The experts that differ between the test models "base" and "new".
 CHANGED = [
@@ -268,3 +278,36 @@ class FakeHub:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+
+def vendor_pc_config(
+    tmp_path: Path, vendor: Path, base: Path | None, url: str = "", **overrides: Any
+) -> UpdateConfig:
+    """A PC's updater config under ``tmp_path/pc`` trusting ``vendor``'s repository root,
+    with ``base`` installed as version 1 (None: an empty store); ``overrides`` set fields."""
+    paths = Paths.under(tmp_path / "pc")
+    paths.models_dir.mkdir(parents=True)
+    if base is not None:
+        shutil.copyfile(base, paths.models_dir / "m-1.gguf")
+        ref = ModelRef("m-1.gguf", sha256_file(base), "1")
+        write_pointer(paths.current_model_pointer, Pointer(current=ref))
+    return UpdateConfig(
+        repository_url=url,
+        trusted_root=vendor / "repo" / "published" / "metadata" / "1.root.json",
+        models_dir=paths.models_dir,
+        update_dir=paths.update_dir,
+        pointer=paths.current_model_pointer,
+        **overrides,
+    )
+
+
+def genba_update(argv: list[str], config: UpdateConfig) -> int:
+    """``genba update ARGV`` through the real CLI, on the folders of ``config``."""
+    parser = argparse.ArgumentParser(prog="genba")
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["update", *argv])
+    args.genba_settings = {"updates.trusted_root": str(config.trusted_root)}
+    data_dir = config.models_dir.parent
+    args.genba_paths = replace(Paths.under(data_dir.parent), data_dir=data_dir)
+    code: int = args.func(args)
+    return code
