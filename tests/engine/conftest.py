@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.paths import Paths
 from tests.engine.remote_servers import LlamaServer
 
 
@@ -27,3 +28,11 @@ def llama_server(
 def llama_server_url(llama_server: LlamaServer) -> str:
     """The server's ``/v1`` base URL."""
     return llama_server.url
+
+
+@pytest.fixture
+def cli_paths(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """The CLI's folders, policy included, under this test's tmp dir (never /etc/genba)."""
+    monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
+    paths.policy_dir.mkdir(parents=True, exist_ok=True)
+    return paths

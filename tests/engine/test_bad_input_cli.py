@@ -20,14 +20,6 @@ from engine.paths import Paths
 from engine.settings import save_user_setting
 
 
-@pytest.fixture
-def policy_paths(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """Point the CLI's user and policy folders at this test's tmp dir."""
-    monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
-    paths.policy_dir.mkdir(parents=True, exist_ok=True)
-    return paths
-
-
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -127,12 +119,12 @@ def _lock_models(paths: Paths, model: Path | None = None, extra: str = "") -> No
 
 
 def test_own_model_file_is_refused_when_policy_allows_only_it_s(
-    capsys: pytest.CaptureFixture[str], policy_paths: Paths, tiny_moe_path: Path,
+    capsys: pytest.CaptureFixture[str], cli_paths: Paths, tiny_moe_path: Path,
     tmp_path: Path,
 ) -> None:
     other = tmp_path / "own.gguf"
     other.write_bytes(tiny_moe_path.read_bytes())
-    _lock_models(policy_paths, tiny_moe_path)
+    _lock_models(cli_paths, tiny_moe_path)
     code, _, err = _run(capsys, "ask", "--model", str(other), "hi")
     assert code == 2
     assert "turned off on this PC by policy (model.allow_user_models = false" in _one_line(err)
@@ -143,33 +135,33 @@ def test_own_model_file_is_refused_when_policy_allows_only_it_s(
 
 @pytest.mark.parametrize("command", ["import", "pull"])
 def test_adding_models_is_refused_when_policy_allows_only_it_s(
-    capsys: pytest.CaptureFixture[str], policy_paths: Paths, tiny_moe_path: Path, command: str
+    capsys: pytest.CaptureFixture[str], cli_paths: Paths, tiny_moe_path: Path, command: str
 ) -> None:
-    _lock_models(policy_paths, tiny_moe_path)
+    _lock_models(cli_paths, tiny_moe_path)
     argv = ["models", "import", str(tiny_moe_path)] if command == "import" else [
         "models", "pull", "granite-3.1-1b-a400m"]
     code, _, err = _run(capsys, *argv)
     assert code == 2
     assert "turned off on this PC by policy" in _one_line(err)
-    assert not list(policy_paths.models_dir.glob("*.gguf"))
+    assert not list(cli_paths.models_dir.glob("*.gguf"))
 
 
 def test_a_user_s_model_path_is_ignored_when_policy_allows_only_it_s(
-    capsys: pytest.CaptureFixture[str], policy_paths: Paths, tiny_moe_path: Path,
+    capsys: pytest.CaptureFixture[str], cli_paths: Paths, tiny_moe_path: Path,
 ) -> None:
-    save_user_setting(policy_paths, "model.path", str(tiny_moe_path))
+    save_user_setting(cli_paths, "model.path", str(tiny_moe_path))
     code, _, _ = _run(capsys, "ask", "--max-tokens", "2", "hi")
     assert code == 0  # allowed: the user's model answers
-    _lock_models(policy_paths)
+    _lock_models(cli_paths)
     code, _, err = _run(capsys, "ask", "--max-tokens", "2", "hi")
     assert code == 2
     assert "No model is installed yet" in _one_line(err)
 
 
 def test_a_broken_policy_file_fails_closed_for_own_models(
-    capsys: pytest.CaptureFixture[str], policy_paths: Paths, tiny_moe_path: Path,
+    capsys: pytest.CaptureFixture[str], cli_paths: Paths, tiny_moe_path: Path,
 ) -> None:
-    (policy_paths.policy_dir / "policy.toml").write_text("[model\nbroken = \n")
+    (cli_paths.policy_dir / "policy.toml").write_text("[model\nbroken = \n")
     code, _, err = _run(capsys, "models", "import", str(tiny_moe_path))
     assert code == 2
     assert "a policy file has an error, so it is off for safety" in _one_line(err)

@@ -23,14 +23,6 @@ SITE_TEXT = (
 ) * 4
 
 
-@pytest.fixture
-def cli_paths(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
-    """The CLI's folders (policy included) under this test's tmp dir."""
-    monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
-    paths.policy_dir.mkdir(parents=True, exist_ok=True)
-    return paths
-
-
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
