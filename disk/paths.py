@@ -156,6 +156,11 @@ class Paths:
         return self.data_dir / "expert-load.sqlite3"
 
     @property
+    def docs_index_db(self) -> Path:
+        """The operator's index of site documents (SQLite FTS5; rebuilt from the documents)."""
+        return self.data_dir / "docs-index.sqlite3"
+
+    @property
     def update_dir(self) -> Path:
         """The updater's TUF metadata and download folder."""
         return self.data_dir / "updates"

@@ -43,6 +43,11 @@ class ModelStore:
         """The current-model pointer of this store."""
         return self.models_dir / POINTER_NAME
 
+    @property
+    def docpacks_dir(self) -> Path:
+        """The document packs installed with this store (:mod:`disk.doc_packs`), beside its models."""
+        return self.models_dir.parent / "docpacks"
+
     def writable(self) -> bool:
         """True when this process may write the store (create it if its parent allows).
 

@@ -1277,6 +1277,14 @@
         <translation>none</translation>
     </message>
     <message>
+        <source>Document packs</source>
+        <translation>Document packs</translation>
+    </message>
+    <message>
+        <source>Document packs this PC follows: signed sets of site documents published by IT under these names, installed by genba update and indexed like docs.folders.</source>
+        <translation>Document packs this PC follows: signed sets of site documents published by IT under these names, installed by genba update and indexed like docs.folders.</translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>History</translation>
     </message>
@@ -1355,6 +1363,66 @@
     <message>
         <source>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</source>
         <translation>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</translation>
+    </message>
+    <message>
+        <source>Document folders</source>
+        <translation>Document folders</translation>
+    </message>
+    <message>
+        <source>Folders of site documents (work instructions, manuals, standards: PDF, Word, Markdown, text, HTML) that genba indexes on this PC and answers from, with the document and page shown under each answer. Local folders or mounted shares.</source>
+        <translation>Folders of site documents (work instructions, manuals, standards: PDF, Word, Markdown, text, HTML) that genba indexes on this PC and answers from, with the document and page shown under each answer. Local folders or mounted shares.</translation>
+    </message>
+    <message>
+        <source>Allow own document folders</source>
+        <translation>Allow own document folders</translation>
+    </message>
+    <message>
+        <source>Let operators add their own document folders (docs.personal_folders) to the index.</source>
+        <translation>Let operators add their own document folders (docs.personal_folders) to the index.</translation>
+    </message>
+    <message>
+        <source>My document folders</source>
+        <translation>My document folders</translation>
+    </message>
+    <message>
+        <source>The operator&apos;s own document folders, indexed with the site&apos;s when docs.allow_personal is on.</source>
+        <translation>The operator&apos;s own document folders, indexed with the site&apos;s when docs.allow_personal is on.</translation>
+    </message>
+    <message>
+        <source>Answers from documents</source>
+        <translation>Answers from documents</translation>
+    </message>
+    <message>
+        <source>How answers use the documents: use (give the model the passages found and show their sources), require (answer only from the documents; when nothing is found, say so instead of asking the model) or off.</source>
+        <translation>How answers use the documents: use (give the model the passages found and show their sources), require (answer only from the documents; when nothing is found, say so instead of asking the model) or off.</translation>
+    </message>
+    <message>
+        <source>use</source>
+        <translation>use</translation>
+    </message>
+    <message>
+        <source>require</source>
+        <translation>require</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>off</translation>
+    </message>
+    <message>
+        <source>Passages per question</source>
+        <translation>Passages per question</translation>
+    </message>
+    <message>
+        <source>The most passages given to the model with a question (fewer when the context is short).</source>
+        <translation>The most passages given to the model with a question (fewer when the context is short).</translation>
+    </message>
+    <message>
+        <source>Largest document</source>
+        <translation>Largest document</translation>
+    </message>
+    <message>
+        <source>Documents larger than this are not indexed (the index says so).</source>
+        <translation>Documents larger than this are not indexed (the index says so).</translation>
     </message>
     <message>
         <source>Language</source>

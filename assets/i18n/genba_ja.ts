@@ -1277,6 +1277,14 @@
         <translation>なし</translation>
     </message>
     <message>
+        <source>Document packs</source>
+        <translation>文書パック</translation>
+    </message>
+    <message>
+        <source>Document packs this PC follows: signed sets of site documents published by IT under these names, installed by genba update and indexed like docs.folders.</source>
+        <translation>この PC が受け取る文書パック: IT がこの名前で公開する、署名付きの現場文書のまとまり。`genba update` が導入し、`docs.folders` と同じく索引に入れます。</translation>
+    </message>
+    <message>
         <source>History</source>
         <translation>履歴</translation>
     </message>
@@ -1355,6 +1363,66 @@
     <message>
         <source>Example questions for the Japanese window; they replace assistant.example_prompts there. Empty: assistant.example_prompts.</source>
         <translation>日本語の画面で使う質問の例です。日本語の画面では assistant.example_prompts の代わりに使われます。空欄: assistant.example_prompts。</translation>
+    </message>
+    <message>
+        <source>Document folders</source>
+        <translation>文書フォルダー</translation>
+    </message>
+    <message>
+        <source>Folders of site documents (work instructions, manuals, standards: PDF, Word, Markdown, text, HTML) that genba indexes on this PC and answers from, with the document and page shown under each answer. Local folders or mounted shares.</source>
+        <translation>この PC で索引を作り、回答の根拠にする現場文書（作業標準書、取扱説明書、規格: PDF、Word、マークダウン、テキスト、HTML）のフォルダー。回答の下に文書名とページを表示します。ローカルのフォルダーまたはマウントした共有フォルダー。</translation>
+    </message>
+    <message>
+        <source>Allow own document folders</source>
+        <translation>自分の文書フォルダーを許可</translation>
+    </message>
+    <message>
+        <source>Let operators add their own document folders (docs.personal_folders) to the index.</source>
+        <translation>作業者が自分の文書フォルダー（`docs.personal_folders`）を索引に加えられるようにします。</translation>
+    </message>
+    <message>
+        <source>My document folders</source>
+        <translation>自分の文書フォルダー</translation>
+    </message>
+    <message>
+        <source>The operator&apos;s own document folders, indexed with the site&apos;s when docs.allow_personal is on.</source>
+        <translation>作業者自身の文書フォルダー。`docs.allow_personal` がオンのとき、現場の文書と一緒に索引に入れます。</translation>
+    </message>
+    <message>
+        <source>Answers from documents</source>
+        <translation>文書からの回答</translation>
+    </message>
+    <message>
+        <source>How answers use the documents: use (give the model the passages found and show their sources), require (answer only from the documents; when nothing is found, say so instead of asking the model) or off.</source>
+        <translation>回答での文書の使い方: 使う（見つかった箇所をモデルに渡し、出典を表示）、必須（文書だけから回答し、見つからなければモデルに聞かずにそう伝える）、オフ。</translation>
+    </message>
+    <message>
+        <source>use</source>
+        <translation>使う</translation>
+    </message>
+    <message>
+        <source>require</source>
+        <translation>必須</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>オフ</translation>
+    </message>
+    <message>
+        <source>Passages per question</source>
+        <translation>質問ごとの引用箇所</translation>
+    </message>
+    <message>
+        <source>The most passages given to the model with a question (fewer when the context is short).</source>
+        <translation>1 つの質問でモデルに渡す箇所の上限（コンテキストが短いときは少なくなります）。</translation>
+    </message>
+    <message>
+        <source>Largest document</source>
+        <translation>文書の最大サイズ</translation>
+    </message>
+    <message>
+        <source>Documents larger than this are not indexed (the index says so).</source>
+        <translation>これより大きい文書は索引に入れません（索引の状態にその旨を表示します）。</translation>
     </message>
     <message>
         <source>Language</source>

@@ -293,6 +293,12 @@ _SPECS: tuple[SettingSpec, ...] = (
         "full model instead) or none (keep the current model).",
         choices=("full", "none"), label="If the site pack is missing", policy_only=True,
     ),
+    SettingSpec(
+        "updates.doc_packs", "texts", (),
+        "Document packs this PC follows: signed sets of site documents published by IT "
+        "under these names, installed by genba update and indexed like docs.folders.",
+        label="Document packs", policy_only=True,
+    ),
     # -- history ---------------------------------------------------------------
     SettingSpec(
         "history.enabled", "bool", True,
@@ -350,6 +356,43 @@ _SPECS: tuple[SettingSpec, ...] = (
         "Example questions for the Japanese window; they replace assistant.example_prompts "
         "there. Empty: assistant.example_prompts.",
         label="Example questions (Japanese)", policy_only=True,
+    ),
+    # -- docs ------------------------------------------------------------------
+    SettingSpec(
+        "docs.folders", "texts", (),
+        "Folders of site documents (work instructions, manuals, standards: PDF, Word, "
+        "Markdown, text, HTML) that genba indexes on this PC and answers from, with the "
+        "document and page shown under each answer. Local folders or mounted shares.",
+        label="Document folders", policy_only=True,
+    ),
+    SettingSpec(
+        "docs.allow_personal", "bool", True,
+        "Let operators add their own document folders (docs.personal_folders) to the index.",
+        restrictive=False, label="Allow own document folders",
+    ),
+    SettingSpec(
+        "docs.personal_folders", "texts", (),
+        "The operator's own document folders, indexed with the site's when "
+        "docs.allow_personal is on.",
+        label="My document folders",
+    ),
+    SettingSpec(
+        "docs.answers", "enum", "use",
+        "How answers use the documents: use (give the model the passages found and show "
+        "their sources), require (answer only from the documents; when nothing is found, say "
+        "so instead of asking the model) or off.",
+        choices=("use", "require", "off"), label="Answers from documents",
+    ),
+    SettingSpec(
+        "docs.passages", "int", 4,
+        "The most passages given to the model with a question (fewer when the context is "
+        "short).",
+        minimum=1, maximum=12, label="Passages per question",
+    ),
+    SettingSpec(
+        "docs.max_file_mb", "int", 100,
+        "Documents larger than this are not indexed (the index says so).",
+        minimum=1, maximum=4096, label="Largest document", unit="MB",
     ),
     # -- ui --------------------------------------------------------------------
     SettingSpec(

@@ -94,7 +94,8 @@ ALLOWED = re.compile(
             r"\b(?:Ctrl|Shift|Alt|Meta)\+[\w+,=←→↑↓-]+|\bShift\+Enter\b|\b(?:Enter|Esc|Tab)\b|\bF\d+\b",
             r"\bMixture-of-Experts\b|\bUTF-8\b|\bHugging Face\b",
             r"\b(?:genba|GGUF|gguf|MoE|CPU|GPU|ggml|Markdown|JSON|URL|HTTPS?|OpenAI|vLLM|Ollama"
-            r"|PEM|TUF|USB|OS|PC|IT|MB|GB|RAM|English|dense|SmolLM2?|OLMoE|Qwen|Mixtral)\b",
+            r"|PEM|TUF|USB|OS|PC|IT|MB|GB|RAM|English|dense|SmolLM2?|OLMoE|Qwen|Mixtral"
+            r"|PDF|DOCX|Word|HTML)\b",  # file formats are names too
             r"\b(?:Windows|macOS|GNOME Keyring|KWallet|Secret Service)\b",  # keyrings' names
         )
     )

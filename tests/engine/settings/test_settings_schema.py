@@ -73,6 +73,8 @@ def test_security_relevant_keys_and_their_restrictive_values() -> None:
         "updates.allow_offline_bundles": False,
         "updates.operator_apply": False,
         "history.export_allowed": False,
+        # A broken policy must not let operators index folders IT did not allow (issue 17).
+        "docs.allow_personal": False,
     }
     # Documented decision: forcing offline would also stop signed updates.
     assert SCHEMA["network.offline"].restrictive is None
@@ -108,6 +110,9 @@ def test_policy_only_keys_are_the_update_trust_anchors_and_site_examples() -> No
         "experts.imbalance_alert",
         # The site a PC reports under in the pilot's fleet merge is IT's (issue 16, item 5).
         "pilot.site",
+        # The site's document folders and packs are IT's (issue 17, item 1).
+        "docs.folders",
+        "updates.doc_packs",
     }
 
 

@@ -1,0 +1,16 @@
+"""Answers from the site's own documents (issue 17): sources, extraction, index, retrieval.
+
+Module map (one concept each):
+
+* ``model.py``     the plain data every part shares: pages, passages, sources, skip reasons, progress.
+* ``sources.py``   which folders are indexed: policy ``docs.folders``, installed document packs
+                   (:mod:`disk.doc_packs`), the operator's own folders where policy allows.
+* ``extract.py``   a file to pages of text: PDF (pypdfium2), DOCX (python-docx), Markdown, text,
+                   HTML; or a :class:`~engine.docs.model.DocumentSkipped` with its reason.
+* ``terms.py``     the one text normalisation for index and query (NFKC, case, CJK bigrams).
+* ``index.py``     the SQLite FTS5 index with BM25: incremental by content hash, search.
+* ``grounding.py`` passages into the prompt within a token budget, and the instructions.
+* ``render.py``    one PDF page as an image, for the window's source viewer.
+
+Nothing here imports Qt; the window runs indexing and search on its own threads.
+"""
