@@ -45,7 +45,7 @@ class ModelStore:
 
     @property
     def docpacks_dir(self) -> Path:
-        """The document packs installed with this store (:mod:`disk.doc_packs`), beside its models."""
+        """Document packs installed with this store (:mod:`disk.doc_packs`), beside its models."""
         return self.models_dir.parent / "docpacks"
 
     def writable(self) -> bool:

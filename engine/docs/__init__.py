@@ -2,11 +2,11 @@
 
 Module map (one concept each):
 
-* ``model.py``     the plain data every part shares: pages, passages, sources, skip reasons, progress.
+* ``model.py``     the plain data all parts share: pages, passages, sources, skip reasons.
 * ``sources.py``   which folders are indexed: policy ``docs.folders``, installed document packs
                    (:mod:`disk.doc_packs`), the operator's own folders where policy allows.
 * ``extract.py``   a file to pages of text: PDF (pypdfium2), DOCX (python-docx), Markdown, text,
-                   HTML; or a :class:`~engine.docs.model.DocumentSkipped` with its reason.
+                   HTML; or a :class:`~engine.docs.model.DocumentSkippedError` with its reason.
 * ``terms.py``     the one text normalisation for index and query (NFKC, case, CJK bigrams).
 * ``index.py``     the SQLite FTS5 index with BM25: incremental by content hash, search.
 * ``grounding.py`` passages into the prompt within a token budget, and the instructions.

@@ -62,7 +62,7 @@ class Extracted:
     pages: list[Page]
 
 
-class DocumentSkipped(Exception):
+class DocumentSkippedError(Exception):
     """A document that is not indexed, with a code from :data:`SkipCode` and its parameters."""
 
     def __init__(self, code: SkipCode, **params: str | int) -> None:
