@@ -32,7 +32,7 @@ def _command_modules() -> list[ModuleType]:
     from engine.cli import ask_cmd, inspect_cmd
 
     modules: list[ModuleType] = [inspect_cmd, ask_cmd]
-    for name in ("policy_cmd", "models_cmd", "doctor_cmd", "experts_cmd", "pilot_cmd"):
+    for name in ("policy_cmd", "models_cmd", "doctor_cmd", "experts_cmd", "pilot_cmd", "docs_cmd"):
         try:
             modules.append(__import__(f"engine.cli.{name}", fromlist=["register"]))
         except ModuleNotFoundError as exc:

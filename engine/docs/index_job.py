@@ -25,6 +25,7 @@ import collections
 import contextlib
 import json
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -190,6 +191,9 @@ def _emit(obj: dict[str, Any], lock: threading.Lock) -> None:
 
 def main() -> int:
     """The child: read the request, update the index, stream progress and the report."""
+    # Ctrl-C reaches the whole process group: the parent decides (it closes our stdin,
+    # which cancels after the current document), so the child never dies half-way.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")  # fmt: skip
     request = json.loads(sys.stdin.readline())
