@@ -174,8 +174,9 @@ class DocIndex:
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version not in (0, SCHEMA_VERSION):
                 raise sqlite3.DatabaseError(f"index format {version}, expected {SCHEMA_VERSION}")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            if version == 0:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("SELECT count(*) FROM passage_terms WHERE rowid = 0").fetchone()
         except sqlite3.Error:
             db.close()
@@ -260,7 +261,9 @@ class DocIndex:
         started = time.monotonic()
         counts = {"added": 0, "updated": 0, "removed": 0, "unchanged": 0, "skipped": 0, "pages": 0}
         found = self._find(sources)
-        with self._connect() as db:
+        total = len(found)
+        cancelled = False
+        with self._connect() as db:  # one connection per update, one transaction per document
             self._record_crash(db)
             stored = _stored(db)
             for path, row in stored.items():
@@ -268,22 +271,20 @@ class DocIndex:
                     with _transaction(db):
                         _delete(db, row.id)
                     counts["removed"] += 1
-        total = len(found)
-        cancelled = False
-        for done, item in enumerate(found.values()):
-            if cancel is not None and cancel.is_set():
-                cancelled = True
-                break
-            if progress is not None:
-                progress(IndexProgress(done, total, item.path))
-            outcome, pages = self._update_one(item, stored.get(item.path), max_bytes)
-            counts[outcome] += 1
-            counts["pages"] += pages
-        with self._connect() as db, _transaction(db):
-            db.execute(
-                "INSERT OR REPLACE INTO meta(key, value) VALUES ('updated_at', ?)",
-                (str(time.time()),),
-            )
+            for done, item in enumerate(found.values()):
+                if cancel is not None and cancel.is_set():
+                    cancelled = True
+                    break
+                if progress is not None:
+                    progress(IndexProgress(done, total, item.path))
+                outcome, pages = self._update_one(db, item, stored.get(item.path), max_bytes)
+                counts[outcome] += 1
+                counts["pages"] += pages
+            with _transaction(db):
+                db.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('updated_at', ?)",
+                    (str(time.time()),),
+                )
         if progress is not None and not cancelled:
             progress(IndexProgress(total, total, ""))
         return IndexReport(
@@ -301,7 +302,7 @@ class DocIndex:
         return found
 
     def _update_one(
-        self, item: _Found, row: _Stored | None, max_bytes: int
+        self, db: sqlite3.Connection, item: _Found, row: _Stored | None, max_bytes: int
     ) -> tuple[Literal["added", "updated", "unchanged", "skipped"], int]:
         try:
             info = Path(item.path).stat()
@@ -310,40 +311,39 @@ class DocIndex:
         size = info.st_size if info else 0
         mtime = info.st_mtime_ns if info else 0
         regular = info is not None and stat.S_ISREG(info.st_mode)
-        with self._connect() as db:
-            if row is not None and row.size == size and row.mtime_ns == mtime and not _retry(
+        if row is not None and row.size == size and row.mtime_ns == mtime and not _retry(
+            row, size, max_bytes
+        ):
+            if row.source != item.source.label:
+                with _transaction(db):
+                    db.execute(
+                        "UPDATE documents SET source = ?, source_kind = ? WHERE id = ?",
+                        (item.source.label, item.source.kind, row.id),
+                    )
+            return "unchanged", 0
+        digest = ""
+        if regular and 0 < size <= max_bytes:
+            try:
+                digest = _sha256(item.path)
+            except OSError:
+                digest = ""
+            if row is not None and digest and digest == row.sha256 and not _retry(
                 row, size, max_bytes
             ):
-                if row.source != item.source.label:
-                    with _transaction(db):
-                        db.execute(
-                            "UPDATE documents SET source = ?, source_kind = ? WHERE id = ?",
-                            (item.source.label, item.source.kind, row.id),
-                        )
+                with _transaction(db):
+                    db.execute(
+                        "UPDATE documents SET size = ?, mtime_ns = ?, source = ?, "
+                        "source_kind = ? WHERE id = ?",
+                        (size, mtime, item.source.label, item.source.kind, row.id),
+                    )
                 return "unchanged", 0
-            digest = ""
-            if regular and 0 < size <= max_bytes:
-                try:
-                    digest = _sha256(item.path)
-                except OSError:
-                    digest = ""
-                if row is not None and digest and digest == row.sha256 and not _retry(
-                    row, size, max_bytes
-                ):
-                    with _transaction(db):
-                        db.execute(
-                            "UPDATE documents SET size = ?, mtime_ns = ?, source = ?, "
-                            "source_kind = ? WHERE id = ?",
-                            (size, mtime, item.source.label, item.source.kind, row.id),
-                        )
-                    return "unchanged", 0
-            with _transaction(db):
-                db.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('extracting', ?)",
-                    (json.dumps({"path": item.path, "size": size, "mtime_ns": mtime,
-                                 "sha256": digest, "source": item.source.label,
-                                 "source_kind": item.source.kind, "kind": item.kind}),),
-                )  # fmt: skip
+        with _transaction(db):
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('extracting', ?)",
+                (json.dumps({"path": item.path, "size": size, "mtime_ns": mtime,
+                             "sha256": digest, "source": item.source.label,
+                             "source_kind": item.source.kind, "kind": item.kind}),),
+            )  # fmt: skip
         try:
             doc: Extracted | DocumentSkippedError = extract(Path(item.path), max_bytes=max_bytes)
         except DocumentSkippedError as exc:
@@ -353,7 +353,7 @@ class DocIndex:
             doc = DocumentSkippedError(
                 "corrupt", kind=KIND_NAMES[item.kind], detail=f"{type(exc).__name__}: {exc}"[:200]
             )
-        with self._connect() as db, _transaction(db):
+        with _transaction(db):
             db.execute("DELETE FROM meta WHERE key = 'extracting'")
             if row is not None:
                 _delete(db, row.id)
