@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian/Ubuntu packages genba needs to build llama.cpp and show Qt windows.
+# Install the Debian/Ubuntu packages genba needs to build llama.cpp and show Qt windows
+# (the fonts: Japanese in the window, and the PDFs the document tests draw with Qt).
 # Does nothing when they are all present; uses sudo when not root.
 # A package that cannot be installed (renamed on this release, e.g. Ubuntu's *t64
 # libraries, or no root) is reported but does not stop the setup: the library it
@@ -8,7 +9,7 @@
 set -u
 PKGS="python3-venv python3-dev build-essential libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 \
 libfontconfig1 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-libxcb-shape0 fonts-noto-cjk"
+libxcb-shape0 fonts-noto-cjk fonts-dejavu-core"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian/Ubuntu system; make sure the equivalents of these are installed: $PKGS" >&2

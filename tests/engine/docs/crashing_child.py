@@ -1,7 +1,8 @@
 """The index job's child, except that it dies (SIGABRT, as a crash in pdfium would) on one file.
 
-Run as ``python -m tests.engine.docs.crashing_child NAME``; any file called NAME kills it
-in the middle of extraction, every time.
+Run as ``python -m tests.engine.docs.crashing_child NAME [hang]``; any file called NAME
+kills it in the middle of extraction, every time (with ``hang``: it never returns instead,
+like pdfium stuck in a pathological file).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import resource
 import sys
+import time
 from pathlib import Path
 
 import engine.docs.index as index_module
@@ -19,10 +21,13 @@ from engine.docs.model import Extracted
 def main() -> int:
     """Patch the extractor to abort on ``sys.argv[1]``, then run the real child."""
     fatal = sys.argv[1]
+    hang = sys.argv[2:] == ["hang"]
     real = index_module.extract
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file from the abort
 
     def extract(path: Path, *, max_bytes: int) -> Extracted:
+        if path.name == fatal and hang:
+            time.sleep(3600)
         if path.name == fatal:
             sys.stderr.write(f"simulated pdfium crash on {path.name}\n")
             sys.stderr.flush()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.docs import index_job
 from engine.docs.index import DocIndex
 from engine.docs.index_job import IndexJobError, run_index_job
 from engine.docs.model import DocSource, IndexProgress
@@ -95,6 +96,26 @@ def test_cancel_stops_after_the_current_document(tmp_path: Path, source: DocSour
     indexed = DocIndex(db).status()
     assert 1 <= len(indexed) < 6
     assert all(s.state == "indexed" for s in indexed)
+
+
+def test_a_child_stuck_after_cancel_is_killed_without_blaming_the_file(
+    tmp_path: Path, source: DocSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_job, "CANCEL_GRACE_S", 0.5)
+    db = tmp_path / "index.sqlite3"
+    cancel = threading.Event()
+
+    def cancel_on_the_stuck_file(p: IndexProgress) -> None:
+        if Path(p.current).name == "作業標準書.pdf":
+            cancel.set()
+
+    report = run_index_job(db, [source], max_bytes=10 * MB, progress=cancel_on_the_stuck_file,
+                           cancel=cancel, command=[*CRASHING, "hang"])  # fmt: skip
+    assert report.cancelled
+    report = run_index_job(db, [source], max_bytes=10 * MB)
+    assert not report.cancelled and report.skipped == 0
+    status = {Path(s.path).name: s.state for s in DocIndex(db).status()}
+    assert status["作業標準書.pdf"] == "indexed"  # killed on purpose: not recorded as a crash
 
 
 def _children() -> list[int]:
