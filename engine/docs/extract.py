@@ -163,7 +163,7 @@ def _pdf(path: Path, data: bytes) -> Extracted:
                 page.close()
             pages.append(Page(index + 1, text))
         try:
-            title = str(pdf.get_metadata_dict().get("Title", "")).strip()
+            title = _pdf_title(str(pdf.get_metadata_dict().get("Title", "")))
         except pdfium.PdfiumError:
             title = ""
     except pdfium.PdfiumError as exc:
@@ -173,9 +173,23 @@ def _pdf(path: Path, data: bytes) -> Extracted:
     return _finish(Extracted("pdf", title or path.stem, pages), "pdf")
 
 
+_EXPORT_PREFIX = re.compile(r"^(microsoft (word|powerpoint|excel) - )", re.IGNORECASE)
+_NO_TITLE = frozenset({"untitled", "無題", "document", "ドキュメント"})
+
+
+def _pdf_title(raw: str) -> str:
+    """A PDF's metadata title when it is one: ``Microsoft Word - 手順書.docx`` → ``手順書``."""
+    title = " ".join(raw.split())
+    if _EXPORT_PREFIX.match(title):
+        title = _EXPORT_PREFIX.sub("", title)
+        title = re.sub(r"\.(docx?|pptx?|xlsx?)$", "", title, flags=re.IGNORECASE)
+    return "" if title.casefold() in _NO_TITLE else title
+
+
 # -- DOCX --------------------------------------------------------------------
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_HEADING_STYLE = re.compile(r"^(heading \d|title)$", re.IGNORECASE)
+_HEADING_STYLE = re.compile(r"^(heading\s*\d|title|見出し\s*\d|表題)$", re.IGNORECASE)
+"""Word's built-in heading styles (stored in English) and Japanese-named copies of them."""
 
 
 def _docx(path: Path, data: bytes) -> Extracted:

@@ -39,6 +39,18 @@ def test_pdf_pages_numbered_in_english_and_japanese(corpus: Path) -> None:
     assert "7MPa" in _page(ja, 3)
 
 
+@pytest.mark.parametrize(
+    ("metadata", "title"),
+    [("Microsoft Word - 手順書.docx", "手順書"), ("Untitled", "plain"), ("", "plain"),
+     ("Torque table", "Torque table")],
+)
+def test_pdf_title_from_metadata_or_file_name(
+    qapp: object, tmp_path: Path, metadata: str, title: str
+) -> None:
+    make_pdf(tmp_path / "plain.pdf", ["text"], title=metadata)
+    assert extract(tmp_path / "plain.pdf", max_bytes=MB).title == title
+
+
 def test_password_protected_pdf_is_encrypted() -> None:
     assert _skip_code(DATA / "password-protected.pdf") == "encrypted"
 
@@ -115,6 +127,20 @@ def test_docx_without_breaks_has_no_page_numbers(tmp_path: Path) -> None:
     doc = extract(tmp_path / "one.docx", max_bytes=MB)
     assert [p.number for p in doc.pages] == [None]
     assert doc.title == "one"
+
+
+def test_docx_japanese_named_heading_style(tmp_path: Path) -> None:
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    document.styles.add_style("見出し 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("安全規則", style="見出し 1")
+    document.add_paragraph("保護メガネを着用する。")
+    document.save(str(tmp_path / "ja.docx"))
+    doc = extract(tmp_path / "ja.docx", max_bytes=MB)
+    assert doc.title == "安全規則"
+    assert [p.heading for p in doc.pages] == ["安全規則"]
 
 
 def test_bad_docx_is_corrupt_and_ole_docx_is_encrypted(tmp_path: Path) -> None:
