@@ -45,7 +45,7 @@ from typing import Literal, cast
 
 from disk.atomic import fsync_folder
 
-from engine.docs import chunk, terms
+from engine.docs import chunk, rank, terms
 from engine.docs.extract import KIND_NAMES, extract, kind_of
 from engine.docs.model import (
     SKIP_ENGLISH,
@@ -202,7 +202,11 @@ class DocIndex:
 
     # -- searching -------------------------------------------------------------
     def search(self, query: str, limit: int = 5) -> list[Passage]:
-        """The passages that best match ``query``, best first (BM25; empty when none)."""
+        """The passages that best match ``query``, best first; empty when none.
+
+        BM25's :data:`rank.POOL` best are re-ranked by how closely they keep the question's
+        words together (:mod:`engine.docs.rank`); ``score`` is that boosted BM25.
+        """
         expression = terms.fts_query(query)
         if expression is None or limit <= 0:
             return []
@@ -213,15 +217,18 @@ class DocIndex:
                 "      WHERE passage_terms MATCH ? ORDER BY rank LIMIT ?) AS m "
                 "JOIN passages p ON p.id = m.rowid JOIN documents d ON d.id = p.doc_id "
                 "ORDER BY m.rank",
-                (HEAD_WEIGHT, expression, limit),
+                (HEAD_WEIGHT, expression, max(limit, rank.POOL)),
             ).fetchall()
-        return [
+        query_joints = rank.joints(query)
+        found = [
             Passage(
                 path=r[0], title=r[1], kind=cast(DocumentKind, r[2]), page=r[3], heading=r[4],
-                text=r[5], score=float(r[6]), source=r[7],
+                text=r[5], score=rank.boosted(float(r[6]), query_joints, r[5]), source=r[7],
             )
             for r in rows
         ]
+        found.sort(key=lambda p: -p.score)  # stable: ties keep BM25's order
+        return found[:limit]
 
     # -- status ----------------------------------------------------------------
     def status(self) -> list[DocumentStatus]:

@@ -43,19 +43,24 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
 
-def terms(text: str) -> list[str]:
-    """The terms of ``text`` in order (words whole, CJK runs as overlapping bigrams)."""
+def runs(text: str) -> list[list[str]]:
+    """The terms of ``text`` grouped by token: a word is ``[word]``, a CJK run its bigrams."""
     norm = _CJK_GAP.sub("", normalise(text))
-    out: list[str] = []
+    out: list[list[str]] = []
     for match in _TOKEN.finditer(norm):
         run = match.group("cjk")
         if run is None:
-            out.append(match.group("word"))
+            out.append([match.group("word")])
         elif len(run) == 1:
-            out.append(run)
+            out.append([run])
         else:
-            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.append([run[i : i + 2] for i in range(len(run) - 1)])
     return out
+
+
+def terms(text: str) -> list[str]:
+    """The terms of ``text`` in order (words whole, CJK runs as overlapping bigrams)."""
+    return [term for run in runs(text) for term in run]
 
 
 def index_text(text: str) -> str:
