@@ -263,3 +263,32 @@ def test_index_file_is_real_sqlite_with_fts5(index: DocIndex, source: DocSource)
         db.close()
     assert mode == "wal"
     assert count == passages > 0
+
+
+def test_the_passage_keeping_the_question_together_ranks_first(
+    index: DocIndex, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "near-misses"
+    folder.mkdir()
+    (folder / "exact.md").write_text(
+        "# Torques\n\nライン11 ステーション9 の M8 ボルトの締付トルクは 40 N·m とする。\n"
+        "作業開始前に保護具を着用していることを確認する。\n", encoding="utf-8",
+    )  # fmt: skip
+    (folder / "near.md").write_text(
+        "# Torques\n\n" + "".join(
+            f"ライン{line} ステーション{station} の M8 ボルトの締付トルクは {line + 20} N·m。\n"
+            for line, station in ((11, 25), (4, 3))
+        ), encoding="utf-8",
+    )  # fmt: skip
+    for number in range(8):  # other documents, so that BM25's IDF means something
+        (folder / f"other{number}.md").write_text(
+            f"# Note {number}\n\n金型の温度は {180 + number} 度。油圧は {number} MPa。\n",
+            encoding="utf-8",
+        )
+    index.update([DocSource("policy", folder, "f")], max_bytes=MB)
+    question = "ライン11 ステーション9 の M8 ボルトの締付トルクは？"
+    assert Path(index.search(question)[0].path).name == "exact.md"
+    from engine.docs import rank
+
+    monkeypatch.setattr(rank, "PROXIMITY_WEIGHT", 0.0)  # BM25 alone prefers the near misses
+    assert Path(index.search(question)[0].path).name == "near.md"

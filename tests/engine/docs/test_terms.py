@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from engine.docs.terms import MAX_QUERY_TERMS, fts_query, query_terms, terms
+from engine.docs.rank import joints, proximity
+from engine.docs.terms import MAX_QUERY_TERMS, fts_query, query_terms, query_units, terms
 
 
 def test_full_width_and_case_fold_to_the_same_terms() -> None:
@@ -22,9 +23,21 @@ def test_a_pdf_line_break_inside_a_japanese_word_is_joined() -> None:
     assert "⾦型" not in terms("⾦型") and "金型" in terms("⾦型")  # Kangxi radical ⾦ → 金
 
 
-def test_query_drops_hiragana_bigrams_stop_words_and_duplicates() -> None:
+def test_query_drops_hiragana_stop_words_and_duplicates() -> None:
     assert query_terms("What is the torque of the torque wrench?") == ["torque", "wrench"]
-    assert query_terms("温度はどのくらいですか") == ["温度", "度は"]
+    assert query_terms("温度はどのくらいですか") == ["温度"]
+
+
+def test_query_units_follow_the_script_of_each_word() -> None:
+    # katakana words whole (a phrase), kanji compounds as their bigrams, particles dropped
+    assert query_units("ボルトの締付トルクは？") == [
+        ("ボル", "ルト"), ("締付",), ("トル", "ルク")
+    ]
+    assert query_units("金型温度") == [("金型",), ("型温",), ("温度",)]
+    # a lone kanji is found through its bigrams with the kana next to it
+    assert query_units("締め付け") == [("締め",), ("め付",), ("付け",)]
+    assert query_units("熱") == [("熱",)]
+    assert query_units("M8 の") == [("m8",)]
 
 
 def test_query_terms_are_capped() -> None:
@@ -33,4 +46,14 @@ def test_query_terms_are_capped() -> None:
 
 def test_fts_query_quotes_every_term() -> None:
     assert fts_query('torque" OR NEAR(x*') == '"torque" OR "near" OR "x"'
+    assert fts_query("トルク M8") == '"トル ルク" OR "m8"'
     assert fts_query("の ですか ?") is None
+
+
+def test_joints_are_where_tokens_meet() -> None:
+    assert joints("line 11, station 9") == {("line", "11"), ("11", "station"), ("station", "9")}
+    assert joints("ライン11 ステーション9") == {("イン", "11"), ("11", "ステ"), ("ョン", "9")}
+    question = joints("M8 bolts on line 11, station 9")
+    exact = proximity(question, "On line 11, station 9, M8 bolts are fastened to 40 N·m.")
+    near_miss = proximity(question, "On line 11, station 25, M8 bolts are fastened to 40 N·m.")
+    assert exact > near_miss
