@@ -219,15 +219,17 @@ class DocIndex:
                 "ORDER BY m.rank",
                 (HEAD_WEIGHT, expression, max(limit, rank.POOL)),
             ).fetchall()
-        query_joints = rank.joints(query)
-        found = [
-            Passage(
+        query_joints = rank.question_joints(query)
+        found: list[Passage] = []
+        for r in rows:  # best BM25 first
+            bm25 = float(r[6])
+            if len(found) >= limit and bm25 * rank.MAX_BOOST <= found[limit - 1].score:
+                break  # no boost can lift this one (or any after it) into the top ``limit``
+            found.append(Passage(
                 path=r[0], title=r[1], kind=cast(DocumentKind, r[2]), page=r[3], heading=r[4],
-                text=r[5], score=rank.boosted(float(r[6]), query_joints, r[5]), source=r[7],
-            )
-            for r in rows
-        ]
-        found.sort(key=lambda p: -p.score)  # stable: ties keep BM25's order
+                text=r[5], score=rank.boosted(bm25, query_joints, r[5]), source=r[7],
+            ))  # fmt: skip
+            found.sort(key=lambda p: -p.score)  # stable: ties keep BM25's order
         return found[:limit]
 
     # -- status ----------------------------------------------------------------

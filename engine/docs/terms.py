@@ -62,13 +62,23 @@ def runs(text: str) -> list[list[str]]:
 _TOKEN_TEXT = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
 
 
+def tokens(text: str) -> list[str]:
+    """The tokens of ``text`` after normalisation: words, and CJK runs whole."""
+    return _TOKEN_TEXT.findall(_CJK_GAP.sub("", normalise(text)))
+
+
+def is_cjk(char: str) -> bool:
+    """Whether ``char`` is Han, Hiragana or Katakana (the characters made into bigrams)."""
+    return _IS_CJK.match(char) is not None
+
+
 def edges(text: str) -> list[tuple[str, str]]:
     """Each token's first and last term, in order (what :func:`runs` gives, without the middle).
 
     Cheaper than :func:`runs` on long text: re-ranking needs only where tokens meet.
     """
     out: list[tuple[str, str]] = []
-    for token in _TOKEN_TEXT.findall(_CJK_GAP.sub("", normalise(text))):
+    for token in tokens(text):
         if len(token) > 2 and _IS_CJK.match(token):
             out.append((token[:2], token[-2:]))
         else:

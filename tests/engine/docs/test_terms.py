@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.docs.rank import joints, proximity
+from engine.docs.rank import joints, proximity, question_joints
 from engine.docs.terms import MAX_QUERY_TERMS, fts_query, query_terms, query_units, terms
 
 
@@ -53,7 +53,21 @@ def test_fts_query_quotes_every_term() -> None:
 def test_joints_are_where_tokens_meet() -> None:
     assert joints("line 11, station 9") == {("line", "11"), ("11", "station"), ("station", "9")}
     assert joints("ライン11 ステーション9") == {("イン", "11"), ("11", "ステ"), ("ョン", "9")}
-    question = joints("M8 bolts on line 11, station 9")
+    question = question_joints("M8 bolts on line 11, station 9")
     exact = proximity(question, "On line 11, station 9, M8 bolts are fastened to 40 N·m.")
     near_miss = proximity(question, "On line 11, station 25, M8 bolts are fastened to 40 N·m.")
     assert exact > near_miss
+
+
+def test_proximity_by_substring_agrees_with_the_joints() -> None:
+    texts = [
+        "On line 11, station 9, M8 bolts are fastened to 40 N·m.",
+        "ライン11 ステーション9 の M8 ボルトの締付トルクは 40 N·m とする。",
+        "ライン111 ステーション9の M8 ボルト", "温度 は 熱 の 金型温度", "の熱m8 11ステ",
+    ]
+    for question in ["ライン11 ステーション9 の M8 ボルトの締付トルクは？", "熱 の m8",
+                     "line 11, station 9", "金型温度 11 ステーション"]:
+        wanted = joints(question)
+        for text in texts:
+            expected = len(wanted & joints(text)) / len(wanted)
+            assert proximity(question_joints(question), text) == expected, (question, text)
