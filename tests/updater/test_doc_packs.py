@@ -27,8 +27,9 @@ from updater import docpacks, publish_cli
 from updater.client import UpdateClient
 from updater.config import UpdateConfig
 from updater.docpack_archive import build_archive, extract_archive, scan_folder
-from updater.errors import BadInputError, ContentError, TrustError
+from updater.errors import BadInputError, ContentError, SiteKeyError, TrustError
 from updater.repository import PublisherRepository
+from updater.sealing import MAGIC
 
 
 def _write_docs(folder: Path, files: dict[str, bytes]) -> Path:
@@ -341,3 +342,26 @@ def test_a_killed_install_leaves_the_old_version_and_is_cleaned_next_run(
     installed = read_doc_pack(config.docpacks_dir, "sop")
     assert installed is not None and installed.version == "2"
     assert _tree(installed.folder) == _tree(docs)
+
+
+def test_a_pack_encrypted_to_its_site_needs_the_site_key(
+    vendor: Path, server: RepoServer, tmp_path: Path
+) -> None:
+    repo = str(vendor / "repo")
+    assert publish_cli.main(["site-key", "new", repo, "plant-a"]) == 0
+    assert publish_cli.main(["site-key", "export", repo, "plant-a", str(tmp_path / "a.key")]) == 0
+    _publish(vendor, _write_docs(tmp_path / "docs", DOCS_V1), "sop", "--encrypt-to", "plant-a")
+    stored = list((vendor / "repo" / "published" / "targets" / "docpacks").rglob("*.tar.zst"))
+    assert len(stored) == 1 and stored[0].read_bytes().startswith(MAGIC)  # no clear documents
+    config = _pc(tmp_path, vendor, server.url, ("sop",))
+
+    with pytest.raises(SiteKeyError, match="plant-a"):
+        UpdateClient(config).apply()
+    assert not any("/docpacks/" in r for r in server.requests)  # no key: nothing fetched
+    assert read_doc_pack(config.docpacks_dir, "sop") is None
+
+    assert genba_update(["key", "import", str(tmp_path / "a.key")], config) == 0
+    UpdateClient(config).apply()
+    installed = read_doc_pack(config.docpacks_dir, "sop")
+    assert installed is not None and _tree(installed.folder) == DOCS_V1
+    assert [p.name for p in (config.docpacks_dir / "sop").iterdir() if p.name.startswith(".")] == []
