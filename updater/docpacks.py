@@ -22,7 +22,8 @@ A killed run leaves the old pointer and a temp folder (or a complete but unnamed
 folder), which the next run removes. A pack removed from the server or from policy is
 *kept* as installed: documents an operator relies on do not vanish because of a
 mistake in a policy file or a server, and an admin retracts content by publishing a new
-version; ``genba update status`` says that the copy is no longer updated.
+version; ``genba update status`` says that the copy is no longer updated. (The document
+index reads only the packs policy follows, so a pack dropped from policy is not searched.)
 """
 
 from __future__ import annotations
