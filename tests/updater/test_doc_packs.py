@@ -365,3 +365,41 @@ def test_a_pack_encrypted_to_its_site_needs_the_site_key(
     installed = read_doc_pack(config.docpacks_dir, "sop")
     assert installed is not None and _tree(installed.folder) == DOCS_V1
     assert [p.name for p in (config.docpacks_dir / "sop").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_published_pack_becomes_searchable_after_genba_update(
+    vendor: Path, server: RepoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "done when": publish → `genba update` (the engine's CLI, policy-driven)
+    → the document index finds a sentence only the pack holds, with the pack as source."""
+    from engine.cli import main
+    from engine.docs.index import DocIndex
+    from engine.docs.sources import document_sources
+    from engine.paths import Paths
+    from engine.settings import load_settings
+    from tests.engine.settings.helpers import write_policy
+
+    unique = "The hydraulic press HP-7 must be bled every Tuesday at 06:40."
+    files = {**DOCS_V1, "press/hp7.md": f"# HP-7\n\n{unique}\n".encode()}
+    docs = _write_docs(tmp_path / "docs", files)
+    _publish(vendor, docs, "line3-sop")
+    paths = Paths.under(tmp_path / "genba")
+    monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
+    root = vendor / "repo" / "published" / "metadata" / "1.root.json"
+    write_policy(paths, (
+        f'updates.repository_url = "{server.url}"\nupdates.trusted_root = "{root}"\n'
+        'updates.doc_packs = ["line3-sop"]\n'
+    ))  # fmt: skip
+
+    assert main(["update", "apply"]) == 0
+    settings = load_settings(paths)
+    sources = document_sources(settings, paths)
+    assert [(s.kind, s.label) for s in sources] == [("pack", "line3-sop 1")]
+    index = DocIndex(paths.docs_index_db)
+    report = index.update(sources, max_bytes=50 << 20)
+    assert (report.added, report.skipped) == (4, 1)  # the random "manual.pdf" is no PDF
+    best = index.search("When must the hydraulic press HP-7 be bled?", limit=3)[0]
+    assert unique in best.text and best.source == "line3-sop 1"
+    assert Path(best.path).is_relative_to(sources[0].folder)
+    japanese = index.search("ロックアウト", limit=1)
+    assert japanese and japanese[0].source == "line3-sop 1" and "主電源" in japanese[0].text
