@@ -27,7 +27,7 @@ from updater import docpacks, publish_cli
 from updater.client import UpdateClient
 from updater.config import UpdateConfig
 from updater.docpack_archive import build_archive, extract_archive, scan_folder
-from updater.errors import BadInputError, ContentError, SiteKeyError, TrustError
+from updater.errors import BadInputError, ContentError, DiskFullError, SiteKeyError, TrustError
 from updater.repository import PublisherRepository
 from updater.sealing import MAGIC
 
@@ -403,3 +403,24 @@ def test_a_published_pack_becomes_searchable_after_genba_update(
     assert Path(best.path).is_relative_to(sources[0].folder)
     japanese = index.search("ロックアウト", limit=1)
     assert japanese and japanese[0].source == "line3-sop 1" and "主電源" in japanese[0].text
+
+
+def test_not_enough_disk_space_stops_before_the_download(
+    vendor: Path, server: RepoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from disk import space
+
+    _publish(vendor, _write_docs(tmp_path / "docs", DOCS_V1), "sop")
+    config = _pc(tmp_path, vendor, server.url, ("sop",))
+    real = shutil.disk_usage
+
+    def nearly_full(path: str | os.PathLike[str]) -> object:
+        return real(path)._replace(free=32 << 20)  # below the 64 MiB margin
+
+    monkeypatch.setattr(space.shutil, "disk_usage", nearly_full)
+    with pytest.raises(DiskFullError, match=r"The update needs 64 MiB in .*docpacks.sop"):
+        UpdateClient(config).apply()
+    assert not any("/docpacks/" in r for r in server.requests)
+    assert read_doc_pack(config.docpacks_dir, "sop") is None
