@@ -128,3 +128,19 @@ def test_unusable_index_folder_is_one_line_exit_1(
         code, _, err = _run(capsys, *argv)
         assert code == 1
         assert "cannot read the document index" in err and err.count("\n") == 1, err
+
+
+def test_an_indexer_that_keeps_dying_is_one_line_exit_1(
+    capsys: pytest.CaptureFixture[str], configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from engine.docs import index_job
+
+    dying = [sys.executable, "-c", "import sys; sys.stderr.write('pdfium: boom\\n'); sys.exit(3)"]
+    monkeypatch.setattr(index_job, "module_command", lambda module: dying)
+    code, out, err = _run(capsys, "docs", "index", "--quiet")
+    assert code == 1 and out == ""
+    lines = [line for line in err.splitlines() if "not there" not in line]
+    assert len(lines) == 1 and "Traceback" not in err
+    assert lines[0].startswith("genba: the document indexer stopped 3 times (exit code 3: pdfium")
