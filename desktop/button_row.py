@@ -1,4 +1,4 @@
-"""The row under the message box: Regenerate, Copy | answer mode, Stop, Send.
+"""The row under the message box: Regenerate, Copy | answer mode, Stop, Search documents, Send.
 
 The row only shows and reports: its buttons emit :attr:`ButtonRow.send_clicked`
 and its siblings, the answer-mode box emits :attr:`ButtonRow.mode_chosen` with
@@ -34,6 +34,7 @@ class ButtonRow(QWidget):
     stop_clicked = Signal()
     regenerate_clicked = Signal()
     copy_clicked = Signal()
+    search_docs_clicked = Signal()  # "Search documents": passages for the typed text, no model
     mode_chosen = Signal(str)  # "fast", "balanced" or "thorough"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -42,6 +43,7 @@ class ButtonRow(QWidget):
         self.stop_button = QPushButton()
         self.regenerate_button = QPushButton()
         self.copy_button = QPushButton()
+        self.search_docs_button = QPushButton()
         self.mode_label = QLabel()
         self.mode_box = QComboBox()
         self.mode_lock_note = LockNote(compact=True)
@@ -59,13 +61,14 @@ class ButtonRow(QWidget):
         layout.addWidget(self.copy_button)
         layout.addStretch(1)
         widgets = (self.mode_label, self.mode_box, self.mode_lock_note)
-        for widget in (*widgets, self.stop_button, self.send_button):
+        for widget in (*widgets, self.stop_button, self.search_docs_button, self.send_button):
             layout.addWidget(widget)
         # Signal to signal: clicked(bool)'s flag is dropped, so slots never see it.
         self.send_button.clicked.connect(self.send_clicked)
         self.stop_button.clicked.connect(self.stop_clicked)
         self.regenerate_button.clicked.connect(self.regenerate_clicked)
         self.copy_button.clicked.connect(self.copy_clicked)
+        self.search_docs_button.clicked.connect(self.search_docs_clicked)
         self.mode_box.activated.connect(self.on_mode_activated)
         self.retranslate()
 
@@ -121,6 +124,15 @@ class ButtonRow(QWidget):
         self.regenerate_button.setAccessibleName(app.translate("MainWindow", "Regenerate"))
         self.regenerate_button.setToolTip(
             app.translate("MainWindow", "Answer the last question again (Ctrl+R)")
+        )
+        self.search_docs_button.setText(app.translate("MainWindow", "Search documents"))
+        self.search_docs_button.setAccessibleName(app.translate("MainWindow", "Search documents"))
+        self.search_docs_button.setToolTip(
+            app.translate(
+                "MainWindow",
+                "Show the passages of the site documents that match the typed words, without "
+                "asking the model (Ctrl+Shift+F)",
+            )
         )
         if not self._copied.isActive():
             self.copy_button.setText(app.translate("MainWindow", "Copy"))
