@@ -20,17 +20,24 @@ CONTEXT = "SkipText"
 
 def templates() -> dict[str, str]:
     """Every skip reason's template in the current language."""
-    tr = QCoreApplication.translate
+    # QCoreApplication.translate with literal context and text: lupdate finds them here.
+    t = QCoreApplication
     return {
-        "empty": tr("SkipText", "the file is empty (0 bytes)"),
-        "too_large": tr("SkipText", "the file is larger than {limit_mb} MB (docs.max_file_mb)"),
-        "encrypted": tr(
+        "empty": t.translate("SkipText", "the file is empty (0 bytes)"),
+        "too_large": t.translate(
+            "SkipText", "the file is larger than {limit_mb} MB (docs.max_file_mb)"
+        ),
+        "encrypted": t.translate(
             "SkipText", "the document is password-protected; ask its owner for an open copy"
         ),
-        "corrupt": tr("SkipText", "the file is damaged or not a real {kind} file ({detail})"),
-        "unreadable": tr("SkipText", "the file cannot be read ({detail})"),
-        "no_text": tr("SkipText", "no text found (a scanned document needs OCR first)"),
-        "unsupported": tr("SkipText", "this file type is not indexed"),
+        "corrupt": t.translate(
+            "SkipText", "the file is damaged or not a real {kind} file ({detail})"
+        ),
+        "unreadable": t.translate("SkipText", "the file cannot be read ({detail})"),
+        "no_text": t.translate(
+            "SkipText", "no text found (a scanned document needs OCR first)"
+        ),
+        "unsupported": t.translate("SkipText", "this file type is not indexed"),
     }
 
 

@@ -22,11 +22,6 @@ from PySide6.QtCore import QCoreApplication
 EXCERPT_CHARS = 220
 """How much of a passage is shown under its source line (the viewer shows it all)."""
 
-CONTEXT = "Sources"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(CONTEXT, text)
 
 
 def source_title(source: Mapping[str, Any]) -> str:
@@ -34,7 +29,9 @@ def source_title(source: Mapping[str, Any]) -> str:
     title = str(source.get("title") or "") or _file_name(source)
     page = source.get("page")
     if isinstance(page, int) and page > 0:
-        return _tr("{title} — p. {page}").format(title=title, page=page)
+        return QCoreApplication.translate("Sources", "{title} — p. {page}").format(
+            title=title, page=page
+        )
     heading = str(source.get("heading") or "").strip()
     if heading and heading != title:
         return f"{title} — {heading}"
@@ -67,15 +64,17 @@ def sources_html(
     ``note`` replaces the caution under an answer (a search has no answer to doubt).
     """
     size = f"font-size:{small_size:.1f}pt;" if small_size > 0 else ""
-    parts = [f"<p><b>{html.escape(heading or _tr('Sources'))}</b></p>"]
+    heading = heading or QCoreApplication.translate("Sources", "Sources")
+    parts = [f"<p><b>{html.escape(heading)}</b></p>"]
     for number, source in enumerate(sources):
         label = f"[{number + 1}] {source_title(source)}"
         parts.append(
             f"<p>{link(number, label, html.escape(label))}<br/>"
             f'<span style="{size}">{html.escape(excerpt(source))}</span></p>'
         )
-    caution = note or _tr(
-        "The answer may be wrong: what counts is the document itself. Open a source to check it."
+    caution = note or QCoreApplication.translate(
+        "Sources",
+        "The answer may be wrong: what counts is the document itself. Open a source to check it.",
     )
     parts.append(f'<p style="{size}"><i>{html.escape(caution)}</i></p>')
     return "".join(parts)
