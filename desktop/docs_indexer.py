@@ -211,6 +211,10 @@ class DocsIndexer(QObject):
         courier = self._courier
         try:
             sources = self._sources(settings)
+            if not sources and not self._paths.docs_index_db.exists():
+                # No documents set up and none ever indexed: no child process to start.
+                courier.finished.emit(IndexOutcome(IndexReport()))
+                return
             report = self._runner(
                 self._paths,
                 sources,

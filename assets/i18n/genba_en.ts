@@ -20,7 +20,7 @@
     </message>
     <message>
         <source>Search in the documents (the model was not asked)</source>
-        <translation type="unfinished"></translation>
+        <translation>Search in the documents (the model was not asked)</translation>
     </message>
     <message>
         <source>You</source>
@@ -72,23 +72,23 @@
     </message>
     <message>
         <source>Passages for “{query}”, best first:</source>
-        <translation type="unfinished"></translation>
+        <translation>Passages for “{query}”, best first:</translation>
     </message>
     <message>
         <source>Nothing in the site documents matches “{query}”. Try other words, or fewer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nothing in the site documents matches “{query}”. Try other words, or fewer.</translation>
     </message>
     <message>
         <source>Found in the documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Found in the documents</translation>
     </message>
     <message>
         <source>These are passages from the documents, not an answer. Open one to read it.</source>
-        <translation type="unfinished"></translation>
+        <translation>These are passages from the documents, not an answer. Open one to read it.</translation>
     </message>
     <message>
         <source>Open source [{n}]</source>
-        <translation type="unfinished"></translation>
+        <translation>Open source [{n}]</translation>
     </message>
     <message>
         <source>Copied</source>
@@ -228,46 +228,46 @@
     <name>DocsController</name>
     <message>
         <source>Type the words to look for in the documents first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Type the words to look for in the documents first.</translation>
     </message>
     <message>
         <source>The documents cannot be searched right now (the index cannot be read).</source>
-        <translation type="unfinished"></translation>
+        <translation>The documents cannot be searched right now (the index cannot be read).</translation>
     </message>
 </context>
 <context>
     <name>DocsStatus</name>
     <message>
         <source>Indexing documents {done} of {total}…</source>
-        <translation type="unfinished"></translation>
+        <translation>Indexing documents {done} of {total}…</translation>
     </message>
     <message>
         <source>Indexing documents…</source>
-        <translation type="unfinished"></translation>
+        <translation>Indexing documents…</translation>
     </message>
     <message>
         <source>The documents could not be indexed, so answers do not use them — ask IT.</source>
-        <translation type="unfinished"></translation>
+        <translation>The documents could not be indexed, so answers do not use them — ask IT.</translation>
     </message>
     <message>
         <source>Documents: {n} indexed</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents: {n} indexed</translation>
     </message>
     <message>
         <source>Documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents</translation>
     </message>
     <message>
         <source>{n} skipped</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} skipped</translation>
     </message>
     <message>
         <source>{n} documents were skipped: show which and why</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} documents were skipped: show which and why</translation>
     </message>
     <message>
         <source>Show the documents that are not indexed, and why</source>
-        <translation type="unfinished"></translation>
+        <translation>Show the documents that are not indexed, and why</translation>
     </message>
 </context>
 <context>
@@ -456,23 +456,23 @@
     <name>FolderList</name>
     <message>
         <source>Choose a folder of documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a folder of documents</translation>
     </message>
     <message>
         <source>Add folder…</source>
-        <translation type="unfinished"></translation>
+        <translation>Add folder…</translation>
     </message>
     <message>
         <source>Choose a folder whose documents genba may answer from</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a folder whose documents genba may answer from</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove</translation>
     </message>
     <message>
         <source>Take the selected folder off the list (its files are not touched)</source>
-        <translation type="unfinished"></translation>
+        <translation>Take the selected folder off the list (its files are not touched)</translation>
     </message>
 </context>
 <context>
@@ -533,11 +533,11 @@
     </message>
     <message>
         <source>Search documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Search documents</translation>
     </message>
     <message>
         <source>Show the passages of the site documents that match the typed words, without asking the model (Ctrl+Shift+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>Show the passages of the site documents that match the typed words, without asking the model (Ctrl+Shift+F)</translation>
     </message>
     <message>
         <source>Copy</source>
@@ -948,7 +948,7 @@
     </message>
     <message>
         <source>Documents</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents</translation>
     </message>
     <message>
         <source>Advanced</source>
@@ -996,7 +996,7 @@
     </message>
     <message>
         <source>Your administrator does not allow own document folders</source>
-        <translation type="unfinished"></translation>
+        <translation>Your administrator does not allow own document folders</translation>
     </message>
     <message>
         <source>Default</source>
@@ -1586,108 +1586,108 @@
     <name>SkipText</name>
     <message>
         <source>the file is empty (0 bytes)</source>
-        <translation type="unfinished"></translation>
+        <translation>the file is empty (0 bytes)</translation>
     </message>
     <message>
         <source>the file is larger than {limit_mb} MB (docs.max_file_mb)</source>
-        <translation type="unfinished"></translation>
+        <translation>the file is larger than {limit_mb} MB (docs.max_file_mb)</translation>
     </message>
     <message>
         <source>the document is password-protected; ask its owner for an open copy</source>
-        <translation type="unfinished"></translation>
+        <translation>the document is password-protected; ask its owner for an open copy</translation>
     </message>
     <message>
         <source>the file is damaged or not a real {kind} file ({detail})</source>
-        <translation type="unfinished"></translation>
+        <translation>the file is damaged or not a real {kind} file ({detail})</translation>
     </message>
     <message>
         <source>the file cannot be read ({detail})</source>
-        <translation type="unfinished"></translation>
+        <translation>the file cannot be read ({detail})</translation>
     </message>
     <message>
         <source>no text found (a scanned document needs OCR first)</source>
-        <translation type="unfinished"></translation>
+        <translation>no text found (a scanned document needs OCR first)</translation>
     </message>
     <message>
         <source>this file type is not indexed</source>
-        <translation type="unfinished"></translation>
+        <translation>this file type is not indexed</translation>
     </message>
 </context>
 <context>
     <name>SkippedDialog</name>
     <message>
         <source>Documents not indexed</source>
-        <translation type="unfinished"></translation>
+        <translation>Documents not indexed</translation>
     </message>
     <message>
         <source>These files are not in the document index, so answers cannot use them. Fix or replace a file and it is indexed again automatically.</source>
-        <translation type="unfinished"></translation>
+        <translation>These files are not in the document index, so answers cannot use them. Fix or replace a file and it is indexed again automatically.</translation>
     </message>
     <message>
         <source>File</source>
-        <translation type="unfinished"></translation>
+        <translation>File</translation>
     </message>
     <message>
         <source>Why</source>
-        <translation type="unfinished"></translation>
+        <translation>Why</translation>
     </message>
 </context>
 <context>
     <name>SourceViewer</name>
     <message>
         <source>Source: {title}</source>
-        <translation type="unfinished"></translation>
+        <translation>Source: {title}</translation>
     </message>
     <message>
         <source>Page {page} of {pages} — {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Page {page} of {pages} — {path}</translation>
     </message>
     <message>
         <source>Page {page} — {path}</source>
-        <translation type="unfinished"></translation>
+        <translation>Page {page} — {path}</translation>
     </message>
     <message>
         <source>Open in the default application</source>
-        <translation type="unfinished"></translation>
+        <translation>Open in the default application</translation>
     </message>
     <message>
         <source>Opens the file in the program set for it; go to page {page} there.</source>
-        <translation type="unfinished"></translation>
+        <translation>Opens the file in the program set for it; go to page {page} there.</translation>
     </message>
     <message>
         <source>Opens the file in the program set for it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Opens the file in the program set for it.</translation>
     </message>
     <message>
         <source>Page image</source>
-        <translation type="unfinished"></translation>
+        <translation>Page image</translation>
     </message>
     <message>
         <source>Text with the passage highlighted</source>
-        <translation type="unfinished"></translation>
+        <translation>Text with the passage highlighted</translation>
     </message>
     <message>
         <source>This document is no longer where it was indexed (moved or deleted). The passage below is as it was indexed.</source>
-        <translation type="unfinished"></translation>
+        <translation>This document is no longer where it was indexed (moved or deleted). The passage below is as it was indexed.</translation>
     </message>
     <message>
         <source>This document cannot be shown now (it changed or is damaged). The passage below is as it was indexed.</source>
-        <translation type="unfinished"></translation>
+        <translation>This document cannot be shown now (it changed or is damaged). The passage below is as it was indexed.</translation>
     </message>
 </context>
 <context>
     <name>Sources</name>
     <message>
         <source>{title} — p. {page}</source>
-        <translation type="unfinished"></translation>
+        <translation>{title} — p. {page}</translation>
     </message>
     <message>
         <source>Sources</source>
-        <translation type="unfinished"></translation>
+        <translation>Sources</translation>
     </message>
     <message>
         <source>The answer may be wrong: what counts is the document itself. Open a source to check it.</source>
-        <translation type="unfinished"></translation>
+        <translation>The answer may be wrong: what counts is the document itself. Open a source to check it.</translation>
     </message>
 </context>
 <context>
@@ -2050,7 +2050,7 @@
     </message>
     <message>
         <source>Search the &amp;documents (without the model)</source>
-        <translation type="unfinished"></translation>
+        <translation>Search the &amp;documents (without the model)</translation>
     </message>
     <message>
         <source>Rena&amp;me conversation…</source>
