@@ -8,9 +8,13 @@ from PySide6.QtCore import QMarginsF
 from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
 
 
-def write_pdf(path: Path, pages: list[str]) -> Path:
-    """A PDF with one text per page (real text, so pdfium extracts and renders it)."""
+def write_pdf(path: Path, pages: list[str], title: str = "") -> Path:
+    """A PDF with one text per page (real text, so pdfium extracts and renders it).
+
+    ``title`` goes in the document's metadata (the index's title); default: the first line.
+    """
     writer = QPdfWriter(str(path))
+    writer.setTitle(title or pages[0].splitlines()[0])
     writer.setPageLayout(
         QPageLayout(
             QPageSize(QPageSize.PageSizeId.A4),

@@ -62,6 +62,7 @@ def test_indexing_shows_progress_then_totals_and_lists_skipped_files(
     assert rows["broken.pdf"].startswith("the file is damaged or not a real PDF file")
     # In the window's language: the reasons and the line are Japanese.
     assert window.save_setting("ui.language", "ja")
+    qtbot.waitUntil(lambda: status.text() == "文書: 3 件を索引済み", timeout=5_000)
     rows = dict((Path(f).name, why) for f, why in dialog.reasons())
     assert rows["empty.md"] == "ファイルが空です（0 バイト）"
     assert rows["broken.pdf"].startswith("ファイルが壊れているか")
@@ -112,7 +113,7 @@ def test_search_mode_lists_passages_and_never_asks_the_model(
 
 
 def test_an_empty_message_box_says_what_to_do(qtbot: Any, make_window: Any) -> None:
-    window = make_window(wait=False)
+    window = make_window()
     window.input.clear()
     assert window.docs.search() is False
     assert window.notice.isVisible() and "Type the words" in window.notice.text()
