@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from desktop.chat_view import DOCUMENTS
-from engine.settings import save_user_setting
 from PySide6.QtCore import Qt
 
+from desktop.chat_view import DOCUMENTS
+from engine.settings import save_user_setting
 from tests.desktop.docs_files import MANUAL_PAGES, write_pdf
 
 
@@ -57,13 +57,13 @@ def test_indexing_shows_progress_then_totals_and_lists_skipped_files(
     qtbot.mouseClick(status.skipped_button, Qt.MouseButton.LeftButton)
     dialog = status.dialog
     assert dialog is not None and dialog.isVisible()
-    rows = dict((Path(f).name, why) for f, why in dialog.reasons())
+    rows = {Path(f).name: why for f, why in dialog.reasons()}
     assert rows["empty.md"] == "the file is empty (0 bytes)"
     assert rows["broken.pdf"].startswith("the file is damaged or not a real PDF file")
     # In the window's language: the reasons and the line are Japanese.
     assert window.save_setting("ui.language", "ja")
     qtbot.waitUntil(lambda: status.text() == "文書: 3 件を索引済み", timeout=5_000)
-    rows = dict((Path(f).name, why) for f, why in dialog.reasons())
+    rows = {Path(f).name: why for f, why in dialog.reasons()}
     assert rows["empty.md"] == "ファイルが空です（0 バイト）"
     assert rows["broken.pdf"].startswith("ファイルが壊れているか")
     assert status.text() == "文書: 3 件を索引済み"
@@ -91,8 +91,11 @@ def test_search_mode_lists_passages_and_never_asks_the_model(
     assert window.input.toPlainText() == "torque for the M8 flange bolts"  # kept, to send
     # Japanese text finds the Japanese file; the shortcut works like the button.
     window.input.setPlainText("保護メガネ")
-    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        window,
+        Qt.Key.Key_F,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     qtbot.waitUntil(lambda: chat.entries[-1].text == "保護メガネ", timeout=10_000)
     assert Path(chat.entries[-1].sources[0]["path"]).name == "安全.txt"
     # Nothing found: one plain sentence.

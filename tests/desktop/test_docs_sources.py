@@ -11,7 +11,6 @@ from desktop.history import History
 from desktop.skip_text import english_templates, skip_text, templates
 from desktop.source_viewer import SourceViewer, highlighted_html
 from engine.docs.render import RenderError, render_page
-
 from tests.desktop.docs_files import MANUAL_PAGES, torque_source, write_pdf
 
 
