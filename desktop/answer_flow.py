@@ -132,7 +132,7 @@ class AnswerFlow(QObject):
             self.notices.append(error_text(error))  # in the window's language
         stats = _joined(self._earlier, final_stats(final))
         # The grounding's passages (``FinalEvent.sources``, issue 17), stored with the answer.
-        sources = list(getattr(final, "sources", None) or []) or self._earlier_sources
+        sources = [dict(s) for s in final.sources or []] or self._earlier_sources
         self._end(text, status, stats, sources)
         return text, status, stats
 

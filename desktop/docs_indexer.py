@@ -81,9 +81,9 @@ def run_in_child(
     cancel: threading.Event,
 ) -> IndexReport:
     """The real runner: the index update in a child process (:mod:`engine.docs.index_job`)."""
-    from engine.docs import index_job
+    from engine.docs.index_job import run_index_job
 
-    return index_job.run_update(
+    return run_index_job(
         paths.docs_index_db, list(sources), max_bytes=max_bytes, progress=progress, cancel=cancel
     )
 

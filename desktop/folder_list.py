@@ -50,7 +50,7 @@ class FolderList(QWidget):
 
     def folders(self) -> tuple[str, ...]:
         """The folders listed, in order."""
-        return tuple(self.list.item(i).text() for i in range(self.list.count()))  # type: ignore[union-attr]
+        return tuple(self.list.item(i).text() for i in range(self.list.count()))
 
     def set_folders(self, folders: Iterable[str]) -> None:
         """Show these folders."""

@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
 PDFIUM_LOCK = threading.Lock()
 """Held around every in-process PDFium call (the library is not thread-safe)."""
 
@@ -50,8 +52,6 @@ def render_page(path: Path | str, page: int, *, width: int = 1000) -> RenderedPa
     Raises ``FileNotFoundError`` when the file is gone and :class:`RenderError`
     when it is not a readable PDF (damaged, password-protected) or has no such page.
     """
-    import pypdfium2 as pdfium  # lazily: only the viewer needs it in the window process
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(str(path))
@@ -102,8 +102,6 @@ def page_text(path: Path | str, page: int) -> str:
 
     Raises like :func:`render_page`.
     """
-    import pypdfium2 as pdfium
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(str(path))
