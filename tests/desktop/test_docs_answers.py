@@ -1,4 +1,4 @@
-"""Grounded answers in the real window: the real engine on the tiny model, a real index of real files."""
+"""Grounded answers in the real window: the real engine on the tiny model, a real index."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from engine.events import FinalEvent
 from engine.settings import save_user_setting
 
