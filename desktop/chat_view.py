@@ -279,7 +279,7 @@ class ChatView(QTextBrowser):
         return sources_html(
             entry.sources,
             link,
-            heading=self.tr("Found in the documents") if search else None,
+            heading="" if search else None,  # the search line above says what this is
             note=(
                 self.tr(
                     "These are passages from the documents, not an answer. Open one to read it."

@@ -10,8 +10,11 @@ the index cannot be updated it says so in one sentence (the details are logged).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.docs.model import DocumentStatus, IndexProgress
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -45,8 +48,9 @@ class DocsStatus(QWidget):
         self.skipped_button.clicked.connect(self.show_skipped)
         row = QHBoxLayout(self)
         row.setContentsMargins(4, 0, 4, 2)
-        row.addWidget(self.label, 1)
-        row.addWidget(self.skipped_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 0)
+        row.addWidget(self.skipped_button, 0, Qt.AlignmentFlag.AlignTop)  # beside its count
+        row.addStretch(1)
         self._state = "none"  # "none", "indexing", "done" or "failed"
         self._progress: IndexProgress | None = None
         self.outcome: IndexOutcome | None = None
@@ -159,7 +163,7 @@ class SkippedDialog(QDialog):
         self.retranslate()
 
     def reasons(self) -> list[tuple[str, str]]:
-        """(file, reason) rows as shown."""
+        """(file, reason) rows as shown (the file cell: its name, then its folder)."""
         rows: list[tuple[str, str]] = []
         for r in range(self.table.rowCount()):
             file_item, reason_item = self.table.item(r, 0), self.table.item(r, 1)
@@ -187,7 +191,9 @@ class SkippedDialog(QDialog):
         self.table.setAccessibleName(self.tr("Documents not indexed"))
         self.table.setRowCount(len(self._documents))
         for row, doc in enumerate(self._documents):
-            file_item = QTableWidgetItem(doc.path)
+            path = Path(doc.path)
+            # The name first (what the operator looks for), its folder under it (where to fix it).
+            file_item = QTableWidgetItem(f"{path.name}\n{path.parent}")
             file_item.setToolTip(doc.path)
             reason = skip_text(doc.skip_code, doc.skip_params, doc.reason)
             reason_item = QTableWidgetItem(reason)
@@ -196,6 +202,11 @@ class SkippedDialog(QDialog):
             self.table.setItem(row, 1, reason_item)
         self.table.resizeColumnToContents(0)
         self.table.setColumnWidth(
-            0, min(self.table.columnWidth(0), self.fontMetrics().horizontalAdvance("n") * 50)
+            0, min(self.table.columnWidth(0), self.fontMetrics().horizontalAdvance("n") * 40)
         )
+        self.table.resizeRowsToContents()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        # Row heights depend on the reason column's real width, known once shown.
+        super().showEvent(event)
         self.table.resizeRowsToContents()

@@ -14,6 +14,7 @@ document is what counts: the model can misread even a passage it was given.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -38,9 +39,15 @@ def source_title(source: Mapping[str, Any]) -> str:
     return title
 
 
+_HEADING_MARK = re.compile(r"^\s{0,3}#{1,6}\s+", re.MULTILINE)
+
+
 def excerpt(source: Mapping[str, Any], limit: int = EXCERPT_CHARS) -> str:
-    """The passage's text on one line, shortened to ``limit`` characters with "…"."""
-    text = " ".join(str(source.get("text") or "").split())
+    """The passage's text on one line, shortened to ``limit`` characters with "…".
+
+    Markdown's heading marks ("## ") are left out: the operator reads words, not syntax.
+    """
+    text = " ".join(_HEADING_MARK.sub("", str(source.get("text") or "")).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -61,11 +68,13 @@ def sources_html(
 
     ``link(number, label, text)`` returns the anchor for source ``number``
     (0-based) showing ``text`` (HTML) with ``label`` (plain) as its title.
-    ``note`` replaces the caution under an answer (a search has no answer to doubt).
+    ``note`` replaces the caution under an answer (a search has no answer to doubt);
+    ``heading=""`` leaves the heading out.
     """
     size = f"font-size:{small_size:.1f}pt;" if small_size > 0 else ""
-    heading = heading or QCoreApplication.translate("Sources", "Sources")
-    parts = [f"<p><b>{html.escape(heading)}</b></p>"]
+    if heading is None:
+        heading = QCoreApplication.translate("Sources", "Sources")
+    parts = [f"<p><b>{html.escape(heading)}</b></p>"] if heading else []
     for number, source in enumerate(sources):
         label = f"[{number + 1}] {source_title(source)}"
         parts.append(

@@ -57,13 +57,13 @@ def test_indexing_shows_progress_then_totals_and_lists_skipped_files(
     qtbot.mouseClick(status.skipped_button, Qt.MouseButton.LeftButton)
     dialog = status.dialog
     assert dialog is not None and dialog.isVisible()
-    rows = {Path(f).name: why for f, why in dialog.reasons()}
+    rows = {f.splitlines()[0]: why for f, why in dialog.reasons()}
     assert rows["empty.md"] == "the file is empty (0 bytes)"
     assert rows["broken.pdf"].startswith("the file is damaged or not a real PDF file")
     # In the window's language: the reasons and the line are Japanese.
     assert window.save_setting("ui.language", "ja")
     qtbot.waitUntil(lambda: status.text() == "文書: 3 件を索引済み", timeout=5_000)
-    rows = {Path(f).name: why for f, why in dialog.reasons()}
+    rows = {f.splitlines()[0]: why for f, why in dialog.reasons()}
     assert rows["empty.md"] == "ファイルが空です（0 バイト）"
     assert rows["broken.pdf"].startswith("ファイルが壊れているか")
     assert status.text() == "文書: 3 件を索引済み"
