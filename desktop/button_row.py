@@ -1,4 +1,4 @@
-"""The row under the message box: Regenerate, Copy | answer mode, Stop, Search documents, Send.
+"""The row under the message box: Regenerate, Copy | answer mode, Stop, Send.
 
 The row only shows and reports: its buttons emit :attr:`ButtonRow.send_clicked`
 and its siblings, the answer-mode box emits :attr:`ButtonRow.mode_chosen` with
@@ -43,6 +43,8 @@ class ButtonRow(QWidget):
         self.stop_button = QPushButton()
         self.regenerate_button = QPushButton()
         self.copy_button = QPushButton()
+        # Reported by this row, but laid out by the window right under Send: one more
+        # button in this row would widen the window past 1024 px at 200 % text.
         self.search_docs_button = QPushButton()
         self.mode_label = QLabel()
         self.mode_box = QComboBox()
@@ -61,7 +63,7 @@ class ButtonRow(QWidget):
         layout.addWidget(self.copy_button)
         layout.addStretch(1)
         widgets = (self.mode_label, self.mode_box, self.mode_lock_note)
-        for widget in (*widgets, self.stop_button, self.search_docs_button, self.send_button):
+        for widget in (*widgets, self.stop_button, self.send_button):
             layout.addWidget(widget)
         # Signal to signal: clicked(bool)'s flag is dropped, so slots never see it.
         self.send_button.clicked.connect(self.send_clicked)

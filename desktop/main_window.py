@@ -43,6 +43,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -156,7 +157,13 @@ class MainWindow(QMainWindow):
         ):
             chat_layout.addWidget(widget, stretch)
         chat_layout.addWidget(self.buttons)
-        chat_layout.addWidget(self.reminder)
+        # "Search documents" sits under Send, beside the reminder (which wraps): in the button
+        # row it would make the window wider than 1024 px at 200 % text.
+        under_buttons = QHBoxLayout()
+        under_buttons.setContentsMargins(0, 0, 0, 0)
+        under_buttons.addWidget(self.reminder, 1)
+        under_buttons.addWidget(self.buttons.search_docs_button, 0, Qt.AlignmentFlag.AlignTop)
+        chat_layout.addLayout(under_buttons)
         self.loading = QLabel()
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.first_run = FirstRunPage()

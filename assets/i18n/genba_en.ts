@@ -79,10 +79,6 @@
         <translation>Nothing in the site documents matches “{query}”. Try other words, or fewer.</translation>
     </message>
     <message>
-        <source>Found in the documents</source>
-        <translation>Found in the documents</translation>
-    </message>
-    <message>
         <source>These are passages from the documents, not an answer. Open one to read it.</source>
         <translation>These are passages from the documents, not an answer. Open one to read it.</translation>
     </message>

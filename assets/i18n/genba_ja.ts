@@ -79,10 +79,6 @@
         <translation>「{query}」に合う箇所は現場の文書に見つかりませんでした。別の言葉か、少ない言葉で試してください。</translation>
     </message>
     <message>
-        <source>Found in the documents</source>
-        <translation>文書で見つかった箇所</translation>
-    </message>
-    <message>
         <source>These are passages from the documents, not an answer. Open one to read it.</source>
         <translation>これは文書の抜粋で、回答ではありません。開いて本文を読んでください。</translation>
     </message>
