@@ -133,3 +133,34 @@ def test_changing_the_folders_setting_indexes_again(
     with qtbot.waitSignal(window.docs.indexer.finished, timeout=30_000) as blocker:
         assert window.save_setting("docs.personal_folders", [str(other)])
     assert blocker.args[0].indexed == 1  # the old folder's documents are gone, the new one in
+
+
+def test_the_documents_parts_of_the_window_are_japanese(
+    qtbot: Any, make_window: Any, site_docs: Path, app_paths: Any
+) -> None:
+    from tests.desktop.test_japanese_complete import untranslated, visible_texts
+
+    save_user_setting(app_paths, "ui.language", "ja")
+    window = make_window(wait=False)  # no model needed to search and view documents
+    _indexed(qtbot, window)
+    window.input.setPlainText("flange bolts torque")
+    window.actions_.search_docs.trigger()
+    chat = window.chat
+    qtbot.waitUntil(lambda: any(e.role == DOCUMENTS for e in chat.entries), timeout=10_000)
+    chat.request_action("source", len(chat.entries) - 1, 0)
+    viewer = window.docs.viewers[-1]
+    qtbot.waitUntil(lambda: viewer.loaded_source is not None, timeout=20_000)
+    window.docs_status.show_skipped()
+    dialog = window.docs_status.dialog
+    # Not ours to translate: the documents' own words, their paths, and what was typed.
+    passages = [s for e in chat.entries for s in e.sources]
+    dynamic = ["flange bolts torque", str(site_docs), *MANUAL_PAGES]
+    dynamic += [str(p[k]) for p in passages for k in ("title", "heading", "text", "path")]
+    dynamic += [line for page in MANUAL_PAGES for line in page.splitlines()]
+    found = visible_texts(window) + visible_texts(viewer) + visible_texts(dialog)
+    found = [(where, text) for where, text in found if "PDFium" not in text]  # pdfium's words
+    assert untranslated(found, dynamic) == []
+    assert "文書の検索（モデルには質問していません）" in chat.toPlainText()
+    assert "1/3 ページ" not in viewer.place.text() and "2/3 ページ" in viewer.place.text()
+    viewer.close()
+    dialog.close()
