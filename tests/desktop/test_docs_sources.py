@@ -159,3 +159,33 @@ def test_search_entries_list_passages_or_say_nothing_was_found(qtbot: Any, tmp_p
     assert "not an answer" in shown
     assert "Nothing in the site documents matches “zzz”" in shown
     assert chat.actions_for(0)[0][0] == "source" and chat.actions_for(1) == []
+
+
+def test_a_markdown_source_shows_its_section_with_the_passage_marked(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from engine.docs.index import DocIndex
+    from engine.docs.model import DocSource
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "booth.md").write_text(
+        "# Paint booth\n\n## Filters\n\nReplace the booth filters every 200 hours.\n\n"
+        "Write the date on the filter frame.\n\n## Lights\n\nCheck the lights weekly.\n",
+        encoding="utf-8",
+    )
+    index = DocIndex(tmp_path / "index.sqlite3")
+    index.update([DocSource("personal", folder, str(folder))], max_bytes=1 << 20)
+    passage = dataclasses.asdict(index.search("filters 200 hours")[0])
+    viewer = SourceViewer(passage)
+    qtbot.addWidget(viewer)
+    qtbot.waitUntil(lambda: viewer.loaded_source is not None, timeout=10_000)
+    assert viewer.loaded_source.problem == "" and viewer.loaded_source.image is None
+    assert not viewer.image_area.isVisibleTo(viewer)
+    text = viewer.text.toPlainText()
+    assert "Replace the booth filters every 200 hours." in text
+    assert "Check the lights weekly" not in text  # its section, not the whole document
+    assert "#ffe066" in viewer.text.toHtml()
+    assert viewer.place.text() == str(folder / "booth.md")
