@@ -421,8 +421,20 @@ class ChatView(QTextBrowser):
         """Add an empty streaming answer at the end."""
         self.add_entry(Entry("assistant", "", "streaming"))
 
+    def drop_search_results(self) -> None:
+        """Remove the document search results shown after the last message (never stored)."""
+        if self.entries and self.entries[-1].role == DOCUMENTS:
+            while self.entries and self.entries[-1].role == DOCUMENTS:
+                self.entries.pop()
+            self.set_entries(self.entries)
+
+    def last_message(self) -> Entry | None:
+        """The last question or answer shown (document search results are not messages)."""
+        return next((e for e in reversed(self.entries) if e.role != DOCUMENTS), None)
+
     def begin_continue(self) -> None:
         """Stream the continuation into the last answer (its text so far stays)."""
+        self.drop_search_results()  # the answer's frame must be the last one
         if self.entries and self.entries[-1].role == "assistant":
             self.entries[-1].status = "streaming"
             self._fill(self._frames[-1], self.entries[-1])
@@ -460,7 +472,8 @@ class ChatView(QTextBrowser):
         self.rendered.emit()
 
     def remove_last(self) -> None:
-        """Drop the last message (before regenerating an answer)."""
+        """Drop the last message (before regenerating an answer), and search results after it."""
+        self.drop_search_results()
         if self.entries:
             self.entries.pop()
             self.set_entries(self.entries)

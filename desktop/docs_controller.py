@@ -57,6 +57,7 @@ class DocsController(QObject):
         self._chat, self._input, self._status = chat, input_box, status
         self._font_scale = font_scale
         self._passages = 4
+        self._deferred: list[Entry] = []  # results that came while an answer was written
         self.viewers: list[SourceViewer] = []
         self.indexer = DocsIndexer(paths, self, runner=runner)
         self.searcher = DocsSearch(paths.docs_index_db, self)
@@ -94,9 +95,25 @@ class DocsController(QObject):
         return self.searcher.search(text, limit=max(SEARCH_LIMIT, self._passages))
 
     def on_found(self, query: str, passages: list[dict[str, Any]]) -> None:
-        """Show the passages as an entry of the conversation (not stored, not sent to the model)."""
-        self._chat.add_entry(Entry.search(query, passages))
+        """Show the passages as an entry of the conversation (not stored, not sent to the model).
+
+        While an answer is being written its frame must stay the last one: the passages are
+        shown as soon as it has ended (:meth:`on_answer_completed`).
+        """
+        entry = Entry.search(query, passages)
+        if self._chat.busy:
+            self._deferred.append(entry)
+            return
+        self._chat.add_entry(entry)
         self.search_shown.emit()
+
+    def on_answer_completed(self, _final: object = None) -> None:
+        """The answer on screen has ended (and the view is redrawn): show deferred results."""
+        deferred, self._deferred = self._deferred, []
+        for entry in deferred:
+            self._chat.add_entry(entry)
+        if deferred:
+            self.search_shown.emit()
 
     def on_search_failed(self, _query: str) -> None:
         self.error_occurred.emit(

@@ -254,6 +254,7 @@ class MainWindow(QMainWindow):
         settings.settings_applied.connect(self._apply_site_settings)
         settings.settings_applied.connect(self.docs.apply_settings)
         self.docs.search_shown.connect(self._show_welcome_or_chat)
+        self.answer_controller.answer_completed.connect(self.docs.on_answer_completed)
         self.docs.error_occurred.connect(self.show_error)
         session = self.session
         for changed in (

@@ -164,3 +164,23 @@ def test_the_documents_parts_of_the_window_are_japanese(
     assert "1/3 ページ" not in viewer.place.text() and "2/3 ページ" in viewer.place.text()
     viewer.close()
     dialog.close()
+
+
+def test_a_search_during_an_answer_is_shown_once_the_answer_ended(
+    qtbot: Any, make_window: Any, site_docs: Path, gate: Any
+) -> None:
+    window = make_window()
+    _indexed(qtbot, window)
+    window.client.worker.token_received.connect(gate.on_token, Qt.ConnectionType.DirectConnection)
+    assert window.send("Say something about the press.")
+    assert gate.first_token.wait(30)
+    window.input.setPlainText("booth filters")
+    window.actions_.search_docs.trigger()  # works while the model writes (it is not asked)
+    qtbot.waitUntil(lambda: len(window.docs._deferred) == 1, timeout=10_000)
+    assert window.chat.entries[-1].status == "streaming"  # the answer's frame stays last
+    with qtbot.waitSignal(window.answer_completed, timeout=60_000):
+        gate.open()
+    roles = [e.role for e in window.chat.entries]
+    assert roles == ["user", "assistant", DOCUMENTS]
+    assert window.chat.entries[1].status == "complete" and window.chat.entries[1].text
+    assert Path(window.chat.entries[-1].sources[0]["path"]).name == "cleaning.md"
