@@ -14,6 +14,7 @@ line in the dialog — never a crash, and the passage as indexed is still shown.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 import re
@@ -168,11 +169,13 @@ class SourceViewer(QDialog):
         self._courier = _Courier(self)
         self._courier.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
         self.retranslate()
-        threading.Thread(
-            target=lambda: self._courier.loaded.emit(load_source(self.source, self._width)),
-            name="genba-source-viewer",
-            daemon=True,
-        ).start()
+        threading.Thread(target=self._load, name="genba-source-viewer", daemon=True).start()
+
+    def _load(self) -> None:
+        """On the loading thread: read the source, hand it to the GUI thread."""
+        loaded = load_source(self.source, self._width)
+        with contextlib.suppress(RuntimeError):  # the dialog was closed and deleted meanwhile
+            self._courier.loaded.emit(loaded)
 
     def retranslate(self) -> None:
         """The texts of the dialog in the current language."""
