@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from desktop.chat_view import Entry
 from desktop.history import History
 from desktop.skip_text import english_templates, skip_text, templates
@@ -71,7 +73,15 @@ def test_sources_render_under_the_answer_and_open_the_viewer_at_their_page(
     # The source is a link in the document (a Tab stop), with its own action.
     index = next(i for i, e in enumerate(chat.entries) if e.sources)
     assert f":source/{index}/0" in chat.toHtml()
-    chat.request_action("source", index, 0)
+    # From the keyboard: Tab reaches the source link, Enter opens it.
+    chat.setFocus()
+    for _ in range(10):
+        qtbot.keyClick(chat, Qt.Key.Key_Tab)
+        if chat.textCursor().selectedText().startswith("[1]"):
+            break
+    assert chat.textCursor().selectedText() == "[1] Line 3 press manual — p. 2"
+    qtbot.keyClick(chat, Qt.Key.Key_Return)
+    assert window.docs.viewers, "Enter on the source link opened no viewer"
     viewer = window.docs.viewers[-1]
     qtbot.waitUntil(lambda: viewer.loaded_source is not None, timeout=20_000)
     loaded = viewer.loaded_source
