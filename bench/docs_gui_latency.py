@@ -23,10 +23,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-WORDS = (
-    "torque flange bolt press line die coolant filter inspection gauge tolerance safety "
-    "glasses forklift aisle shift cleaning lubricate spindle clamp weld preheat paint booth"
-).split()
+WORDS = ["torque", "flange", "bolt", "press", "line", "die", "coolant", "filter", "inspection", "gauge", "tolerance", "safety", "glasses", "forklift", "aisle", "shift", "cleaning", "lubricate", "spindle", "clamp", "weld", "preheat", "paint", "booth"]
 
 
 def _write(folder: Path, docs: int, pdfs: int) -> None:
