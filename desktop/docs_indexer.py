@@ -60,6 +60,8 @@ class IndexOutcome:
     documents: list[DocumentStatus] = field(default_factory=list)
     sources: list[DocSource] = field(default_factory=list)
     """The sources this run indexed (the periodic check compares with them)."""
+    unreachable: list[DocSource] = field(default_factory=list)
+    """Sources whose folder was not there (a share not connected, renamed, deleted)."""
 
     @property
     def indexed(self) -> int:
@@ -222,7 +224,11 @@ class DocsIndexer(QObject):
                 progress=courier.progressed.emit,
                 cancel=cancel,
             )
-            outcome = IndexOutcome(report, document_statuses(self._paths), sources)
+            from engine.docs.sources import missing_folders
+
+            outcome = IndexOutcome(
+                report, document_statuses(self._paths), sources, missing_folders(sources)
+            )
         except Exception as exc:  # reported as one line; the window goes on without documents
             log.warning("the document index could not be updated: %s", exc, exc_info=True)
             courier.failed.emit(str(exc) or type(exc).__name__)

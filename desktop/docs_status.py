@@ -74,7 +74,7 @@ class DocsStatus(QWidget):
         self._state, self.outcome = "done", outcome
         self.retranslate()
         if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.set_documents(outcome.skipped)
+            self.dialog.set_documents(outcome.skipped, [s.folder for s in outcome.unreachable])
 
     def on_failed(self, _message: str) -> None:
         """The run failed (logged by the indexer): say so without the engineer's words."""
@@ -106,15 +106,24 @@ class DocsStatus(QWidget):
             text = self.tr(
                 "The documents could not be indexed, so answers do not use them — ask IT."
             )
-        elif outcome is not None and outcome.documents:
+        elif outcome is not None and (outcome.documents or outcome.unreachable):
             text = self.tr("Documents: {n} indexed").format(n=outcome.indexed)
+            if outcome.unreachable:
+                text += " · " + self.tr(
+                    "cannot reach {n} of the document folders (not connected?) — ask IT"
+                ).format(n=len(outcome.unreachable))
         else:
             text, visible = "", False  # no documents are set up here: nothing to say
         self.label.setText(text)
         self.label.setAccessibleName(self.tr("Documents"))
-        show_skipped = self._state == "done" and bool(skipped)
+        unreachable = outcome.unreachable if outcome else []
+        show_skipped = self._state == "done" and bool(skipped or unreachable)
         self.skipped_button.setVisible(show_skipped)
-        self.skipped_button.setText(self.tr("{n} skipped").format(n=len(skipped)))
+        self.skipped_button.setText(
+            self.tr("{n} skipped").format(n=len(skipped))
+            if skipped
+            else self.tr("Which folders?")
+        )
         self.skipped_button.setAccessibleName(
             self.tr("{n} documents were skipped: show which and why").format(n=len(skipped))
         )
@@ -125,7 +134,10 @@ class DocsStatus(QWidget):
         """Open (non-modal) the list of skipped documents."""
         if self.dialog is None:
             self.dialog = SkippedDialog(self.window())
-        self.dialog.set_documents(self.outcome.skipped if self.outcome else [])
+        self.dialog.set_documents(
+            self.outcome.skipped if self.outcome else [],
+            [s.folder for s in self.outcome.unreachable] if self.outcome else [],
+        )
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
@@ -153,13 +165,17 @@ class SkippedDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
         self._documents: list[DocumentStatus] = []
+        self._folders: list[Path] = []
         width = self.fontMetrics().horizontalAdvance("n") * 90
         self.resize(width, self.fontMetrics().height() * 20)
         self.retranslate()
 
-    def set_documents(self, documents: list[DocumentStatus]) -> None:
-        """Show these skipped documents."""
+    def set_documents(
+        self, documents: list[DocumentStatus], folders: list[Path] | None = None
+    ) -> None:
+        """Show these skipped documents, and the document folders that cannot be reached."""
         self._documents = list(documents)
+        self._folders = list(folders or [])
         self.retranslate()
 
     def reasons(self) -> list[tuple[str, str]]:
@@ -189,8 +205,17 @@ class SkippedDialog(QDialog):
         )
         self.table.setHorizontalHeaderLabels([self.tr("File"), self.tr("Why")])
         self.table.setAccessibleName(self.tr("Documents not indexed"))
-        self.table.setRowCount(len(self._documents))
-        for row, doc in enumerate(self._documents):
+        self.table.setRowCount(len(self._folders) + len(self._documents))
+        for row, folder in enumerate(self._folders):
+            folder_item = QTableWidgetItem(str(folder))
+            folder_item.setToolTip(str(folder))
+            why = self.tr(
+                "the folder cannot be reached (not connected, renamed or deleted); "
+                "its documents are not used — ask IT"
+            )
+            self.table.setItem(row, 0, folder_item)
+            self.table.setItem(row, 1, QTableWidgetItem(why))
+        for row, doc in enumerate(self._documents, start=len(self._folders)):
             path = Path(doc.path)
             # The name first (what the operator looks for), its folder under it (where to fix it).
             file_item = QTableWidgetItem(f"{path.name}\n{path.parent}")

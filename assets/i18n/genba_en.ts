@@ -250,12 +250,20 @@
         <translation>Documents: {n} indexed</translation>
     </message>
     <message>
+        <source>cannot reach {n} of the document folders (not connected?) — ask IT</source>
+        <translation>cannot reach {n} of the document folders (not connected?) — ask IT</translation>
+    </message>
+    <message>
         <source>Documents</source>
         <translation>Documents</translation>
     </message>
     <message>
         <source>{n} skipped</source>
         <translation>{n} skipped</translation>
+    </message>
+    <message>
+        <source>Which folders?</source>
+        <translation>Which folders?</translation>
     </message>
     <message>
         <source>{n} documents were skipped: show which and why</source>
@@ -1634,6 +1642,10 @@
     <message>
         <source>Why</source>
         <translation>Why</translation>
+    </message>
+    <message>
+        <source>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</source>
+        <translation>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</translation>
     </message>
 </context>
 <context>

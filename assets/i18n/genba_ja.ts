@@ -250,12 +250,20 @@
         <translation>文書: {n} 件を索引済み</translation>
     </message>
     <message>
+        <source>cannot reach {n} of the document folders (not connected?) — ask IT</source>
+        <translation>文書フォルダーのうち {n} 件に接続できません（未接続？）。IT 担当者に連絡してください</translation>
+    </message>
+    <message>
         <source>Documents</source>
         <translation>文書</translation>
     </message>
     <message>
         <source>{n} skipped</source>
         <translation>{n} 件を除外</translation>
+    </message>
+    <message>
+        <source>Which folders?</source>
+        <translation>どのフォルダー？</translation>
     </message>
     <message>
         <source>{n} documents were skipped: show which and why</source>
@@ -1634,6 +1642,10 @@
     <message>
         <source>Why</source>
         <translation>理由</translation>
+    </message>
+    <message>
+        <source>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</source>
+        <translation>フォルダーに接続できません（未接続、名前の変更、または削除）。中の文書は使われません。IT 担当者に連絡してください</translation>
     </message>
 </context>
 <context>

@@ -184,3 +184,22 @@ def test_a_search_during_an_answer_is_shown_once_the_answer_ended(
     assert roles == ["user", "assistant", DOCUMENTS]
     assert window.chat.entries[1].status == "complete" and window.chat.entries[1].text
     assert Path(window.chat.entries[-1].sources[0]["path"]).name == "cleaning.md"
+
+
+def test_a_folder_that_cannot_be_reached_is_said_in_the_status_and_listed(
+    qtbot: Any, make_window: Any, site_docs: Path, app_paths: Any, tmp_path: Path
+) -> None:
+    share = tmp_path / "share-not-mounted"
+    save_user_setting(app_paths, "docs.personal_folders", [str(site_docs), str(share)])
+    window = make_window(wait=False)
+    outcome = _indexed(qtbot, window)
+    assert [s.folder for s in outcome.unreachable] == [share]
+    status = window.docs_status
+    assert status.text() == (
+        "Documents: 3 indexed · cannot reach 1 of the document folders (not connected?) — ask IT"
+    )
+    status.show_skipped()
+    rows = status.dialog.reasons()
+    assert rows[0][0] == str(share) and "cannot be reached" in rows[0][1]
+    assert len(rows) == 3  # the folder, then the two skipped files
+    status.dialog.close()
