@@ -273,12 +273,3 @@ class DocsIndexer(QObject):
         self._stopped = True
         self._check_timer.stop()
         self._cancel.set()
-
-    def wait(self, timeout: float = 10.0) -> bool:
-        """Wait for a running update's thread to end (tests); True when none runs."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-            return not thread.is_alive()
-        return True
-
