@@ -8,7 +8,8 @@ When runs start:
 * when the document sources themselves change: a pack installed or updated by
   ``genba update``, a folder appearing. A short-lived thread compares
   :func:`engine.docs.sources.document_sources` with the last run's every
-  :data:`CHECK_MS` (it reads a few small pointer files; never on the GUI thread).
+  :data:`CHECK_MS` (it reads a few small pointer files; never on the GUI thread);
+* every :data:`RESCAN_S` anyway, for documents edited inside the same folders.
 
 One run at a time; a request while one runs is kept and started when it ends.
 The update itself runs in a child process (:mod:`engine.docs.index_job`), so
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 
 CHECK_MS = 60_000
 """How often the document sources are compared with the last run's (pack installed, folder back)."""
+
+RESCAN_S = 15 * 60
+"""How often the same sources are updated anyway, for documents edited, added or removed in
+their folders (an unchanged file costs one stat: the update is incremental)."""
 
 WATCHED_KEYS = (
     "docs.folders",
@@ -123,6 +129,7 @@ class DocsIndexer(QObject):
         *,
         runner: Runner = run_in_child,
         check_ms: int = CHECK_MS,
+        rescan_s: float = RESCAN_S,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
@@ -130,6 +137,8 @@ class DocsIndexer(QObject):
         self._settings: Settings | None = None
         self._watched: tuple[object, ...] | None = None
         self._last_sources: list[DocSource] | None = None
+        self._rescan_s = rescan_s
+        self._last_run_at = 0.0  # time.monotonic() when the last run ended
         self._thread: threading.Thread | None = None
         self._cancel = threading.Event()
         self._pending = False
@@ -246,6 +255,7 @@ class DocsIndexer(QObject):
             return
         self.last = outcome
         self._last_sources = outcome.sources
+        self._last_run_at = time.monotonic()
         self.finished.emit(outcome)
         self._after_run()
 
@@ -267,6 +277,8 @@ class DocsIndexer(QObject):
         if self._last_sources is not None and sources != self._last_sources:
             log.info("document sources changed: updating the index")
             self.request()
+        elif sources and time.monotonic() - self._last_run_at >= self._rescan_s:
+            self.request()  # files edited, added or removed inside the same folders
 
     def stop(self) -> None:
         """Cancel a running update (the child is ended by the runner) and stop checking."""

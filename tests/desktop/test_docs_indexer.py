@@ -85,3 +85,21 @@ def test_requests_during_a_run_make_one_more_run(qtbot: Any, tmp_path: Path) -> 
     qtbot.wait(200)  # room for a wrong third run to start
     assert len(runner.runs) == 2 and len(finished) == 2
     indexer.stop()
+
+
+def test_the_same_folders_are_updated_again_after_a_while(qtbot: Any, tmp_path: Path) -> None:
+    paths = Paths.under(tmp_path / "app")
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nOld torque 20 N·m.\n", encoding="utf-8")
+    write_policy(paths, f"[docs]\nfolders = [{str(folder)!r}]\n".replace("'", '"'))
+    runner = InProcess()
+    indexer = DocsIndexer(paths, runner=runner, check_ms=3_600_000, rescan_s=0)
+    indexer.apply_settings(load_settings(paths))
+    with qtbot.waitSignal(indexer.finished, timeout=10_000):
+        indexer.start()
+    (folder / "b.md").write_text("# B\n\nCoolant every 500 hours.\n", encoding="utf-8")
+    with qtbot.waitSignal(indexer.finished, timeout=10_000) as done:
+        indexer.check_sources()  # same sources, but the rescan time has come
+    assert len(runner.runs) == 2 and done.args[0].indexed == 2
+    indexer.stop()
