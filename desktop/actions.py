@@ -3,7 +3,8 @@
 Shortcuts (also listed in Help → Keyboard shortcuts and in docs/desktop.md):
 Ctrl+N new chat, Enter / Ctrl+Enter send, Esc stop, Ctrl+R regenerate,
 Ctrl+Shift+C copy the answer, Ctrl+Shift+Enter continue an answer cut short,
-Ctrl+Shift+E edit and resend the last question, Alt+Left / Alt+Right previous / next
+Ctrl+Shift+E edit and resend the last question, Ctrl+Shift+F search the documents for
+the typed words (no model), Alt+Left / Alt+Right previous / next
 version of the last answer, Ctrl+L focus the message box, Ctrl+F search
 conversations, F2 rename, Ctrl+Delete delete the conversation, Ctrl+E export,
 Ctrl+, settings, Ctrl++ / Ctrl+- text size, Ctrl+Q quit.
@@ -43,6 +44,7 @@ class WindowActions(QObject):
         self.next_version = make(["Alt+Right"])
         self.focus_input = make(["Ctrl+L"])
         self.search = make(["Ctrl+F"])
+        self.search_docs = make(["Ctrl+Shift+F"])
         self.rename = make(["F2"])
         self.delete = make(["Ctrl+Delete"])
         self.larger_text = make(["Ctrl++", "Ctrl+="])
@@ -75,6 +77,8 @@ class WindowActions(QObject):
                     self.edit_question,
                     self.previous_version,
                     self.next_version,
+                    None,
+                    self.search_docs,
                     None,
                     self.focus_input,
                     self.search,
@@ -118,6 +122,7 @@ class WindowActions(QObject):
             self.next_version: self.tr("Ne&xt version of the answer"),
             self.focus_input: self.tr("&Focus message box"),
             self.search: self.tr("Search &conversations"),
+            self.search_docs: self.tr("Search the &documents (without the model)"),
             self.rename: self.tr("Rena&me conversation…"),
             self.delete: self.tr("&Delete conversation"),
             self.larger_text: self.tr("&Larger text"),

@@ -127,7 +127,7 @@ class AnswerController(QObject):
         self._actions.send.setEnabled(ready and not busy)
         self._actions.stop.setEnabled(busy or self._editing is not None)  # Esc cancels an edit
         self._actions.regenerate.setEnabled(can_regenerate)
-        last = self._chat.entries[-1] if self._chat.entries else None
+        last = self._chat.last_message()
         idle = ready and not busy
         self._actions.continue_answer.setEnabled(idle and last is not None and last.cut_short)
         self._actions.copy_answer.setEnabled(can_copy)
@@ -263,7 +263,7 @@ class AnswerController(QObject):
 
     def switch_last_answer(self, step: int) -> bool:
         """Show the previous (-1) or next (+1) version of the last answer."""
-        last = self._chat.entries[-1] if self._chat.entries else None
+        last = self._chat.last_message()
         if last is None or self._session.answering or last.id not in last.version_ids:
             return False
         at = last.version_ids.index(last.id) + step

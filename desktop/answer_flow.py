@@ -47,6 +47,7 @@ class AnswerFlow(QObject):
         self._recorder: AnswerRecorder | None = None
         self._prefix = ""  # the stored text a continued answer started from
         self._earlier: dict[str, Any] | None = None  # the stats of the part(s) before it
+        self._earlier_sources: list[dict[str, Any]] = []  # and the sources it was grounded on
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
         self._timer.timeout.connect(self.on_flush_tick)
@@ -73,7 +74,7 @@ class AnswerFlow(QObject):
         """
         self.conversation_id = conversation_id
         self.notices = []
-        self._prefix, self._earlier = "", None
+        self._prefix, self._earlier, self._earlier_sources = "", None, []
         self._recorder = AnswerRecorder(
             self.history,
             self.history.start_answer(conversation_id, replaces=replaces),
@@ -87,12 +88,19 @@ class AnswerFlow(QObject):
         message_id: int,
         stats: dict[str, Any] | None,
         notices: list[str],
+        *,
+        sources: list[dict[str, Any]] | None = None,
     ) -> str:
-        """Continue a stored answer (cut by the token limit); returns its text so far."""
+        """Continue a stored answer (cut by the token limit); returns its text so far.
+
+        ``sources``: the passages the cut answer was grounded on, kept unless the
+        continuation brings its own.
+        """
         self.conversation_id = conversation_id
         self.notices = list(notices)
         text = self.history.resume_answer(message_id)
         self._prefix, self._earlier = text, stats
+        self._earlier_sources = list(sources or [])
         self._recorder = AnswerRecorder(
             self.history, message_id, interval=FLUSH_INTERVAL_MS / 1000, text=text
         )
@@ -123,7 +131,9 @@ class AnswerFlow(QObject):
         if error is not None:
             self.notices.append(error_text(error))  # in the window's language
         stats = _joined(self._earlier, final_stats(final))
-        self._end(text, status, stats)
+        # The grounding's passages (``FinalEvent.sources``, issue 17), stored with the answer.
+        sources = [dict(s) for s in final.sources or []] or self._earlier_sources
+        self._end(text, status, stats, sources)
         return text, status, stats
 
     def fail(self, message: str) -> str:
@@ -138,14 +148,23 @@ class AnswerFlow(QObject):
         if self._recorder is not None:
             self._end(self._recorder.text, "interrupted", self._earlier)
 
-    def _end(self, text: str, status: MessageStatus, stats: dict[str, Any] | None) -> None:
+    def _end(
+        self,
+        text: str,
+        status: MessageStatus,
+        stats: dict[str, Any] | None,
+        sources: list[dict[str, Any]] | None = None,
+    ) -> None:
         self._timer.stop()
         if self._recorder is not None:
             notices = [{"kind": "notice", "message": n, **stored(n)} for n in self.notices]
-            self.history.finish_answer(self._recorder.message_id, text, status, stats, notices)
+            self.history.finish_answer(
+                self._recorder.message_id, text, status, stats, notices,
+                sources if sources is not None else self._earlier_sources,
+            )
         self._recorder = None
         self.conversation_id = None
-        self._prefix, self._earlier = "", None
+        self._prefix, self._earlier, self._earlier_sources = "", None, []
 
     def stop_timer(self) -> None:
         """Stop committing by timer (before the history is closed)."""

@@ -34,6 +34,7 @@ class ButtonRow(QWidget):
     stop_clicked = Signal()
     regenerate_clicked = Signal()
     copy_clicked = Signal()
+    search_docs_clicked = Signal()  # "Search documents": passages for the typed text, no model
     mode_chosen = Signal(str)  # "fast", "balanced" or "thorough"
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -42,6 +43,9 @@ class ButtonRow(QWidget):
         self.stop_button = QPushButton()
         self.regenerate_button = QPushButton()
         self.copy_button = QPushButton()
+        # Reported by this row, but laid out by the window right under Send: one more
+        # button in this row would widen the window past 1024 px at 200 % text.
+        self.search_docs_button = QPushButton()
         self.mode_label = QLabel()
         self.mode_box = QComboBox()
         self.mode_lock_note = LockNote(compact=True)
@@ -66,6 +70,7 @@ class ButtonRow(QWidget):
         self.stop_button.clicked.connect(self.stop_clicked)
         self.regenerate_button.clicked.connect(self.regenerate_clicked)
         self.copy_button.clicked.connect(self.copy_clicked)
+        self.search_docs_button.clicked.connect(self.search_docs_clicked)
         self.mode_box.activated.connect(self.on_mode_activated)
         self.retranslate()
 
@@ -121,6 +126,15 @@ class ButtonRow(QWidget):
         self.regenerate_button.setAccessibleName(app.translate("MainWindow", "Regenerate"))
         self.regenerate_button.setToolTip(
             app.translate("MainWindow", "Answer the last question again (Ctrl+R)")
+        )
+        self.search_docs_button.setText(app.translate("MainWindow", "Search documents"))
+        self.search_docs_button.setAccessibleName(app.translate("MainWindow", "Search documents"))
+        self.search_docs_button.setToolTip(
+            app.translate(
+                "MainWindow",
+                "Show the passages of the site documents that match the typed words, without "
+                "asking the model (Ctrl+Shift+F)",
+            )
         )
         if not self._copied.isActive():
             self.copy_button.setText(app.translate("MainWindow", "Copy"))

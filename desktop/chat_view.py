@@ -39,9 +39,13 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.history import is_cut_short
 from desktop.i18n_text import restored, retranslated
+from desktop.source_list import sources_html
 
 if TYPE_CHECKING:
     from desktop.history import Message
+
+DOCUMENTS = "documents"
+"""The role of a document search's result entry (never stored, never sent to the model)."""
 
 _MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
@@ -61,6 +65,8 @@ class Entry:
     id: int = 0  # the message's id in history (0: not stored yet)
     version: int = 1
     version_ids: tuple[int, ...] = ()  # all versions of this message, oldest first
+    # Document passages (Passage dicts): an answer's sources, or a document search's results.
+    sources: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, message: Message) -> Entry:
@@ -68,8 +74,17 @@ class Entry:
         return cls(
             message.role, message.content, message.status, message.stats,
             [restored(n) for n in message.notices], message.id, message.version,
-            message.version_ids,
+            message.version_ids, list(message.sources),
         )
+
+    @classmethod
+    def search(cls, query: str, passages: list[dict[str, Any]]) -> Entry:
+        """A "search documents" result: the passages found for ``query``, no model involved.
+
+        Shown in the conversation but not stored in history (it is not part of what the
+        model sees), so it is gone when the conversation is shown anew.
+        """
+        return cls(DOCUMENTS, query, sources=list(passages))
 
     @property
     def cut_short(self) -> bool:
@@ -81,8 +96,9 @@ class ChatView(QTextBrowser):
     """Shows a conversation and the answer being streamed into it."""
 
     rendered = Signal()  # the streaming answer's latest text is in the document
-    # (action, entry index, argument): "copy", "edit", "regenerate", "continue", and
-    # "version" with the message id of the version to show as argument.
+    # (action, entry index, argument): "copy", "edit", "regenerate", "continue",
+    # "version" with the message id of the version to show as argument, and "source"
+    # with the 0-based number of the entry's source to open.
     action_requested = Signal(str, int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -139,6 +155,8 @@ class ChatView(QTextBrowser):
         super().changeEvent(event)
 
     def _role_title(self, entry: Entry) -> str:
+        if entry.role == DOCUMENTS:
+            return "**" + self.tr("Search in the documents (the model was not asked)") + "**"
         title = self.tr("You") if entry.role == "user" else self.tr("Assistant")
         status = {
             "streaming": self.tr("answering…"),
@@ -223,6 +241,8 @@ class ChatView(QTextBrowser):
         if entry.role == "user":
             # What the operator typed is shown as typed, not as Markdown.
             cursor.insertText(entry.text, QTextCharFormat())
+        elif entry.role == DOCUMENTS:
+            cursor.insertText(self._search_line(entry), QTextCharFormat())
         else:
             cursor.insertMarkdown(entry.text or " ", _MARKDOWN)
         extra = [retranslated(n) for n in entry.notices]  # in the current language
@@ -234,10 +254,41 @@ class ChatView(QTextBrowser):
             small.setFontItalic(True)
             small.setFontPointSize(self.font().pointSizeF() * 0.85)
             cursor.insertText("\n".join(extra), small)
+        if entry.sources and entry.status != "streaming":
+            cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
+            cursor.insertHtml(self._sources_block(index, entry))
         links = self._action_links(index, entry)
         if links:
             cursor.insertBlock(QTextBlockFormat(), QTextCharFormat())
             cursor.insertHtml(links)
+
+    def _search_line(self, entry: Entry) -> str:
+        if entry.sources:
+            return self.tr("Passages for “{query}”, best first:").format(query=entry.text)
+        return self.tr(
+            "Nothing in the site documents matches “{query}”. Try other words, or fewer."
+        ).format(query=entry.text)
+
+    def _sources_block(self, index: int, entry: Entry) -> str:
+        """The numbered source links (Tab reaches each) with excerpts and the caution."""
+
+        def link(number: int, label: str, text: str) -> str:
+            return self._link(index, ("source", number, label), text)
+
+        search = entry.role == DOCUMENTS
+        return sources_html(
+            entry.sources,
+            link,
+            heading="" if search else None,  # the search line above says what this is
+            note=(
+                self.tr(
+                    "These are passages from the documents, not an answer. Open one to read it."
+                )
+                if search
+                else None
+            ),
+            small_size=self.font().pointSizeF() * 0.9,
+        )
 
     # -- message actions --------------------------------------------------------
     def actions_for(self, index: int) -> list[tuple[str, int, str]]:
@@ -247,6 +298,12 @@ class ChatView(QTextBrowser):
         entry = self.entries[index]
         if entry.status == "streaming":
             return []
+        sources = [
+            ("source", n, self.tr("Open source [{n}]").format(n=n + 1))
+            for n in range(len(entry.sources))
+        ]
+        if entry.role == DOCUMENTS:
+            return sources
         last = index == len(self.entries) - 1
         copy = self.tr("Copied") if self._copied == index else self.tr("Copy")
         found: list[tuple[str, int, str]] = []
@@ -264,7 +321,7 @@ class ChatView(QTextBrowser):
             if entry.cut_short:
                 found.append(("continue", 0, self.tr("Continue")))
             found.append(("regenerate", 0, self.tr("Regenerate")))
-        return found
+        return found + sources
 
     def _action_links(self, index: int, entry: Entry) -> str:
         actions = self.actions_for(index)
@@ -283,7 +340,11 @@ class ChatView(QTextBrowser):
                 html.escape(counter),
                 self._link(index, ahead, "&nbsp;›&nbsp;") if ahead else "&nbsp;›&nbsp;",
             ]))
-        parts += [self._link(index, a, html.escape(a[2])) for a in actions if a[0] != "version"]
+        parts += [
+            self._link(index, a, html.escape(a[2]))
+            for a in actions
+            if a[0] not in ("version", "source")  # sources are links of their own block
+        ]
         return " &nbsp;·&nbsp; ".join(parts)
 
     def _link(self, index: int, action: tuple[str, int, str], text: str) -> str:
@@ -360,8 +421,20 @@ class ChatView(QTextBrowser):
         """Add an empty streaming answer at the end."""
         self.add_entry(Entry("assistant", "", "streaming"))
 
+    def drop_search_results(self) -> None:
+        """Remove the document search results shown after the last message (never stored)."""
+        if self.entries and self.entries[-1].role == DOCUMENTS:
+            while self.entries and self.entries[-1].role == DOCUMENTS:
+                self.entries.pop()
+            self.set_entries(self.entries)
+
+    def last_message(self) -> Entry | None:
+        """The last question or answer shown (document search results are not messages)."""
+        return next((e for e in reversed(self.entries) if e.role != DOCUMENTS), None)
+
     def begin_continue(self) -> None:
         """Stream the continuation into the last answer (its text so far stays)."""
+        self.drop_search_results()  # the answer's frame must be the last one
         if self.entries and self.entries[-1].role == "assistant":
             self.entries[-1].status = "streaming"
             self._fill(self._frames[-1], self.entries[-1])
@@ -399,7 +472,8 @@ class ChatView(QTextBrowser):
         self.rendered.emit()
 
     def remove_last(self) -> None:
-        """Drop the last message (before regenerating an answer)."""
+        """Drop the last message (before regenerating an answer), and search results after it."""
+        self.drop_search_results()
         if self.entries:
             self.entries.pop()
             self.set_entries(self.entries)

@@ -23,6 +23,9 @@ Invariants:
 * Each finished answer keeps the engine's final stats (N, route, reason, time to
   first token, tokens/s...) as a JSON column, so pilot reports can be built from
   history alone (``json_extract(stats, '$.tokens_per_s')``).
+* An answer grounded on the site's documents keeps its sources (the passages,
+  as JSON, schema 3) in the same row, written in the same transaction as its
+  final text, so they come back with it after a restart.
 * WAL with ``synchronous=NORMAL``: a committed transaction survives the process
   being killed (the WAL lives in the OS page cache); only an OS crash can lose
   the last commits, never corrupt the file.
@@ -54,7 +57,7 @@ import stat
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,7 +70,7 @@ log = logging.getLogger(__name__)
 MessageStatus = Literal["complete", "streaming", "interrupted", "cancelled", "failed"]
 Role = Literal["user", "assistant"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,14 +90,17 @@ CREATE TABLE IF NOT EXISTS messages (
     stats TEXT,
     notices TEXT,
     parent_id INTEGER,
-    selected INTEGER NOT NULL DEFAULT 1
+    selected INTEGER NOT NULL DEFAULT 1,
+    sources TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 """
-#: Schema 1 -> 2 (versions): the columns an older database lacks, added on open.
+#: Schema 1 -> 2 (versions) and 2 -> 3 (document sources): the columns an older database
+#: lacks, added on open. An added column is NULL in old rows: an answer without sources.
 _VERSION_COLUMNS = {
     "parent_id": "ALTER TABLE messages ADD COLUMN parent_id INTEGER",
     "selected": "ALTER TABLE messages ADD COLUMN selected INTEGER NOT NULL DEFAULT 1",
+    "sources": "ALTER TABLE messages ADD COLUMN sources TEXT",
 }
 #: Rows without a parent (schema 1, or written by an older genba) follow the message
 #: before them in their conversation, as they were shown then.
@@ -149,6 +155,9 @@ class Message:
     """Which of this message's versions it is (1-based)."""
     version_ids: tuple[int, ...] = ()
     """The ids of all versions of this message, oldest first (empty: the only one)."""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    """The document passages an answer was grounded on (``dataclasses.asdict`` of
+    :class:`engine.docs.model.Passage`), best first; empty for most messages."""
 
     @property
     def versions(self) -> int:
@@ -228,7 +237,7 @@ def _mark_interrupted(db: sqlite3.Connection) -> int:
 
 
 def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a schema-1 database (or rows an older genba added) up to versions."""
+    """Bring a schema-1 or -2 database (or rows an older genba added) up to date."""
     if int(db.execute("PRAGMA user_version").fetchone()[0]) >= SCHEMA_VERSION:
         return
     columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
@@ -263,6 +272,7 @@ def final_stats(event: FinalEvent) -> dict[str, Any]:
     stats = asdict(event)
     stats.pop("routing", None)
     stats.pop("text", None)  # the text is the message content itself
+    stats.pop("sources", None)  # a column of its own (schema 3): passages are large
     return stats
 
 
@@ -480,24 +490,29 @@ class History:
                 (text, self._clock(), message_id),
             )
 
-    def finish_answer(
+    def finish_answer(  # noqa: PLR0917 (kept positional: the callers before sources pass them so)
         self,
         message_id: int,
         text: str,
         status: MessageStatus,
         stats: Mapping[str, Any] | None = None,
         notices: list[dict[str, str]] | None = None,
+        sources: list[dict[str, Any]] | None = None,
     ) -> None:
-        """Store the final text, status and engine stats of an answer."""
+        """Store the final text, status, engine stats and document sources of an answer.
+
+        One transaction: an answer is never stored without the sources it was grounded on.
+        """
         with self._db:
             self._db.execute(
-                "UPDATE messages SET content=?, status=?, stats=?, notices=?, updated_at=?"
-                " WHERE id=?",
+                "UPDATE messages SET content=?, status=?, stats=?, notices=?, sources=?,"
+                " updated_at=? WHERE id=?",
                 (
                     text,
                     status,
                     None if stats is None else json.dumps(dict(stats), ensure_ascii=False),
                     json.dumps(notices or [], ensure_ascii=False),
+                    json.dumps(sources, ensure_ascii=False) if sources else None,
                     self._clock(),
                     message_id,
                 ),
@@ -558,7 +573,19 @@ def _message(r: sqlite3.Row) -> Message:
         stats=None if r["stats"] is None else json.loads(r["stats"]),
         notices=json.loads(r["notices"]) if r["notices"] else [],
         parent_id=int(r["parent_id"] or 0),
+        sources=_sources(r["sources"]),
     )
+
+
+def _sources(raw: str | None) -> list[dict[str, Any]]:
+    """The stored sources of a row; a damaged value reads as none (never stops the window)."""
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return []
+    return [s for s in value if isinstance(s, dict)] if isinstance(value, list) else []
 
 
 class AnswerRecorder:

@@ -21,7 +21,10 @@ and shuts them down in order. It holds no conversation or model logic:
 * :class:`~desktop.model_tasks.ModelTasks`: the first-run import and build;
 * :class:`~desktop.update_status.UpdateStatus`: the updater's status line;
 * :class:`~desktop.pilot_report.PilotReport`: Help → Pilot report…, built by the CLI
-  in a child process and opened in the browser.
+  in a child process and opened in the browser;
+* :class:`~desktop.docs_controller.DocsController`: the site's documents — indexing
+  in the background (its line in the status area), "search documents", and the
+  source viewer behind the sources under an answer.
 
 The parts know their collaborators, never the window; they report by signals,
 which the window connects in :meth:`MainWindow._connect`.
@@ -37,9 +40,10 @@ from engine.models.access import user_models_allowed
 from engine.paths import Paths
 from engine.settings import Settings, SettingsWatcher
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -56,6 +60,9 @@ from desktop.chat_view import ChatView
 from desktop.conversation_controller import ConversationController
 from desktop.conversation_list import ConversationList
 from desktop.demo_notice import DemoNotice
+from desktop.docs_controller import DocsController
+from desktop.docs_indexer import Runner, run_in_child
+from desktop.docs_status import DocsStatus
 from desktop.engine_worker import EngineClient, EngineFactory
 from desktop.error_text import error_text
 from desktop.first_run import FirstRunPage
@@ -90,6 +97,7 @@ class MainWindow(QMainWindow):
         max_tokens: int = 512,
         updates: bool = True,
         engine_factory: EngineFactory | None = None,
+        docs_runner: Runner = run_in_child,
     ) -> None:
         super().__init__()
         app = QApplication.instance()
@@ -106,8 +114,9 @@ class MainWindow(QMainWindow):
         self.client = EngineClient(engine_factory or self._make_engine, self)
         self.updates = UpdateStatus(self, paths, start=updates)
         self._closed = False
+        self._shown_once = False
         self._build()
-        self._make_controllers(watcher, settings, max_tokens)
+        self._make_controllers(watcher, settings, max_tokens, docs_runner)
         self._connect()
         self._start()
 
@@ -148,7 +157,13 @@ class MainWindow(QMainWindow):
         ):
             chat_layout.addWidget(widget, stretch)
         chat_layout.addWidget(self.buttons)
-        chat_layout.addWidget(self.reminder)
+        # "Search documents" sits under Send, beside the reminder (which wraps): in the button
+        # row it would make the window wider than 1024 px at 200 % text.
+        under_buttons = QHBoxLayout()
+        under_buttons.setContentsMargins(0, 0, 0, 0)
+        under_buttons.addWidget(self.reminder, 1)
+        under_buttons.addWidget(self.buttons.search_docs_button, 0, Qt.AlignmentFlag.AlignTop)
+        chat_layout.addLayout(under_buttons)
         self.loading = QLabel()
         self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.first_run = FirstRunPage()
@@ -161,14 +176,18 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 3)
         self.status = StatusPanel()
+        self.docs_status = DocsStatus()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
+        layout.addWidget(self.docs_status)
         self.setCentralWidget(central)
 
-    def _make_controllers(self, watcher: SettingsWatcher, settings: Settings, tokens: int) -> None:
+    def _make_controllers(
+        self, watcher: SettingsWatcher, settings: Settings, tokens: int, docs_runner: Runner
+    ) -> None:
         """Each controller gets the collaborators it uses, and connects its own widgets."""
         self.settings_controller = SettingsController(
             self,
@@ -216,12 +235,27 @@ class MainWindow(QMainWindow):
         )
         self.tasks = ModelTasks(self, self.paths, self.client, self.first_run)
         self.pilot_report = PilotReport(self.paths, self)
+        self.docs = DocsController(
+            self,
+            self.paths,
+            chat=self.chat,
+            input_box=self.input,
+            buttons=self.buttons,
+            actions=self.actions_,
+            status=self.docs_status,
+            font_scale=lambda: self.theme.theme.font_scale,
+            runner=docs_runner,
+        )
 
     def _connect(self) -> None:
         """The parts' reports, each to the part that acts on it."""
         settings, pages = self.settings_controller, self.page_controller
         settings.settings_applied.connect(self.conversation_controller.on_settings_applied)
         settings.settings_applied.connect(self._apply_site_settings)
+        settings.settings_applied.connect(self.docs.apply_settings)
+        self.docs.search_shown.connect(self._show_welcome_or_chat)
+        self.answer_controller.answer_completed.connect(self.docs.on_answer_completed)
+        self.docs.error_occurred.connect(self.show_error)
         session = self.session
         for changed in (
             session.conversation_changed, session.conversations_changed, session.answer_started,
@@ -268,6 +302,13 @@ class MainWindow(QMainWindow):
         self.page_controller.show_loading()
         self.client.load()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first time the window is on screen, start indexing the documents behind it."""
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.docs.start()
+
     # -- texts -------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -313,7 +354,8 @@ class MainWindow(QMainWindow):
     # -- welcome page and demo notice ----------------------------------------------
     def _show_welcome_or_chat(self) -> None:
         """The welcome page for a new chat (no message yet), the conversation otherwise."""
-        empty = self.session.current_id is None
+        # A document search shows its passages in the conversation, even in a new chat.
+        empty = self.session.current_id is None and not self.chat.entries
         self.chat_stack.setCurrentWidget(self.welcome if empty else self.chat)
 
     def _apply_site_settings(self, settings: Settings) -> None:
@@ -420,6 +462,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.session.begin_shutdown()
         self.page_controller.stop()
+        self.docs.stop()
         self.settings_controller.stop()
         self.updates.stop()
         self.client.shutdown()

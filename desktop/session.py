@@ -179,7 +179,8 @@ class ChatSession(QObject):
             return None
         prompt = self._prompt()
         self._answer.resume(
-            _known(self._current), last.id, last.stats, [n["message"] for n in last.notices]
+            _known(self._current), last.id, last.stats, [n["message"] for n in last.notices],
+            sources=last.sources,
         )
         self.answer_started.emit()
         self.conversations_changed.emit()

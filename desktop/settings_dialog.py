@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import token_store
+from desktop.folder_list import FolderList
 from desktop.i18n_values import setting_value_text
 from desktop.lock_note import LockNote
 
@@ -47,9 +48,14 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("General", ("ui.", "experts.mode")),
     ("Remote server", ("fallback.",)),
     ("History", ("history.",)),
+    ("Documents", ("docs.",)),
     ("Advanced", ("",)),
 )
 """Pages and the key prefixes they hold; each key goes to the first page that matches."""
+
+
+FOLDER_KEYS = frozenset({"docs.personal_folders"})
+"""Lists of folders the operator edits with a folder picker (other lists are policy only)."""
 
 
 def schema_text(text: str) -> str:
@@ -165,6 +171,8 @@ class SettingsDialog(QDialog):
                 combo.addItem(choice, choice)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo
+        if spec.key in FOLDER_KEYS:
+            return FolderList(value if isinstance(value, tuple) else ())
         shown = setting_value_text(spec.key, value) if spec.kind == "texts" else str(value)
         edit = QLineEdit(shown)
         edit.setClearButtonEnabled(True)
@@ -179,6 +187,8 @@ class SettingsDialog(QDialog):
             return w.value()
         if isinstance(w, QComboBox):
             return w.currentData()
+        if isinstance(w, FolderList):
+            return w.folders()
         assert isinstance(w, QLineEdit)
         return w.text().strip()
 
@@ -193,6 +203,8 @@ class SettingsDialog(QDialog):
             w.setValue(float(value))  # type: ignore[arg-type]
         elif isinstance(w, QComboBox):
             w.setCurrentIndex(w.findData(value))
+        elif isinstance(w, FolderList):
+            w.set_folders(value if isinstance(value, list | tuple) else ())
         elif isinstance(w, QLineEdit):
             w.setText(str(value))
 
@@ -222,6 +234,7 @@ class SettingsDialog(QDialog):
             "General": self.tr("General"),
             "Remote server": self.tr("Remote server"),
             "History": self.tr("History"),
+            "Documents": self.tr("Documents"),
             "Advanced": self.tr("Advanced"),
         }
         for i, (page, _) in enumerate(PAGES):
@@ -279,6 +292,8 @@ class SettingsDialog(QDialog):
             return self.tr("Your administrator has fixed the answer mode")
         if key == "model.path" and not user_models_allowed(self.settings):
             return self.tr("Your administrator allows only the models IT installs")
+        if key == "docs.personal_folders" and not self.settings.get_bool("docs.allow_personal"):
+            return self.tr("Your administrator does not allow own document folders")
         return None
 
     def _source_text(self, source: str) -> str:

@@ -19,6 +19,10 @@
         <translation>Messages of the selected conversation</translation>
     </message>
     <message>
+        <source>Search in the documents (the model was not asked)</source>
+        <translation>Search in the documents (the model was not asked)</translation>
+    </message>
+    <message>
         <source>You</source>
         <translation>You</translation>
     </message>
@@ -65,6 +69,22 @@
     <message>
         <source>{v:.1f} tokens/s</source>
         <translation>{v:.1f} tokens/s</translation>
+    </message>
+    <message>
+        <source>Passages for “{query}”, best first:</source>
+        <translation>Passages for “{query}”, best first:</translation>
+    </message>
+    <message>
+        <source>Nothing in the site documents matches “{query}”. Try other words, or fewer.</source>
+        <translation>Nothing in the site documents matches “{query}”. Try other words, or fewer.</translation>
+    </message>
+    <message>
+        <source>These are passages from the documents, not an answer. Open one to read it.</source>
+        <translation>These are passages from the documents, not an answer. Open one to read it.</translation>
+    </message>
+    <message>
+        <source>Open source [{n}]</source>
+        <translation>Open source [{n}]</translation>
     </message>
     <message>
         <source>Copied</source>
@@ -198,6 +218,60 @@
     <message>
         <source>Import your site&apos;s model file</source>
         <translation>Import your site&apos;s model file</translation>
+    </message>
+</context>
+<context>
+    <name>DocsController</name>
+    <message>
+        <source>Type the words to look for in the documents first.</source>
+        <translation>Type the words to look for in the documents first.</translation>
+    </message>
+    <message>
+        <source>The documents cannot be searched right now (the index cannot be read).</source>
+        <translation>The documents cannot be searched right now (the index cannot be read).</translation>
+    </message>
+</context>
+<context>
+    <name>DocsStatus</name>
+    <message>
+        <source>Indexing documents {done} of {total}…</source>
+        <translation>Indexing documents {done} of {total}…</translation>
+    </message>
+    <message>
+        <source>Indexing documents…</source>
+        <translation>Indexing documents…</translation>
+    </message>
+    <message>
+        <source>The documents could not be indexed, so answers do not use them — ask IT.</source>
+        <translation>The documents could not be indexed, so answers do not use them — ask IT.</translation>
+    </message>
+    <message>
+        <source>Documents: {n} indexed</source>
+        <translation>Documents: {n} indexed</translation>
+    </message>
+    <message>
+        <source>cannot reach {n} of the document folders (not connected?) — ask IT</source>
+        <translation>cannot reach {n} of the document folders (not connected?) — ask IT</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>Documents</translation>
+    </message>
+    <message>
+        <source>{n} skipped</source>
+        <translation>{n} skipped</translation>
+    </message>
+    <message>
+        <source>Which folders?</source>
+        <translation>Which folders?</translation>
+    </message>
+    <message>
+        <source>{n} documents were skipped: show which and why</source>
+        <translation>{n} documents were skipped: show which and why</translation>
+    </message>
+    <message>
+        <source>Show the documents that are not indexed, and why</source>
+        <translation>Show the documents that are not indexed, and why</translation>
     </message>
 </context>
 <context>
@@ -383,6 +457,29 @@
     </message>
 </context>
 <context>
+    <name>FolderList</name>
+    <message>
+        <source>Choose a folder of documents</source>
+        <translation>Choose a folder of documents</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>Add folder…</translation>
+    </message>
+    <message>
+        <source>Choose a folder whose documents genba may answer from</source>
+        <translation>Choose a folder whose documents genba may answer from</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Take the selected folder off the list (its files are not touched)</source>
+        <translation>Take the selected folder off the list (its files are not touched)</translation>
+    </message>
+</context>
+<context>
     <name>InputBox</name>
     <message>
         <source>Type a question. Enter sends, Shift+Enter starts a new line.</source>
@@ -437,6 +534,14 @@
     <message>
         <source>Answer the last question again (Ctrl+R)</source>
         <translation>Answer the last question again (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Search documents</source>
+        <translation>Search documents</translation>
+    </message>
+    <message>
+        <source>Show the passages of the site documents that match the typed words, without asking the model (Ctrl+Shift+F)</source>
+        <translation>Show the passages of the site documents that match the typed words, without asking the model (Ctrl+Shift+F)</translation>
     </message>
     <message>
         <source>Copy</source>
@@ -854,6 +959,10 @@
         <translation>History</translation>
     </message>
     <message>
+        <source>Documents</source>
+        <translation>Documents</translation>
+    </message>
+    <message>
         <source>Advanced</source>
         <translation>Advanced</translation>
     </message>
@@ -896,6 +1005,10 @@
     <message>
         <source>Your administrator allows only the models IT installs</source>
         <translation>Your administrator allows only the models IT installs</translation>
+    </message>
+    <message>
+        <source>Your administrator does not allow own document folders</source>
+        <translation>Your administrator does not allow own document folders</translation>
     </message>
     <message>
         <source>Default</source>
@@ -1482,6 +1595,118 @@
     </message>
 </context>
 <context>
+    <name>SkipText</name>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>the file is empty (0 bytes)</translation>
+    </message>
+    <message>
+        <source>the file is larger than {limit_mb} MB (docs.max_file_mb)</source>
+        <translation>the file is larger than {limit_mb} MB (docs.max_file_mb)</translation>
+    </message>
+    <message>
+        <source>the document is password-protected; ask its owner for an open copy</source>
+        <translation>the document is password-protected; ask its owner for an open copy</translation>
+    </message>
+    <message>
+        <source>the file is damaged or not a real {kind} file ({detail})</source>
+        <translation>the file is damaged or not a real {kind} file ({detail})</translation>
+    </message>
+    <message>
+        <source>the file cannot be read ({detail})</source>
+        <translation>the file cannot be read ({detail})</translation>
+    </message>
+    <message>
+        <source>no text found (a scanned document needs OCR first)</source>
+        <translation>no text found (a scanned document needs OCR first)</translation>
+    </message>
+    <message>
+        <source>this file type is not indexed</source>
+        <translation>this file type is not indexed</translation>
+    </message>
+</context>
+<context>
+    <name>SkippedDialog</name>
+    <message>
+        <source>Documents not indexed</source>
+        <translation>Documents not indexed</translation>
+    </message>
+    <message>
+        <source>These files are not in the document index, so answers cannot use them. Fix or replace a file and it is indexed again automatically.</source>
+        <translation>These files are not in the document index, so answers cannot use them. Fix or replace a file and it is indexed again automatically.</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</source>
+        <translation>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</translation>
+    </message>
+</context>
+<context>
+    <name>SourceViewer</name>
+    <message>
+        <source>Source: {title}</source>
+        <translation>Source: {title}</translation>
+    </message>
+    <message>
+        <source>Page {page} of {pages} — {path}</source>
+        <translation>Page {page} of {pages} — {path}</translation>
+    </message>
+    <message>
+        <source>Page {page} — {path}</source>
+        <translation>Page {page} — {path}</translation>
+    </message>
+    <message>
+        <source>Open in the default application</source>
+        <translation>Open in the default application</translation>
+    </message>
+    <message>
+        <source>Opens the file in the program set for it; go to page {page} there.</source>
+        <translation>Opens the file in the program set for it; go to page {page} there.</translation>
+    </message>
+    <message>
+        <source>Opens the file in the program set for it.</source>
+        <translation>Opens the file in the program set for it.</translation>
+    </message>
+    <message>
+        <source>Page image</source>
+        <translation>Page image</translation>
+    </message>
+    <message>
+        <source>Text with the passage highlighted</source>
+        <translation>Text with the passage highlighted</translation>
+    </message>
+    <message>
+        <source>This document is no longer where it was indexed (moved or deleted). The passage below is as it was indexed.</source>
+        <translation>This document is no longer where it was indexed (moved or deleted). The passage below is as it was indexed.</translation>
+    </message>
+    <message>
+        <source>This document cannot be shown now (it changed or is damaged). The passage below is as it was indexed.</source>
+        <translation>This document cannot be shown now (it changed or is damaged). The passage below is as it was indexed.</translation>
+    </message>
+</context>
+<context>
+    <name>Sources</name>
+    <message>
+        <source>{title} — p. {page}</source>
+        <translation>{title} — p. {page}</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>Sources</translation>
+    </message>
+    <message>
+        <source>The answer may be wrong: what counts is the document itself. Open a source to check it.</source>
+        <translation>The answer may be wrong: what counts is the document itself. Open a source to check it.</translation>
+    </message>
+</context>
+<context>
     <name>StatusPanel</name>
     <message>
         <source>Status</source>
@@ -1838,6 +2063,10 @@
     <message>
         <source>Search &amp;conversations</source>
         <translation>Search &amp;conversations</translation>
+    </message>
+    <message>
+        <source>Search the &amp;documents (without the model)</source>
+        <translation>Search the &amp;documents (without the model)</translation>
     </message>
     <message>
         <source>Rena&amp;me conversation…</source>

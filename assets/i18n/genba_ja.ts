@@ -19,6 +19,10 @@
         <translation>選択した会話のメッセージ</translation>
     </message>
     <message>
+        <source>Search in the documents (the model was not asked)</source>
+        <translation>文書の検索（モデルには質問していません）</translation>
+    </message>
+    <message>
         <source>You</source>
         <translation>あなた</translation>
     </message>
@@ -65,6 +69,22 @@
     <message>
         <source>{v:.1f} tokens/s</source>
         <translation>{v:.1f} トークン/秒</translation>
+    </message>
+    <message>
+        <source>Passages for “{query}”, best first:</source>
+        <translation>「{query}」に合う箇所（関連の高い順）:</translation>
+    </message>
+    <message>
+        <source>Nothing in the site documents matches “{query}”. Try other words, or fewer.</source>
+        <translation>「{query}」に合う箇所は現場の文書に見つかりませんでした。別の言葉か、少ない言葉で試してください。</translation>
+    </message>
+    <message>
+        <source>These are passages from the documents, not an answer. Open one to read it.</source>
+        <translation>これは文書の抜粋で、回答ではありません。開いて本文を読んでください。</translation>
+    </message>
+    <message>
+        <source>Open source [{n}]</source>
+        <translation>出典 [{n}] を開く</translation>
     </message>
     <message>
         <source>Copied</source>
@@ -198,6 +218,60 @@
     <message>
         <source>Import your site&apos;s model file</source>
         <translation>職場用のモデルファイルを取り込む</translation>
+    </message>
+</context>
+<context>
+    <name>DocsController</name>
+    <message>
+        <source>Type the words to look for in the documents first.</source>
+        <translation>先に、文書で探す言葉を入力してください。</translation>
+    </message>
+    <message>
+        <source>The documents cannot be searched right now (the index cannot be read).</source>
+        <translation>いまは文書を検索できません（索引を読み取れません）。</translation>
+    </message>
+</context>
+<context>
+    <name>DocsStatus</name>
+    <message>
+        <source>Indexing documents {done} of {total}…</source>
+        <translation>文書の索引を作成中 {done}/{total}…</translation>
+    </message>
+    <message>
+        <source>Indexing documents…</source>
+        <translation>文書の索引を作成中…</translation>
+    </message>
+    <message>
+        <source>The documents could not be indexed, so answers do not use them — ask IT.</source>
+        <translation>文書の索引を作成できなかったため、回答に文書を使えません。IT 担当者に連絡してください。</translation>
+    </message>
+    <message>
+        <source>Documents: {n} indexed</source>
+        <translation>文書: {n} 件を索引済み</translation>
+    </message>
+    <message>
+        <source>cannot reach {n} of the document folders (not connected?) — ask IT</source>
+        <translation>文書フォルダーのうち {n} 件に接続できません（未接続？）。IT 担当者に連絡してください</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>文書</translation>
+    </message>
+    <message>
+        <source>{n} skipped</source>
+        <translation>{n} 件を除外</translation>
+    </message>
+    <message>
+        <source>Which folders?</source>
+        <translation>どのフォルダー？</translation>
+    </message>
+    <message>
+        <source>{n} documents were skipped: show which and why</source>
+        <translation>{n} 件の文書が除外されました: どれが、なぜかを表示</translation>
+    </message>
+    <message>
+        <source>Show the documents that are not indexed, and why</source>
+        <translation>索引に入っていない文書とその理由を表示します</translation>
     </message>
 </context>
 <context>
@@ -383,6 +457,29 @@
     </message>
 </context>
 <context>
+    <name>FolderList</name>
+    <message>
+        <source>Choose a folder of documents</source>
+        <translation>文書のフォルダーを選ぶ</translation>
+    </message>
+    <message>
+        <source>Add folder…</source>
+        <translation>フォルダーを追加…</translation>
+    </message>
+    <message>
+        <source>Choose a folder whose documents genba may answer from</source>
+        <translation>genba が回答に使ってよい文書のフォルダーを選びます</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>削除</translation>
+    </message>
+    <message>
+        <source>Take the selected folder off the list (its files are not touched)</source>
+        <translation>選んだフォルダーを一覧から外します（中のファイルはそのままです）</translation>
+    </message>
+</context>
+<context>
     <name>InputBox</name>
     <message>
         <source>Type a question. Enter sends, Shift+Enter starts a new line.</source>
@@ -437,6 +534,14 @@
     <message>
         <source>Answer the last question again (Ctrl+R)</source>
         <translation>最後の質問にもう一度回答します (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Search documents</source>
+        <translation>文書を検索</translation>
+    </message>
+    <message>
+        <source>Show the passages of the site documents that match the typed words, without asking the model (Ctrl+Shift+F)</source>
+        <translation>入力した言葉に合う現場の文書の箇所を、モデルに質問せずに表示します (Ctrl+Shift+F)</translation>
     </message>
     <message>
         <source>Copy</source>
@@ -854,6 +959,10 @@
         <translation>履歴</translation>
     </message>
     <message>
+        <source>Documents</source>
+        <translation>文書</translation>
+    </message>
+    <message>
         <source>Advanced</source>
         <translation>詳細</translation>
     </message>
@@ -896,6 +1005,10 @@
     <message>
         <source>Your administrator allows only the models IT installs</source>
         <translation>管理者の設定により、IT担当者が導入したモデルのみ使用できます</translation>
+    </message>
+    <message>
+        <source>Your administrator does not allow own document folders</source>
+        <translation>管理者が自分の文書フォルダーの追加を許可していません</translation>
     </message>
     <message>
         <source>Default</source>
@@ -1482,6 +1595,118 @@
     </message>
 </context>
 <context>
+    <name>SkipText</name>
+    <message>
+        <source>the file is empty (0 bytes)</source>
+        <translation>ファイルが空です（0 バイト）</translation>
+    </message>
+    <message>
+        <source>the file is larger than {limit_mb} MB (docs.max_file_mb)</source>
+        <translation>ファイルが {limit_mb} MB より大きいです (docs.max_file_mb)</translation>
+    </message>
+    <message>
+        <source>the document is password-protected; ask its owner for an open copy</source>
+        <translation>パスワードで保護された文書です。作成者に保護なしの写しを依頼してください</translation>
+    </message>
+    <message>
+        <source>the file is damaged or not a real {kind} file ({detail})</source>
+        <translation>ファイルが壊れているか、正しい {kind} ファイルではありません（{detail}）</translation>
+    </message>
+    <message>
+        <source>the file cannot be read ({detail})</source>
+        <translation>ファイルを読み取れません（{detail}）</translation>
+    </message>
+    <message>
+        <source>no text found (a scanned document needs OCR first)</source>
+        <translation>文字が見つかりません（スキャンした文書は先に OCR が必要です）</translation>
+    </message>
+    <message>
+        <source>this file type is not indexed</source>
+        <translation>この種類のファイルは索引に入れません</translation>
+    </message>
+</context>
+<context>
+    <name>SkippedDialog</name>
+    <message>
+        <source>Documents not indexed</source>
+        <translation>索引に入っていない文書</translation>
+    </message>
+    <message>
+        <source>These files are not in the document index, so answers cannot use them. Fix or replace a file and it is indexed again automatically.</source>
+        <translation>これらのファイルは文書の索引に入っていないため、回答に使えません。ファイルを直すか差し替えると、自動でもう一度索引に入れます。</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>ファイル</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>the folder cannot be reached (not connected, renamed or deleted); its documents are not used — ask IT</source>
+        <translation>フォルダーに接続できません（未接続、名前の変更、または削除）。中の文書は使われません。IT 担当者に連絡してください</translation>
+    </message>
+</context>
+<context>
+    <name>SourceViewer</name>
+    <message>
+        <source>Source: {title}</source>
+        <translation>出典: {title}</translation>
+    </message>
+    <message>
+        <source>Page {page} of {pages} — {path}</source>
+        <translation>{page}/{pages} ページ — {path}</translation>
+    </message>
+    <message>
+        <source>Page {page} — {path}</source>
+        <translation>{page} ページ — {path}</translation>
+    </message>
+    <message>
+        <source>Open in the default application</source>
+        <translation>既定のアプリで開く</translation>
+    </message>
+    <message>
+        <source>Opens the file in the program set for it; go to page {page} there.</source>
+        <translation>このファイル用に設定されたプログラムで開きます。そこで {page} ページに移動してください。</translation>
+    </message>
+    <message>
+        <source>Opens the file in the program set for it.</source>
+        <translation>このファイル用に設定されたプログラムで開きます。</translation>
+    </message>
+    <message>
+        <source>Page image</source>
+        <translation>ページの画像</translation>
+    </message>
+    <message>
+        <source>Text with the passage highlighted</source>
+        <translation>該当箇所を強調した本文</translation>
+    </message>
+    <message>
+        <source>This document is no longer where it was indexed (moved or deleted). The passage below is as it was indexed.</source>
+        <translation>この文書は索引を作ったときの場所にありません（移動または削除されました）。下の箇所は索引に入れたときの内容です。</translation>
+    </message>
+    <message>
+        <source>This document cannot be shown now (it changed or is damaged). The passage below is as it was indexed.</source>
+        <translation>この文書はいま表示できません（変更されたか、壊れています）。下の箇所は索引に入れたときの内容です。</translation>
+    </message>
+</context>
+<context>
+    <name>Sources</name>
+    <message>
+        <source>{title} — p. {page}</source>
+        <translation>{title} — {page} ページ</translation>
+    </message>
+    <message>
+        <source>Sources</source>
+        <translation>出典</translation>
+    </message>
+    <message>
+        <source>The answer may be wrong: what counts is the document itself. Open a source to check it.</source>
+        <translation>回答は間違っていることがあります。正しいのは文書そのものです。出典を開いて確かめてください。</translation>
+    </message>
+</context>
+<context>
     <name>StatusPanel</name>
     <message>
         <source>Status</source>
@@ -1838,6 +2063,10 @@
     <message>
         <source>Search &amp;conversations</source>
         <translation>会話を検索(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Search the &amp;documents (without the model)</source>
+        <translation>文書を検索(&amp;D)（モデルを使わない）</translation>
     </message>
     <message>
         <source>Rena&amp;me conversation…</source>

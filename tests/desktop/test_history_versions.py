@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from desktop.history import History
+from desktop.history import SCHEMA_VERSION, History
 from desktop.session import ChatSession
 from engine.events import FinalEvent
 
@@ -62,7 +62,7 @@ def test_a_schema_1_database_reads_the_same_and_takes_versions(tmp_path: Path) -
         assert last.content == "a2 again" and last.version_ids == (a2.id, new)
         assert history.integrity_ok()
         version = history._db.execute("PRAGMA user_version").fetchone()[0]
-        assert version == 2
+        assert version == SCHEMA_VERSION  # migrated to the newest schema
     finally:
         history.close()
     reopened = History(db)

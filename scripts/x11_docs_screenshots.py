@@ -1,0 +1,277 @@
+"""Screenshots of the site's documents in the real window, in a real X server (issue 17).
+
+    .venv/bin/python scripts/x11_docs_screenshots.py --out docs/screenshots/x11 [--model PATH]
+
+Starts Xvfb (1280×800) with openbox on display :57, writes a small set of site documents
+(a three-page PDF manual, a Markdown instruction, a Japanese safety rule, an empty file and
+a damaged PDF) into a throw-away genba folder as the operator's own document folder, and
+opens the real window on the model (default: the installed default model). The window
+indexes the documents in the background; then, driven by xdotool (typing, keys, clicks on
+the positions the app reports), it captures from the X server with ImageMagick's ``import``:
+
+* ``docs-answer-en.png`` (150 % text) and ``docs-answer-ja.png`` (200 %): a question and its
+  answer with the sources under it;
+* ``docs-viewer.png``: the first source opened (the PDF page, the passage highlighted);
+* ``docs-search.png``: Search documents (Ctrl+Shift+F) for the typed words, no model asked;
+* ``docs-status.png``: the status line "Documents: 3 indexed" with the skipped files' list.
+
+The app only reports what it shows ("ready", "answered", where a link or button is); every
+action is X input. Needs Debian's xvfb, openbox, xdotool and imagemagick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO
+
+REPO = Path(__file__).resolve().parent.parent
+DISPLAY = ":57"
+SCREEN = "1280x800x24"
+QUESTIONS = {
+    "en": "What torque for the M8 flange bolts on line 3?",
+    "ja": "ライン3のM8フランジボルトの締付トルクは？",
+}
+SEARCH = {"en": "booth filters", "ja": "保護メガネ"}
+MANUAL = [
+    "Line 3 press manual\nGeneral safety rules for the press line.",
+    "Flange bolts\nTighten the M8 flange bolts on line 3 to 25 N·m in a star pattern.\n"
+    "Check the torque wrench calibration sticker first.",
+    "Cleaning\nClean the die with a dry cloth at the end of each shift.",
+]
+
+
+def _write_documents(folder: Path) -> None:
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
+
+    folder.mkdir(parents=True)
+    writer = QPdfWriter(str(folder / "press-manual.pdf"))
+    writer.setTitle("Line 3 press manual")
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4),
+                                     QPageLayout.Orientation.Portrait, QMarginsF(15, 15, 15, 15)))
+    writer.setResolution(72)
+    painter = QPainter(writer)
+    font = QFont("DejaVu Sans")
+    font.setPointSize(14)
+    painter.setFont(font)
+    for number, text in enumerate(MANUAL):
+        if number:
+            writer.newPage()
+        for row, line in enumerate(text.splitlines()):
+            painter.drawText(40, 60 + 24 * row, line)
+    painter.end()
+    (folder / "paint-booth.md").write_text(
+        "# Paint booth\n\n## Filters\n\nReplace the booth filters every 200 hours and write "
+        "the date on the filter frame.\n", encoding="utf-8")
+    (folder / "締付基準.md").write_text(
+        "# 締付基準\n\n## ライン3\n\nライン3 の M8 フランジボルトの締付トルクは 25 N·m。"
+        "対角の順に締め付ける。\n\n## 保護具\n\n作業中は保護メガネを必ず着用すること。\n",
+        encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "scan-damaged.pdf").write_bytes(b"%PDF-1.7\n(truncated)")
+
+
+def _run(*cmd: str, check: bool = True) -> str:
+    env = dict(os.environ, DISPLAY=DISPLAY)
+    done = subprocess.run(cmd, env=env, check=check, capture_output=True, text=True, timeout=60)
+    return done.stdout
+
+
+def _key(*keys: str) -> None:
+    _run("xdotool", "key", "--clearmodifiers", *keys)
+    time.sleep(0.5)
+
+
+def _type(text: str) -> None:
+    _run("xdotool", "type", "--delay", "40", text)
+    time.sleep(0.4)
+
+
+def _click(x: int, y: int) -> None:
+    _run("xdotool", "mousemove", str(x), str(y), "click", "1")
+    time.sleep(0.5)
+
+
+def _shot(out: Path, name: str) -> None:
+    path = out / f"{name}.png"
+    _run("import", "-window", "root", str(path))
+    print(f"wrote {path}")
+
+
+def _expect(stream: IO[str], event: str) -> list[str]:
+    """Wait for the app's line starting with ``event``; its words after the event."""
+    for line in stream:
+        words = line.split()
+        if words and words[0] == event:
+            return words[1:]
+    raise SystemExit(f"x11_docs_screenshots: the app ended before '{event}'")
+
+
+def _child(home: Path, model: Path, max_tokens: int) -> int:
+    """The app (runs in the X server); it reports states and positions on stdout."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QTextCursor
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.main_window import MainWindow
+    from desktop.theme import app_icon
+    from engine.paths import Paths
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("genba")
+    app.setStyle("Fusion")
+    app.setWindowIcon(app_icon())
+    window = MainWindow(Paths.under(home), model_path=model, max_tokens=max_tokens, updates=False)
+    window.resize(1240, 770)
+    window.show()
+
+    def ready() -> None:
+        if window.model_ready and window.docs.indexer.last is not None:
+            timer.stop()
+            print("ready", flush=True)
+
+    timer = QTimer(window)
+    timer.timeout.connect(ready)
+    timer.start(100)
+
+    def where_is_source() -> None:
+        chat = window.chat
+        # Scroll the answer's top to the top of the view: the question's end, the answer and
+        # its sources on screen (what an operator sees after scrolling up a little).
+        answer = QTextCursor(chat.document())
+        answer.setPosition(chat._frames[-1].firstPosition())
+        bar = chat.verticalScrollBar()
+        bar.setValue(bar.value() + chat.cursorRect(answer).top() - 40)
+        cursor = chat.document().find("[1]", 0)
+        if cursor.isNull():
+            print("link -1 -1", flush=True)
+            return
+        rect = chat.cursorRect(cursor)
+        if rect.bottom() > chat.viewport().height():  # large text: the sources first
+            bar.setValue(bar.value() + rect.top() - 3 * rect.height())
+            rect = chat.cursorRect(cursor)
+        point = chat.viewport().mapToGlobal(rect.center())
+        print(f"link {point.x() + 20} {point.y()}", flush=True)
+
+    def answered(_final: object) -> None:
+        QTimer.singleShot(300, where_is_source)
+
+    window.answer_completed.connect(answered)
+    button = window.docs_status.skipped_button
+
+    def where_is_skipped() -> None:
+        point = button.mapToGlobal(button.rect().center())
+        print(f"skipped {point.x()} {point.y()}", flush=True)
+
+    window.docs.search_shown.connect(lambda: QTimer.singleShot(300, where_is_skipped))
+    return app.exec()
+
+
+def _one(out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, full: bool) -> None:
+    from engine.paths import Paths
+    from engine.settings import save_user_setting
+
+    with tempfile.TemporaryDirectory(prefix="genba-x11-docs-") as tmp:
+        home = Path(tmp)
+        paths = Paths.under(home)
+        env = dict(os.environ, DISPLAY=DISPLAY, QT_QPA_PLATFORM="offscreen")
+        subprocess.run(
+            [sys.executable, __file__, "--write-docs", str(home / "site-docs")],
+            env=env, check=True,
+        )
+        save_user_setting(paths, "docs.personal_folders", [str(home / "site-docs")])
+        save_user_setting(paths, "ui.language", lang)
+        save_user_setting(paths, "ui.font_scale", scale)
+        chosen = Paths.default().cpu_backend_file  # skip the CPU self-test in the new folder
+        if chosen.is_file():
+            paths.cpu_backend_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(chosen, paths.cpu_backend_file)
+        env = dict(os.environ, DISPLAY=DISPLAY, QT_QPA_PLATFORM="xcb", PYTHONPATH=str(REPO))
+        app = subprocess.Popen(
+            [sys.executable, __file__, "--child", str(home), "--model", str(model),
+             "--max-tokens", str(max_tokens)],
+            env=env, stdout=subprocess.PIPE, text=True,
+        )
+        assert app.stdout is not None
+        try:
+            _run("xdotool", "search", "--sync", "--onlyvisible", "--name", "genba")
+            _expect(app.stdout, "ready")
+            time.sleep(1.5)
+            _type(QUESTIONS[lang])
+            _key("Return")
+            x, y = (int(v) for v in _expect(app.stdout, "link"))
+            time.sleep(1.0)
+            _shot(out, f"docs-answer-{lang}")
+            if not full:
+                return
+            _click(x, y)  # the first source: the viewer at its page
+            time.sleep(3.0)
+            _shot(out, "docs-viewer")
+            _key("Escape")
+            _key("ctrl+l")
+            _key("ctrl+a")
+            _type(SEARCH[lang])
+            _key("ctrl+shift+f")
+            x, y = (int(v) for v in _expect(app.stdout, "skipped"))
+            time.sleep(1.0)
+            _shot(out, "docs-search")
+            _click(x, y)  # "2 skipped": which files and why
+            time.sleep(1.5)
+            _shot(out, "docs-status")
+            _key("Escape")
+        finally:
+            app.terminate()
+            app.wait(20)
+
+
+def main() -> int:
+    """Parse options; as parent start the X server and drive the window."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots" / "x11")
+    parser.add_argument("--model", type=Path)
+    parser.add_argument("--max-tokens", type=int, default=60)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--write-docs", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.write_docs is not None:
+        from PySide6.QtWidgets import QApplication
+
+        _app = QApplication(sys.argv[:1])
+        _write_documents(args.write_docs)
+        return 0
+    if args.model is None:
+        from engine.paths import Paths
+        from engine.service import resolve_model_path
+
+        args.model = resolve_model_path(Paths.default())
+    if args.child is not None:
+        return _child(args.child, args.model, args.max_tokens)
+    for tool in ("Xvfb", "openbox", "xdotool", "import"):
+        if shutil.which(tool) is None:
+            print(f"x11_docs_screenshots: {tool} is missing; apt-get install xvfb openbox "
+                  "xdotool imagemagick", file=sys.stderr)
+            return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", SCREEN, "-nolisten", "tcp"])
+    time.sleep(1.0)
+    wm = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=DISPLAY))
+    time.sleep(1.0)
+    try:
+        _one(args.out, "en", 150, model=args.model, max_tokens=args.max_tokens, full=True)
+        _one(args.out, "ja", 200, model=args.model, max_tokens=args.max_tokens, full=False)
+    finally:
+        wm.terminate()
+        xvfb.terminate()
+        xvfb.wait(10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
