@@ -32,13 +32,23 @@ any passage sharing a single word ("line", a common kanji pair); handing those t
 model, or calling them "found" under ``require``, would ground answers on noise."""
 
 
+SHARE_OF_BEST = 0.5
+"""...and at least half as many of them as the best passage: a page of the right manual
+that shares only its title words ("line 3") is not a source of the answer."""
+
+
 def relevant(question: str, passages: list[Passage]) -> list[Passage]:
-    """The passages that share enough of the question's terms (:data:`MIN_SHARE_OF_TERMS`)."""
+    """The passages that share enough of the question's terms, in the order given.
+
+    Enough: :data:`MIN_SHARE_OF_TERMS` of them (two at least) and :data:`SHARE_OF_BEST`
+    of what the best-matching passage shares.
+    """
     wanted = set(query_terms(question))
-    if not wanted:
+    if not wanted or not passages:
         return []
-    need = max(min(2, len(wanted)), MIN_SHARE_OF_TERMS * len(wanted))
-    return [p for p in passages if len(wanted & set(terms(f"{p.heading} {p.text}"))) >= need]
+    shared = [len(wanted & set(terms(f"{p.heading} {p.text}"))) for p in passages]
+    need = max(min(2, len(wanted)), MIN_SHARE_OF_TERMS * len(wanted), SHARE_OF_BEST * max(shared))
+    return [p for p, n in zip(passages, shared, strict=True) if n >= need]
 
 
 def docs_mode(setting: str, wanted: bool | None) -> DocsMode:

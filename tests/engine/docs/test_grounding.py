@@ -105,3 +105,18 @@ def test_a_passage_sharing_one_common_word_is_not_found() -> None:
     assert relevant(question, [torque, coolant]) == [torque]  # coolant shares only "line"
     assert relevant("公差は？", [_passage("外径の公差は ±0.02 mm")])  # one term is enough alone
     assert relevant("???", [torque]) == []
+
+
+def test_a_page_sharing_only_the_manual_s_title_words_is_not_a_source() -> None:
+    from engine.docs.retrieve import relevant
+
+    bolts = _passage("Tighten the M8 flange bolts on line 3 to 25 N·m.", page=2)
+    safety = dataclasses.replace(
+        _passage("Line 3 press manual. General safety rules for the press line."),
+        heading="Line 3 press manual",
+    )
+    question = "What torque for the M8 flange bolts on line 3?"
+    # Alone, the safety page shares two terms ("line", "3") and passes the absolute bar;
+    # next to the bolts page (five terms) it is below half of the best.
+    assert relevant(question, [safety]) == [safety]
+    assert relevant(question, [bolts, safety]) == [bolts]
