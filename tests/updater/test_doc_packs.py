@@ -16,6 +16,7 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -368,21 +369,22 @@ def test_a_pack_encrypted_to_its_site_needs_the_site_key(
 
 
 def test_a_published_pack_becomes_searchable_after_genba_update(
-    vendor: Path, server: RepoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    vendor: Path,
+    server: RepoServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The issue's "done when": publish → `genba update` (the engine's CLI, policy-driven)
-    → the document index finds a sentence only the pack holds, with the pack as source."""
+    """The issue's "done when": publish → `genba update` → `genba docs index` → `genba docs
+    search` (the engine's CLI, in-process, policy-driven) finds a sentence only the pack
+    holds, with the pack as its source, in English and Japanese."""
     from engine.cli import main
-    from engine.docs.index import DocIndex
-    from engine.docs.sources import document_sources
     from engine.paths import Paths
-    from engine.settings import load_settings
     from tests.engine.settings.helpers import write_policy
 
     unique = "The hydraulic press HP-7 must be bled every Tuesday at 06:40."
     files = {**DOCS_V1, "press/hp7.md": f"# HP-7\n\n{unique}\n".encode()}
-    docs = _write_docs(tmp_path / "docs", files)
-    _publish(vendor, docs, "line3-sop")
+    _publish(vendor, _write_docs(tmp_path / "docs", files), "line3-sop")
     paths = Paths.under(tmp_path / "genba")
     monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
     root = vendor / "repo" / "published" / "metadata" / "1.root.json"
@@ -391,18 +393,24 @@ def test_a_published_pack_becomes_searchable_after_genba_update(
         'updates.doc_packs = ["line3-sop"]\n'
     ))  # fmt: skip
 
-    assert main(["update", "apply"]) == 0
-    settings = load_settings(paths)
-    sources = document_sources(settings, paths)
-    assert [(s.kind, s.label) for s in sources] == [("pack", "line3-sop 1")]
-    index = DocIndex(paths.docs_index_db)
-    report = index.update(sources, max_bytes=50 << 20)
-    assert (report.added, report.skipped) == (4, 1)  # the random "manual.pdf" is no PDF
-    best = index.search("When must the hydraulic press HP-7 be bled?", limit=3)[0]
-    assert unique in best.text and best.source == "line3-sop 1"
-    assert Path(best.path).is_relative_to(sources[0].folder)
-    japanese = index.search("ロックアウト", limit=1)
-    assert japanese and japanese[0].source == "line3-sop 1" and "主電源" in japanese[0].text
+    def genba(*argv: str) -> dict[str, Any]:
+        capsys.readouterr()
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        result: dict[str, Any] = json.loads(out)
+        return result
+
+    assert genba("update", "apply", "--json")["doc_packs"][0]["state"] == "installed"
+    report = genba("docs", "index", "--json", "--quiet")["report"]
+    assert (report["added"], report["skipped"]) == (4, 1)  # the random "manual.pdf" is no PDF
+    found = genba("docs", "search", "When must the hydraulic press HP-7 be bled?", "--json")
+    best = found["passages"][0]
+    assert unique in best["text"] and best["source"] == "line3-sop 1"
+    installed = read_doc_pack(paths.models_dir.parent / "docpacks", "line3-sop")
+    assert installed is not None and Path(best["path"]).is_relative_to(installed.folder)
+    japanese = genba("docs", "search", "ロックアウト", "--limit", "1", "--json")["passages"]
+    assert japanese[0]["source"] == "line3-sop 1" and "主電源" in japanese[0]["text"]
 
 
 def test_not_enough_disk_space_stops_before_the_download(
