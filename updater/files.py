@@ -28,9 +28,9 @@ def storage_error(exc: OSError, what: str) -> StorageError:
     if exc.errno in _FULL_ERRNOS:
         return DiskFullError(
             f"Not enough disk space while {what} ({exc.strerror}). "
-            "Free some space in the model folder and try again; the current model is unchanged."
+            "Free some space in the model folder and try again; nothing installed was changed."
         )
-    return StorageError(f"Could not finish {what}: {exc}. The current model is unchanged.")
+    return StorageError(f"Could not finish {what}: {exc}. Nothing installed was changed.")
 
 
 def atomic_write_bytes(target: Path, data: bytes) -> None:

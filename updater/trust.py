@@ -57,7 +57,7 @@ def tuf_errors(what: str) -> Iterator[None]:
     except tuf_exc.RepositoryError as exc:
         raise TrustError(
             f"Update rejected: the signed metadata failed verification while {what} "
-            f"({type(exc).__name__}: {exc}). The current model is unchanged; "
+            f"({type(exc).__name__}: {exc}). Nothing installed was changed; "
             "tell your IT department if this persists."
         ) from exc
     except OSError as exc:
