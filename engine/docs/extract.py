@@ -327,10 +327,12 @@ def _markdown(path: Path, text: str) -> Extracted:
         if _FENCE.match(line):
             fenced = not fenced
         match = None if fenced else _ATX.match(line)
+        # A heading with no text of its own ("# Paint booth" right before "## Filters")
+        # stays with the next section instead of becoming a passage of one title.
+        if match and any(ln.strip() and not _ATX.match(ln) for ln in lines):
+            pages.append(Page(None, "\n".join(lines), heading))
+            lines = []
         if match:
-            if lines:
-                pages.append(Page(None, "\n".join(lines), heading))
-                lines = []
             heading = match.group(2).strip()
             if len(match.group(1)) == 1 and not title:
                 title = heading

@@ -178,6 +178,16 @@ def test_markdown_sections_and_title(corpus: Path) -> None:
     assert "# not a heading" in doc.pages[1].text
 
 
+def test_a_markdown_heading_without_text_joins_the_next_section(tmp_path: Path) -> None:
+    path = tmp_path / "booth.md"
+    path.write_text("# Paint booth\n\n## Filters\n\nReplace the filters every 200 hours.\n",
+                    encoding="utf-8")
+    doc = extract(path, max_bytes=MB)
+    assert doc.title == "Paint booth"
+    assert [p.heading for p in doc.pages] == ["Filters"]  # no passage of the title alone
+    assert doc.pages[0].text.startswith("# Paint booth")
+
+
 def test_html_title_sections_without_scripts(corpus: Path) -> None:
     doc = extract(corpus / "web" / "forklift.html", max_bytes=MB)
     assert doc.title == "Forklift rules"
