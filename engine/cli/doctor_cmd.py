@@ -101,6 +101,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     report["store"] = _store(paths, settings)
     report["expert_load"] = _expert_load(paths, settings, info)
     report["pilot_speed"] = _pilot_speed(paths)
+    report["documents"] = _documents(paths, settings)
     if info is not None:
         policy, _ = policy_for(settings, info, safe_max=report["llama_cpp"].get("safe_max"))
         needs = ModelNeeds.from_info(info)
@@ -315,6 +316,49 @@ def _store(paths: Paths, settings: Any) -> dict[str, Any]:
     }
 
 
+def _documents(paths: Paths, settings: Any) -> dict[str, Any]:
+    """The site documents: how answers use them, their folders, and the index's counts."""
+    from engine.docs.index import DocIndex
+    from engine.docs.sources import document_sources, missing_folders, missing_packs
+
+    sources = document_sources(settings, paths)
+    report: dict[str, Any] = {
+        "answers": settings.get_str("docs.answers"),
+        "sources": [s.label for s in sources],
+        "missing_folders": [str(s.folder) for s in missing_folders(sources)],
+        "missing_packs": missing_packs(settings, paths),
+        "index": str(paths.docs_index_db),
+        "indexed": None,
+        "skipped": None,
+    }
+    if paths.docs_index_db.exists():
+        try:
+            states = [d.state for d in DocIndex(paths.docs_index_db).status()]
+        except Exception as exc:  # doctor reports; it never fails over the index
+            report["index_error"] = str(exc)
+        else:
+            report["indexed"] = states.count("indexed")
+            report["skipped"] = states.count("skipped")
+    return report
+
+
+def _print_documents(d: dict[str, Any]) -> None:
+    out = sys.stdout.write
+    out("\nSite documents\n")
+    out(f"  answers    {d['answers']} (docs.answers)\n")
+    out(f"  sources    {', '.join(d['sources']) or 'none (docs.folders, updates.doc_packs)'}\n")
+    for folder in d["missing_folders"]:
+        out(f"  missing    {folder} (not found or not connected)\n")
+    for pack in d["missing_packs"]:
+        out(f"  missing    document pack {pack} (not installed yet: genba update)\n")
+    if d.get("index_error"):
+        out(f"  index      unreadable: {d['index_error']}\n")
+    elif d["indexed"] is None:
+        out("  index      none yet (genba docs index)\n")
+    else:
+        out(f"  index      {d['indexed']} indexed, {d['skipped']} skipped (genba docs status)\n")
+
+
 def _expert_load(paths: Paths, settings: Any, info: ModelInfo | None) -> dict[str, Any]:
     """The expert-load statistics of the model and the imbalance alert (never hashes a model)."""
     from engine.expert_load.collect import ALERT_KEY, SAMPLE_KEY
@@ -411,6 +455,7 @@ def _print_text(r: dict[str, Any]) -> None:
     _print_llama(r["llama_cpp"])
     _print_store(r["store"])
     _print_expert_load(r["expert_load"])
+    _print_documents(r["documents"])
     if "model" in r:
         _print_model(r["model"], r["policy"])
     else:

@@ -139,3 +139,24 @@ def test_doctor_measure_probes_and_shows_the_safe_n(
     assert report["policy"]["experts_max"] == 12
     code, out, _ = _run(capsys, "doctor", "--model", str(model))
     assert "safe N     up to 12; crashed at N=13" in out
+
+
+def test_doctor_shows_the_site_documents_and_the_index_s_counts(
+    capsys: pytest.CaptureFixture[str], tiny_moe_path: Path, tmp_path: Path
+) -> None:
+    from engine.docs.index import DocIndex
+    from engine.docs.model import DocSource
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "torque.md").write_text("# Torque\n\nM8: 25 N·m\n", encoding="utf-8")
+    (folder / "empty.txt").write_bytes(b"")
+    code, out, _ = _run(capsys, "doctor", "--json", "--model", str(tiny_moe_path))
+    docs = json.loads(out)["documents"]
+    assert code == 0 and docs["answers"] == "use" and docs["indexed"] is None
+    DocIndex(Paths.default().docs_index_db).update(
+        [DocSource("policy", folder, str(folder))], max_bytes=1 << 20
+    )
+    code, out, _ = _run(capsys, "doctor", "--model", str(tiny_moe_path))
+    assert "Site documents" in out
+    assert "1 indexed, 1 skipped (genba docs status)" in out
