@@ -8,7 +8,7 @@
 set -u
 PKGS="python3-venv python3-dev build-essential libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 \
 libfontconfig1 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
-libxcb-shape0 fonts-noto-cjk"
+libxcb-shape0 fonts-noto-cjk fonts-dejavu-core"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian/Ubuntu system; make sure the equivalents of these are installed: $PKGS" >&2
