@@ -41,15 +41,23 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
     ]
 
 
-_DROP = re.compile(r"[\s·・･•‧⋅∙]|(?<=\d),(?=\d{3})")
+_DROP = re.compile(r"[·・･•‧⋅∙]|(?<=\d),(?=\d{3})")
 _DASH = re.compile(r"[–—−〜~]")
+
+
+def _space(match: re.Match[str]) -> str:
+    """White space goes, except one space between two digits (so that "24:00" and a "3."
+    on the next line do not run together into "24:003")."""
+    text, start, end = match.string, match.start(), match.end()
+    between_digits = start > 0 and end < len(text) and text[start - 1].isdigit()
+    return " " if between_digits and text[end].isdigit() else ""
 
 
 def normalise(text: str) -> str:
     """The form answers and keys are compared in: NFKC, lower case, no spaces or middle dots,
     one dash for ranges, no thousands separators ("24 N·m", "24Nm", "24 N・m" are alike)."""
     text = unicodedata.normalize("NFKC", text).lower()
-    return _DASH.sub("-", _DROP.sub("", text))
+    return _DASH.sub("-", re.sub(r"\s+", _space, _DROP.sub("", text)))
 
 
 def is_answered(text: str, question: Question) -> bool:
