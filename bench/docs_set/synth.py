@@ -108,7 +108,7 @@ def make_pages(out: Path, pages: int, *, queries: int, seed: int = 17) -> list[S
         number = start // PAGES_PER_FILE
         lang = "ja" if number % 2 == 0 else "en"
         name = f"synth_{number:04d}_{lang}.md"
-        lines = [f"# {'作業標準' if lang == 'ja' else 'Work standard'} {number:04d}", ""]
+        lines: list[str] = []  # no "# title": every section is one page, the title is the stem
         for index in range(start, min(start + PAGES_PER_FILE, pages)):
             combo = combos[index]
             line, rest = divmod(combo, STATIONS * len(BOLTS))
