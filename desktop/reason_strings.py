@@ -52,5 +52,7 @@ TEXTS = (
     QT_TRANSLATE_NOOP('ReasonText', 'remote failed → '),
     QT_TRANSLATE_NOOP('ReasonText', 'local failed'),
     QT_TRANSLATE_NOOP('ReasonText', 'remote failed'),
+    QT_TRANSLATE_NOOP('ReasonText', 'nothing about this was found in the site documents, and policy allows answers only from them (docs.answers = require)'),
+    QT_TRANSLATE_NOOP('ReasonText', 'no site documents are indexed on this PC, and policy allows answers only from them (docs.answers = require)'),
     QT_TRANSLATE_NOOP('ReasonText', '; '),
 )

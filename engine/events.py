@@ -77,6 +77,10 @@ class FinalEvent:
     plain English), so a front end can show it in the operator's language."""
     error_params: dict[str, str | int | float] | None = None
     """The parameters of ``error_code`` (JSON-friendly); ``None`` without a code."""
+    sources: list[dict[str, object]] | None = None
+    """The site documents' passages the answer was given (``dataclasses.asdict`` of
+    :class:`engine.docs.model.Passage`: path, title, kind, page, heading, text, score,
+    source), numbered ``[1]``… in that order; ``None`` when no documents were used."""
 
 
 Event = TokenEvent | NoticeEvent | FinalEvent

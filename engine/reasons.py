@@ -115,6 +115,15 @@ ENGLISH: Mapping[str, str] = {
     "fallback.remote_failed": "remote failed → ",
     "failed.local": "local failed",
     "failed.remote": "remote failed",
+    # Answers from the site documents (issue 17).
+    "docs.not_found": (
+        "nothing about this was found in the site documents, and policy allows answers "
+        "only from them (docs.answers = require)"
+    ),
+    "docs.none_indexed": (
+        "no site documents are indexed on this PC, and policy allows answers only from "
+        "them (docs.answers = require)"
+    ),
     "text": "{text}",
 }
 """English template per code; ``str.format`` fields are the part's parameters."""

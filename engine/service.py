@@ -46,6 +46,10 @@ from engine.decision import (
     QueryNeeds,
     decide,
 )
+from engine.decision.rules import local_max_context
+from engine.docs.grounding import free_context, sources_of, with_passages
+from engine.docs.model import Passage
+from engine.docs.retrieve import DocRetriever, docs_mode
 from engine.errors import (
     GenbaError,
     LocalCrashError,
@@ -69,7 +73,7 @@ from engine.pilot.energy import EnergyMeter
 from engine.pilot.recorder import MetricsRecorder
 from engine.pilot.store import FILE_NAME as METRICS_FILE
 from engine.pilot.store import MetricsStore
-from engine.reasons import part
+from engine.reasons import part, render
 from engine.remote.network import NetworkConfig, remote_status
 
 if TYPE_CHECKING:
@@ -169,6 +173,8 @@ class Engine:
         self._state = DecisionState()
         self.speeds = DecodeSpeedTracker()
         self._recorder: MetricsRecorder | None = None
+        self.documents = DocRetriever(paths.docs_index_db)
+        """Finds the site documents' passages for a question (``docs.answers``)."""
 
     def _new_local(self, info: ModelInfo) -> LocalModel:
         return LocalModel(
@@ -351,8 +357,13 @@ class Engine:
         cancel: threading.Event | None = None,
         sampling: Sampling | None = None,
         continue_last: bool = False,
+        docs: bool | None = None,
     ) -> Iterator[Event]:
         """Answer a chat: notices, token events as they come, then one final event.
+
+        ``docs``: answer from the site documents — ``None`` follows ``docs.answers``,
+        ``True`` asks for them (``genba ask --docs``), ``False`` answers without them
+        unless policy requires them. The passages used are the final event's ``sources``.
 
         ``messages`` are OpenAI-style ``{"role": ..., "content": ...}`` dicts.
         Setting ``cancel`` stops the answer within one token.
@@ -368,7 +379,8 @@ class Engine:
             raise ValueError("continue_last needs a partial assistant message last")
         with self._busy:
             events = self._answer(messages, experts=experts, max_tokens=max_tokens, trace=trace,
-                                  cancel=cancel, sampling=sampling, continue_last=continue_last)
+                                  cancel=cancel, sampling=sampling, continue_last=continue_last,
+                                  docs=docs)
             recorder = self._metrics_recorder()
             if recorder is None:
                 yield from events
@@ -397,6 +409,7 @@ class Engine:
         cancel: threading.Event | None,
         sampling: Sampling | None,
         continue_last: bool,
+        docs: bool | None = None,
     ) -> Iterator[Event]:
         """One answer's events (:meth:`stream` without the metrics); holds ``_busy``."""
         self._pick_up_new_model()
@@ -408,13 +421,75 @@ class Engine:
         messages = with_system_prompt(
             messages, self.effective_settings().get_str("assistant.system_prompt")
         )
+        settings = self.effective_settings()
+        mode = docs_mode(settings.get_str("docs.answers"), docs)
+        passages: list[Passage] = []
+        if mode != "off" and not continue_last:  # a continued answer keeps its sources
+            passages, indexed = self._passages(messages, max_tokens)
+            if mode == "require" and not passages:
+                code = "docs.not_found" if indexed else "docs.none_indexed"
+                parts = (part(code),)
+                run = AnswerRun(self, messages, experts=experts, trace=False, cancel=cancel,
+                                sampling=sampling or Sampling(), continue_last=False,
+                                collect_load=False)
+                yield from run.refuse(render(parts), 0, parts)
+                return
+            messages = with_passages(messages, passages)
+        events = self._run_answer(messages, experts=experts, max_tokens=max_tokens, trace=trace,
+                                  cancel=cancel, sampling=sampling, continue_last=continue_last)
+        if not passages:
+            yield from events
+            return
+        for event in events:
+            yield (
+                dataclasses.replace(event, sources=sources_of(passages))
+                if isinstance(event, FinalEvent) else event
+            )
+
+    def _passages(self, messages: Messages, max_tokens: int) -> tuple[list[Passage], bool]:
+        """The site documents' passages for the last message, within the free context."""
+        if not self.documents.indexed():
+            return [], False  # no index yet: not even a token count
+        settings = self.effective_settings()
+        policy, _ = policy_for(settings, self.model_info)
+        needs = ModelNeeds.from_info(self.model_info)
+        try:
+            prompt = self.count_tokens(messages)
+        except GenbaError:
+            prompt = sum(_rough_tokens(str(m.get("content", ""))) for m in messages)
+        budget = free_context(local_max_context(policy, needs), prompt, max_tokens)
+        found = self.documents.retrieve(
+            str(messages[-1].get("content", "")), limit=settings.get_int("docs.passages"),
+            budget_tokens=budget, count=self._count_text,
+        )
+        return found.passages, found.indexed
+
+    def _count_text(self, text: str) -> int:
+        """A text's tokens in the model's vocabulary (a rough count if it cannot be read)."""
+        try:
+            return self.count_tokens([{"role": "user", "content": text}])
+        except GenbaError:
+            return _rough_tokens(text)
+
+    def _run_answer(
+        self,
+        messages: Messages,
+        *,
+        experts: int | None,
+        max_tokens: int,
+        trace: bool,
+        cancel: threading.Event | None,
+        sampling: Sampling | None,
+        continue_last: bool,
+    ) -> Iterator[Event]:
+        """Plan and run the answer to ``messages`` as given (instructions and passages in)."""
         plan = self.plan(messages, experts=experts, max_tokens=max_tokens)
         if plan.decision.route == "local" and self._safe_max(plan.needs) is None:
             plan = self._probe_and_replan(messages, experts, max_tokens, plan)
         decision = plan.decision
         log.info("decision: %s, N=%s, context=%s: %s", decision.route,
                  decision.experts, decision.context, decision.reason)
-        run = AnswerRun(self, messages, experts=experts, trace=trace, cancel=cancel,
+        run = AnswerRun(self, list(messages), experts=experts, trace=trace, cancel=cancel,
                         sampling=sampling or Sampling(), continue_last=continue_last,
                         collect_load=self.expert_load.sample(self.effective_settings()))
         if decision.route == "local":
@@ -423,3 +498,8 @@ class Engine:
             yield from run.remote(decision, plan)
         else:
             yield from run.refuse(decision.reason, plan.prompt_tokens, decision.reason_parts)
+
+
+def _rough_tokens(text: str) -> int:
+    """A safe over-estimate of a text's tokens when the vocabulary cannot be read."""
+    return len(text.encode("utf-8")) // 2 + 1

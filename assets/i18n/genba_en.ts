@@ -793,6 +793,14 @@
         <translation>remote failed</translation>
     </message>
     <message>
+        <source>nothing about this was found in the site documents, and policy allows answers only from them (docs.answers = require)</source>
+        <translation>nothing about this was found in the site documents, and policy allows answers only from them (docs.answers = require)</translation>
+    </message>
+    <message>
+        <source>no site documents are indexed on this PC, and policy allows answers only from them (docs.answers = require)</source>
+        <translation>no site documents are indexed on this PC, and policy allows answers only from them (docs.answers = require)</translation>
+    </message>
+    <message>
         <source>; </source>
         <translation>; </translation>
     </message>

@@ -793,6 +793,14 @@
         <translation>リモートで失敗</translation>
     </message>
     <message>
+        <source>nothing about this was found in the site documents, and policy allows answers only from them (docs.answers = require)</source>
+        <translation>現場の文書にこの内容が見つからず、ポリシーにより文書にもとづく回答だけが許可されています（`docs.answers = "require"`）</translation>
+    </message>
+    <message>
+        <source>no site documents are indexed on this PC, and policy allows answers only from them (docs.answers = require)</source>
+        <translation>この PC には索引済みの現場文書がなく、ポリシーにより文書にもとづく回答だけが許可されています（`docs.answers = "require"`）</translation>
+    </message>
+    <message>
         <source>; </source>
         <translation> ／ </translation>
     </message>

@@ -69,6 +69,8 @@ def final_as_json(final: FinalEvent) -> dict[str, Any]:
         out["error"] = final.error
     if final.routing is not None:
         out["routing"] = final.routing
+    if final.sources is not None:
+        out["sources"] = final.sources
     return out
 
 
@@ -97,6 +99,7 @@ def stream_answer(
         trace=getattr(args, "trace", False),
         cancel=cancel,
         sampling=sampling,
+        docs=bool(getattr(args, "docs", False)),
     ):
         if isinstance(event, TokenEvent) and echo:
             sys.stdout.write(event.text)
@@ -122,8 +125,22 @@ def run_ask(args: argparse.Namespace) -> int:
         print_json(final_as_json(final))
     else:
         print()
+        print_sources(final)
         print(_summary(final), file=sys.stderr)
     return 1 if final.stop_reason == "error" else 0
+
+
+def print_sources(final: FinalEvent) -> None:
+    """The documents an answer was given, numbered as the model was told to cite them."""
+    if not final.sources:
+        return
+    print("Sources:")
+    for number, source in enumerate(final.sources, 1):
+        page = source.get("page")
+        where = f", page {page}" if page is not None else (
+            f", {source['heading']}" if source.get("heading") else ""
+        )
+        print(f"  [{number}] {source.get('title')}{where} — {source.get('path')}")
 
 
 def run_chat(args: argparse.Namespace) -> int:
@@ -173,6 +190,7 @@ def run_chat(args: argparse.Namespace) -> int:
                 history.pop()
                 continue
             print()
+            print_sources(final)
             print(_summary(final), file=sys.stderr)
             history.append({"role": "assistant", "content": final.text})
     finally:
@@ -186,6 +204,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", type=_temperature, default=0.3, help="0 = deterministic")
     p.add_argument("--seed", type=int, default=0, help="sampling seed")
     p.add_argument("--threads", type=_positive_int, help="CPU threads for llama.cpp")
+    p.add_argument(
+        "--docs", action="store_true",
+        help="answer from the indexed site documents and list the sources (genba docs index)",
+    )
 
 
 def register(subparsers: Any) -> None:
