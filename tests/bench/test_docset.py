@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.docs_set import Question, is_answered, load_questions, make_docset, normalise
-
-extract = pytest.importorskip("engine.docs.extract").extract
+from engine.docs.extract import extract
 
 MAX_BYTES = 50 * 1024 * 1024
 
