@@ -215,6 +215,7 @@ def bench_answers(paths: Paths, questions: list[Question], max_tokens: int) -> l
     out = ["", f"(d) end-to-end on {model.name}, max_tokens {max_tokens}",
            "  docs   group  accuracy  n   s/answer"]
     wrong: dict[bool, list[str]] = {False: [], True: []}
+    overall: dict[bool, float] = {}
     for docs in (False, True):
         groups: dict[str, list[bool]] = {"ja": [], "en": [], "cross": [], "all": []}
         seconds: list[float] = []
@@ -226,10 +227,16 @@ def bench_answers(paths: Paths, questions: list[Question], max_tokens: int) -> l
             seconds.append(took)
             if not ok:
                 wrong[docs].append(question.id)
+            # Progress (and the answers, for reading what went wrong) on stderr.
+            print(f"{question.id} docs={docs} {'ok' if ok else 'wrong'} {took:.1f}s "
+                  f"{text[:160]!r}", file=sys.stderr, flush=True)
+        overall[docs] = sum(groups["all"]) / max(len(groups["all"]), 1)
         for group, oks in groups.items():
             acc = sum(oks) / len(oks) if oks else 0.0
             out.append(f"  {'with' if docs else 'without':<6} {group:<6} {acc:8.2f} "
                        f"{len(oks):3d} {statistics.mean(seconds):6.1f}")
+    out.append(f"  accuracy gain from the documents: {overall[True] - overall[False]:+.2f} "
+               f"({overall[False]:.2f} -> {overall[True]:.2f})")
     out.append(f"  wrong with documents: {', '.join(wrong[True]) or 'none'}")
     return out
 
@@ -243,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, help="latency queries (default 300)")
     parser.add_argument("--no-model", action="store_true", help="leave out (d)")
     parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--answers", type=int,
+                        help="answer only the first N questions (taken from both languages)")
     parser.add_argument("--work", type=Path, help="keep the files here (default: temporary)")
     args = parser.parse_args(argv)
     pages = args.pages or (500 if args.quick else 10_000)
@@ -252,11 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="genba-docs-bench-") as tmp:
         work = args.work or Path(tmp)
         paths = Paths.under(work / "home")
-        lines = bench_set(paths, work, questions)
-        lines += bench_scale(work, pages, queries)
+        print("\n".join(bench_set(paths, work, questions)), flush=True)
+        print("\n".join(bench_scale(work, pages, queries)), flush=True)
         if not (args.quick or args.no_model):
-            lines += bench_answers(paths, questions, args.max_tokens)
-        print("\n".join(lines), flush=True)
+            asked = questions
+            if args.answers:
+                ja = [q for q in questions if q.lang == "ja"]
+                en = [q for q in questions if q.lang == "en"]
+                asked = ja[: (args.answers + 1) // 2] + en[: args.answers // 2]
+            print("\n".join(bench_answers(paths, asked, args.max_tokens)), flush=True)
     return 0
 
 
