@@ -16,15 +16,20 @@ Older genba versions named temp files differently (``.<name>.<random>.part`` or
 ``.tmp``, ``.extract-<random>``); the cleanup removes those too, so an upgrade after a
 crash leaves nothing behind. It never touches anything else: not a model (``*.gguf``),
 not the pointer, not a store record, not a resumable download (``.genba-part-*``,
-``.partial/``), not a folder, link, FIFO or device.
+``.partial/``), not a folder, link, FIFO or device. Temp *folders* (:func:`temp_folder`,
+a document pack being unpacked) follow the same name and lock rule and have their own
+cleanup, :func:`remove_stale_temp_folders`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 TEMP_PREFIX = ".genba-tmp-"
@@ -114,3 +119,73 @@ def _remove_unlocked(path: Path) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+@contextlib.contextmanager
+def temp_folder(parent: Path, target_name: str) -> Iterator[Path]:
+    """A new temp *folder* in ``parent`` for ``target_name`` (named like temp files), held
+    while the block runs; removed on exit unless the caller renamed it away.
+
+    Used where a whole folder must appear at once (a document pack being unpacked, then
+    renamed to its version folder). On POSIX the writer holds ``flock`` on the folder
+    itself, so :func:`remove_stale_temp_folders` leaves a live one alone.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix=temp_prefix(target_name), suffix=TEMP_SUFFIX, dir=parent))
+    fd = _open_folder(path)
+    try:
+        if fd is not None:
+            hold(fd)
+        yield path
+    finally:
+        if fd is not None:
+            os.close(fd)
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def remove_stale_temp_folders(folder: Path) -> list[Path]:
+    """Delete the temp folders (:func:`temp_folder`) no process holds in ``folder``.
+
+    Only names of this convention (``.genba-tmp-….tmp``), only real folders (never a
+    link). On Windows a folder cannot be locked: there only the updater makes temp
+    folders, and it calls this while it holds its update lock, so none is live.
+    """
+    removed: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return removed
+    for path in entries:
+        name = path.name
+        if not (name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)):
+            continue
+        try:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                continue
+        except OSError:
+            continue
+        fd = _open_folder(path)
+        try:
+            if fd is not None:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            shutil.rmtree(path)
+            removed.append(path)
+        except OSError:  # a live writer holds it, or it could not be removed: next run
+            continue
+        finally:
+            if fd is not None:
+                os.close(fd)
+    return removed
+
+
+def _open_folder(path: Path) -> int | None:
+    """A read-only descriptor of folder ``path`` to lock (None on Windows or if it fails)."""
+    if sys.platform == "win32":
+        return None
+    try:
+        return os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None

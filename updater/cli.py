@@ -6,8 +6,10 @@ The engine's CLI finds :func:`register` through the ``genba.commands`` entry-poi
 engine's :class:`disk.paths.Paths`; without it, this user's default folders, the engine's
 too). Missing keys get defaults. Exit codes: 0 ok, 1 failure, 2 bad input; ``--json`` prints
 one JSON document on stdout; errors always go to stderr as one readable sentence.
-``apply --when-due`` is what the update service's hourly timer runs: it does nothing
-(exit 0) unless policy's window is open and the check interval has passed.
+Document packs (policy ``updates.doc_packs``) are installed by ``apply`` and ``import``
+and listed by ``status`` and ``check``. ``apply --when-due`` is what the update service's
+hourly timer runs: it does nothing (exit 0) unless policy's window is open and the check
+interval has passed.
 """
 
 from __future__ import annotations
@@ -108,6 +110,11 @@ def _describe(result: CheckResult) -> str:
     return f"Update available: {current} → {path}; {size:.1f} MiB to download."
 
 
+def _doc_lines(result: CheckResult) -> str:
+    """One line per document pack followed or installed (nothing when there is none)."""
+    return "".join(f"\n{state.describe()}" for state in result.docpacks)
+
+
 def _source(step: Step) -> str:
     """The version a step's diff starts from, as people read it."""
     assert step.diff is not None
@@ -163,10 +170,12 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
                 if status["current_intact"]
                 else ("\nThe model file does NOT match its hash; run `genba update apply`.")
             )
+        lines = status.pop("doc_packs_text", [])
+        text += "".join(f"\n{line}" for line in lines)
         return {**status, "text": text}
     if action == "check":
         result = client.check()
-        return {**result.to_json(), "text": _describe(result)}
+        return {**result.to_json(), "text": _describe(result) + _doc_lines(result)}
     if action == "rollback":
         pointer = client.rollback()
         return {
@@ -190,6 +199,7 @@ def _dispatch(args: argparse.Namespace, client: UpdateClient) -> dict[str, Any]:
             + ("is active." if switch else "is verified and ready; run `genba update apply`.")
         )
     )
+    text += _doc_lines(result)
     return {**result.to_json(), "switched": switch and result.available, "text": text}
 
 

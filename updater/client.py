@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,8 +27,9 @@ import filelock
 from disk.errors import PointerError
 from disk.pointer import file_problem
 
-from updater import install
+from updater import docpacks, install
 from updater.config import UpdateConfig
+from updater.docpacks import DocPackState
 from updater.errors import (
     BadInputError,
     BaseMismatchError,
@@ -38,6 +39,7 @@ from updater.errors import (
     OfflineError,
     PackMissingError,
     ReadOnlyStoreError,
+    UpdateError,
 )
 from updater.files import atomic_write_bytes, sha256_file
 from updater.pointer import ModelRef, Pointer, read_pointer
@@ -64,7 +66,9 @@ class UpdateEvent:
 
     ``state`` is one of ``checking``, ``downloading``, ``building``, ``ready`` (a verified
     model waits to be switched to), ``applied``, ``up-to-date``, ``rolled-back``,
-    ``offline``, ``failed``. ``done``/``total`` are bytes for the two busy states.
+    ``offline``, ``failed``, ``docpack`` (a document pack is being or was installed: a
+    message only; the window's scheduler does not show it, so a ``ready`` model keeps its
+    **Apply now**). ``done``/``total`` are bytes for the two busy states.
     """
 
     state: str
@@ -91,6 +95,8 @@ class CheckResult:
     """The line followed: a site pack's name, or empty for the full model."""
     note: str = ""
     """Why the line differs from the one policy names (a missing pack), in one line."""
+    docpacks: tuple[DocPackState, ...] = field(default=())
+    """The document packs followed or installed, as this check or update left them."""
 
     @property
     def available(self) -> bool:
@@ -112,6 +118,7 @@ class CheckResult:
             "available": self.available,
             "path": [_step_json(s) for s in self.steps],
             "download_bytes": self.download_bytes,
+            "doc_packs": [d.to_json() for d in self.docpacks],
         }
 
 
@@ -174,6 +181,7 @@ class UpdateClient:
             install.recover(
                 self.config.models_dir, self.config.update_dir, self.config.metadata_dir
             )
+            docpacks.clean(self.config.docpacks_dir)
             for clear in self.config.update_dir.glob(f"*{_CLEAR_SUFFIX}"):
                 clear.unlink()  # a decrypted diff left by a run killed mid-build
             yield
@@ -222,6 +230,13 @@ class UpdateClient:
             out["rollback_possible"] = install.previous_intact(
                 self.config.pointer, full_check=verify
             )
+        published = out.pop("doc_packs_published", None)
+        rows = docpacks.states(
+            self.config.docpacks_dir, self.config.doc_packs,
+            published if isinstance(published, dict) else None,
+        )  # fmt: skip
+        out["doc_packs"] = [r.to_json() for r in rows]
+        out["doc_packs_text"] = [r.describe() for r in rows]
         return out
 
     def _check(self, session: TrustSession) -> tuple[CheckResult, Release]:
@@ -239,8 +254,12 @@ class UpdateClient:
         self._save_state(
             last_check=datetime.now(UTC).isoformat(timespec="seconds"),
             latest_version=latest.label if latest else None,
+            doc_packs_published=docpacks.published_versions(release),
         )
-        return CheckResult(current, latest, tuple(steps), pack, note), release
+        rows = docpacks.states(
+            self.config.docpacks_dir, self.config.doc_packs, docpacks.published_versions(release)
+        )
+        return CheckResult(current, latest, tuple(steps), pack, note, tuple(rows)), release
 
     def _line(self, release: Release) -> tuple[str, str]:
         """The line to follow (a pack's name or the full model) and, on fallback, why."""
@@ -277,12 +296,13 @@ class UpdateClient:
     ) -> CheckResult:
         """Download, build and verify the newest model; switch to it unless ``switch`` is False.
 
-        ``auto`` (the scheduler) skips a version the operator rolled back from.
+        ``auto`` (the scheduler) skips a version the operator rolled back from. Then the
+        followed document packs whose version changed are installed (:mod:`updater.docpacks`).
         """
         with self._locked():
             try:
                 session = self._session(bundle)
-                result, _ = self._check(session)
+                result, release = self._check(session)
             except NetworkError:
                 # offline now, but a model verified earlier may be waiting: switching needs
                 # no network (it was checked against signed metadata when it was built)
@@ -291,21 +311,63 @@ class UpdateClient:
                     raise
                 self._switch(staged)
                 return CheckResult(current=staged, latest=None)
-            latest = result.latest
-            if not result.available or latest is None:
-                self._emit("up-to-date", "The model is up to date")
-                return result
-            if auto and self._state().get("skip_sha256") == latest.sha256:
-                self._emit("up-to-date", f"Version {latest.label} was rolled back; not reapplied")
-                return CheckResult(result.current, latest, pack=result.pack, note=result.note)
-            ref = self._prepare(session, list(result.steps))
-            self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
-            install.drop_partial_downloads(self.config.models_dir)
-            if switch:
-                self._switch(ref)
-            else:
-                self._save_state(staged=ref.to_json())
+            result = self._apply_model(session, result, switch=switch, auto=auto)
+            return replace(result, docpacks=self._sync_docpacks(session, release))
+
+    def _apply_model(
+        self, session: TrustSession, result: CheckResult, *, switch: bool, auto: bool
+    ) -> CheckResult:
+        latest = result.latest
+        if not result.available or latest is None:
+            self._emit("up-to-date", "The model is up to date")
+            return result
+        if auto and self._state().get("skip_sha256") == latest.sha256:
+            self._emit("up-to-date", f"Version {latest.label} was rolled back; not reapplied")
+            return CheckResult(result.current, latest, pack=result.pack, note=result.note)
+        ref = self._prepare(session, list(result.steps))
+        self._emit("ready", f"Version {ref.version} is verified", version=ref.version)
+        install.drop_partial_downloads(self.config.models_dir)
+        if switch:
+            self._switch(ref)
+        else:
+            self._save_state(staged=ref.to_json())
         return result
+
+    def _sync_docpacks(self, session: TrustSession, release: Release) -> tuple[DocPackState, ...]:
+        """Install every followed document pack whose published version changed.
+
+        Independent of ``switch``: ``updates.auto_apply`` holds back the *model* switch
+        (it changes how every answer is made); a pack is unpacked beside the old one and
+        switched atomically, and the document index picks it up at its next run. One pack
+        failing does not stop the others; the first failure is raised at the end, so the
+        command fails (exit 1) exactly as for a model, and that pack stays as it was.
+        """
+        root = self.config.docpacks_dir
+        done: dict[str, str] = {}
+        failure: UpdateError | None = None
+        for name in self.config.doc_packs:
+            entry = docpacks.needed(release, root, name)
+            if entry is None:
+                continue
+            self._emit("docpack", f"Installing document pack {entry.label}")
+            try:
+                docpacks.install(session, entry, root, self.config.update_dir, self._what)
+            except BundleIncompleteError:
+                done[name] = "not-in-bundle"
+                self._emit("docpack", f"Document pack {name} is not in this bundle")
+                continue
+            except (LockedError, ReadOnlyStoreError):
+                raise
+            except UpdateError as exc:
+                log.warning("document pack %s: %s", entry.label, exc)
+                failure = failure or exc
+                continue
+            done[name] = "installed"
+            self._emit("docpack", f"Document pack {entry.label} installed")
+        if failure is not None:
+            raise failure
+        rows = docpacks.states(root, self.config.doc_packs, docpacks.published_versions(release))
+        return tuple(replace(r, state=done.get(r.name, r.state)) for r in rows)
 
     def apply_staged(self) -> ModelRef:
         """Switch to the model an earlier ``apply(switch=False)`` built and verified.

@@ -76,6 +76,8 @@ class UpdateConfig:
     """``full``: follow the full model while the pack is not published; ``none``: stay put."""
     store: ModelStore | None = None
     """The active store (None: a config built by hand, the folders above are the user's)."""
+    doc_packs: tuple[str, ...] = ()
+    """The document packs this PC follows (``updates.doc_packs``)."""
 
     def read_only_store(self) -> str | None:
         """Why this process may not write the active store, or None when it may.
@@ -86,6 +88,11 @@ class UpdateConfig:
         if self.store is None or self.store.kind != "machine" or self.store.writable():
             return None
         return self.store.read_only_message("Updating the model")
+
+    @property
+    def docpacks_dir(self) -> Path:
+        """Where document packs are installed: beside the active store's models folder."""
+        return self.store.docpacks_dir if self.store else self.models_dir.parent / "docpacks"
 
     @property
     def metadata_dir(self) -> Path:
@@ -135,4 +142,15 @@ class UpdateConfig:
             site_pack=str(settings.get("updates.site_pack") or "").strip(),
             site_pack_fallback=str(settings.get("updates.site_pack_fallback") or "full"),
             store=store,
+            doc_packs=_names(settings.get("updates.doc_packs")),
         )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    """The pack names of a ``texts`` setting, stripped, blanks and repeats dropped."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)):
+        return ()
+    names = (str(v).strip() for v in value)
+    return tuple(dict.fromkeys(n for n in names if n))

@@ -14,6 +14,8 @@ Typical use::
     genba-publish pack ... --text site.txt ...    # or score a site text with the base model
     genba-publish site-key new REPO plant-a       # a site's encryption key (site-key --help)
     genba-publish add REPO pack.gguf --version 3 --encrypt-to plant-a
+    genba-publish docs add REPO --name plant-a-sop --folder ./sop [--version 2026.12]
+    genba-publish bundle REPO /media/usb/genba --doc-pack plant-a-sop   # the site's packs
 
 Give clients ``REPO/published/metadata/1.root.json`` as their trusted root
 (``assets/tuf/root.json`` or policy ``updates.trusted_root``). Keep ``REPO/keys`` offline.
@@ -77,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--encrypt-to", action="append", default=[], metavar="SITE",
         help="only models and diffs published encrypted for SITE go into the bundle",
     )
+    bundle.add_argument(
+        "--doc-pack", action="append", default=None, metavar="NAME",
+        help="only these document packs go into the bundle (repeat; default: every one); "
+        "the latest version of each",
+    )
     upload = sub.add_parser("upload", help="upload published/ to a Hugging Face model repo")
     upload.add_argument("repo", type=Path)
     upload.add_argument("repo_id", help="e.g. my-org/genba-models")
@@ -87,7 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("repo", type=Path)
     _add_pack_parser(sub)
     _site_key_parser(sub)
+    _docs_parser(sub)
     return parser
+
+
+def _docs_parser(sub: Any) -> None:
+    docs = sub.add_parser(
+        "docs", help="document packs: a site's documents as signed targets (docs/updates.md)"
+    )
+    actions = docs.add_subparsers(dest="docs_action", metavar="DOCS_ACTION", required=True)
+    add = actions.add_parser(
+        "add", help="publish a folder of documents as a new version of a document pack",
+        description="Packs the folder's documents (.pdf .docx .md .markdown .txt .text .html "
+        ".htm) into a deterministic archive, signed as a target under docpacks/NAME/.",
+    )  # fmt: skip
+    add.add_argument("repo", type=Path)
+    add.add_argument("--name", required=True, help="the pack's name, e.g. plant-a-sop")
+    add.add_argument("--folder", type=Path, required=True, help="the folder of documents")
+    add.add_argument("--version", default=None, help="label (default: the next number)")
+    add.add_argument(
+        "--encrypt-to", action="append", default=[], metavar="SITE",
+        help="publish the pack encrypted to SITE's key (repeat for more sites)",
+    )  # fmt: skip
+    show = actions.add_parser("list", help="print the published document packs")
+    show.add_argument("repo", type=Path)
 
 
 def _coverage(text: str) -> float:
@@ -218,9 +248,28 @@ def _rotate(args: argparse.Namespace, repo: PublisherRepository) -> str:
 
 def _bundle(args: argparse.Namespace, repo: PublisherRepository) -> str:
     sites = tuple(args.encrypt_to)
-    dest = repo.export_bundle(args.dest, encrypt_to=sites)
+    docs = tuple(args.doc_pack) if args.doc_pack is not None else None
+    dest = repo.export_bundle(args.dest, encrypt_to=sites, docpacks=docs)
     sealed = f" (models encrypted for {', '.join(sites)})" if sites else ""
     return f"Bundle written to {dest}{sealed}."
+
+
+def _docs(args: argparse.Namespace, repo: PublisherRepository) -> str:
+    if args.docs_action == "list":
+        rows = [
+            f"{e.name}\t{e.version}\t{e.files} files\t{e.unpacked} bytes\t{e.sha256}"
+            for line in repo.release().docpacks.values()
+            for e in line
+        ]
+        return "\n".join(rows) or "No document packs yet; publish one with `docs add`."
+    sites = tuple(args.encrypt_to)
+    entry = repo.add_docpack(args.folder, args.name, args.version, encrypt_to=sites)
+    sealed = f" Encrypted for {', '.join(sites)}." if sites else ""
+    return (
+        f"Published document pack {entry.name} version {entry.version}: {entry.files} files, "
+        f"{entry.unpacked / 2**20:.1f} MiB ({entry.length / 2**20:.1f} MiB packed), "
+        f"sha256 {entry.sha256}.{sealed}"
+    )
 
 
 def _upload(args: argparse.Namespace, repo: PublisherRepository) -> str:
@@ -262,6 +311,7 @@ _ACTIONS = {
     "upload": _upload,
     "list": _list,
     "site-key": _site_key,
+    "docs": _docs,
 }
 
 

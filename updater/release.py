@@ -15,6 +15,7 @@ Target paths used by genba repositories::
     packs/<name>/manifests/<version>.json
     packs/<name>/diffs/<from>..<to>.gdiff          from an earlier version of the pack
     packs/<name>/diffs/full-<from>..<to>.gdiff     from a full-model version (the switch)
+    docpacks/<name>/<version>/<name>-<version>.tar.zst   a document pack (issue 17)
 
 **Site packs** (issue 15): a pack is a pruned copy of a full model that keeps K of its E
 experts per layer. Each pack name is a line of versions of its own, listed under
@@ -24,6 +25,11 @@ earlier pack version or the full model it has. A diff names the line of its sour
 ``"from_pack"`` is absent for a full-model version and the pack's name otherwise. Clients
 that know nothing of packs ignore the ``"packs"`` key and keep following the full model,
 so the index stays format 1.
+
+**Document packs** (issue 17): a signed archive of a site's documents
+(:mod:`updater.docpack_archive`), listed under ``"docpacks"`` (``{name: [entry, ...]}``)
+with its version, serial, archive target, sha256 and length, and the file count and
+unpacked bytes the client's extractor holds it to. Older clients ignore the key.
 """
 
 from __future__ import annotations
@@ -103,12 +109,51 @@ class VersionEntry:
 
 
 @dataclass(frozen=True)
+class DocPackEntry:
+    """One published version of a document pack: its archive target and what it unpacks to."""
+
+    name: str
+    version: str
+    serial: int
+    target: str
+    sha256: str
+    length: int
+    """Bytes of the archive (what is downloaded)."""
+    files: int
+    unpacked: int
+    """Bytes of the documents once unpacked (what the disk must hold)."""
+
+    @property
+    def label(self) -> str:
+        """``manuals@3``: the pack and its version, as people read it."""
+        return f"{self.name}@{self.version}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Index form (the name is the key of the line)."""
+        return {
+            "version": self.version, "serial": self.serial, "target": self.target,
+            "sha256": self.sha256, "length": self.length, "files": self.files,
+            "bytes": self.unpacked,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, name: str, obj: Any) -> DocPackEntry:
+        """Parse one item of a ``docpacks`` line."""
+        return cls(
+            name, str(obj["version"]), int(obj["serial"]), str(obj["target"]),
+            str(obj["sha256"]), int(obj["length"]), int(obj["files"]), int(obj["bytes"]),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Release:
     """The whole index; ``versions`` sorted by serial, last is the latest."""
 
     versions: tuple[VersionEntry, ...]
     packs: dict[str, tuple[VersionEntry, ...]] = field(default_factory=dict)
     """Each site pack's own line, sorted by serial (its entries have ``pack`` set)."""
+    docpacks: dict[str, tuple[DocPackEntry, ...]] = field(default_factory=dict)
+    """Each document pack's versions, sorted by serial."""
 
     @property
     def latest(self) -> VersionEntry | None:
@@ -122,10 +167,21 @@ class Release:
     def with_entry(self, entry: VersionEntry) -> Release:
         """A copy with ``entry`` appended to its line."""
         if not entry.pack:
-            return Release((*self.versions, entry), dict(self.packs))
+            return Release((*self.versions, entry), dict(self.packs), dict(self.docpacks))
         packs = dict(self.packs)
         packs[entry.pack] = (*packs.get(entry.pack, ()), entry)
-        return Release(self.versions, packs)
+        return Release(self.versions, packs, dict(self.docpacks))
+
+    def with_docpack(self, entry: DocPackEntry) -> Release:
+        """A copy with ``entry`` appended to its document pack's line."""
+        docpacks = dict(self.docpacks)
+        docpacks[entry.name] = (*docpacks.get(entry.name, ()), entry)
+        return Release(self.versions, dict(self.packs), docpacks)
+
+    def latest_docpack(self, name: str) -> DocPackEntry | None:
+        """The newest version of document pack ``name``, or None when it is not published."""
+        line = self.docpacks.get(name, ())
+        return line[-1] if line else None
 
     def find(self, version: str | None = None, sha256: str | None = None) -> VersionEntry | None:
         """The entry with this version label or model hash."""
@@ -146,6 +202,10 @@ class Release:
             obj["packs"] = {
                 name: [_entry_json(v) for v in line] for name, line in self.packs.items()
             }
+        if self.docpacks:
+            obj["docpacks"] = {
+                name: [d.to_json() for d in line] for name, line in self.docpacks.items()
+            }
         return json.dumps(obj, indent=1, sort_keys=True).encode()
 
     @classmethod
@@ -161,9 +221,15 @@ class Release:
                 if not valid_pack_name(str(name)):
                     raise ValueError(f"bad pack name {name!r}")
                 packs[str(name)] = _line(items, str(name))
+            docpacks = {}
+            for name, items in dict(obj.get("docpacks") or {}).items():
+                if not valid_pack_name(str(name)):
+                    raise ValueError(f"bad document pack name {name!r}")
+                line = [DocPackEntry.from_json(str(name), item) for item in items]
+                docpacks[str(name)] = tuple(sorted(line, key=lambda d: d.serial))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ContentError(f"The release index is malformed ({exc}).") from exc
-        return cls(versions, packs)
+        return cls(versions, packs, docpacks)
 
 
 def _entry_json(v: VersionEntry) -> dict[str, Any]:

@@ -41,12 +41,21 @@ from tuf.api.serialization.json import JSONSerializer
 
 from updater import sealing
 from updater.diff import build_diff
+from updater.docpack_archive import build_archive
 from updater.errors import BadInputError
 from updater.files import atomic_write_bytes, sha256_file
 from updater.manifest import Manifest, build_manifest
 from updater.pack_prune import read_pack_info
 from updater.publisher_keys import SiteKeyRing
-from updater.release import FULL, RELEASE_PATH, DiffRef, Release, VersionEntry, valid_pack_name
+from updater.release import (
+    FULL,
+    RELEASE_PATH,
+    DiffRef,
+    DocPackEntry,
+    Release,
+    VersionEntry,
+    valid_pack_name,
+)
 
 _SERIALIZER = JSONSerializer(compact=False)
 
@@ -424,6 +433,61 @@ class PublisherRepository:
         info = self._add_target(targets, path, diff_file, custom, encrypt_to)
         return DiffRef(source=version, path=path, length=info.length, source_pack=source_pack)
 
+    def add_docpack(
+        self,
+        folder: Path,
+        name: str,
+        version: str | None = None,
+        *,
+        encrypt_to: tuple[str, ...] = (),
+    ) -> DocPackEntry:
+        """Publish the documents of ``folder`` as version ``version`` of document pack ``name``.
+
+        The archive is deterministic (:mod:`updater.docpack_archive`), a TUF target under
+        ``docpacks/<name>/<version>/`` listed in the signed release index. ``version``
+        defaults to the next serial number. With ``encrypt_to``, the archive is published
+        encrypted to those sites' keys, exactly as a model is (:mod:`updater.sealing`).
+        """
+        if not valid_pack_name(name):
+            raise BadInputError(
+                f"{name!r} cannot name a document pack: use up to 64 letters, digits, '-' or '_'."
+            )
+        for site in encrypt_to:
+            self.site_keys.recipients(site)  # fail before any work when a site has no key
+        release = self.release()
+        line = release.docpacks.get(name, ())
+        serial = (line[-1].serial + 1) if line else 1
+        version = version or str(serial)
+        if not valid_pack_name(version.replace(".", "_")):
+            raise BadInputError(
+                f"{version!r} cannot label a version: use letters, digits, '.', '-' or '_'."
+            )
+        if any(entry.version == version for entry in line):
+            raise BadInputError(
+                f"Version {version} of document pack {name} is already published; "
+                "pick a new label."
+            )
+        work = self.root / "work"
+        work.mkdir(exist_ok=True)
+        try:
+            archive = work / f"{name}-{version}.tar.zst"
+            built = build_archive(folder, archive)
+            targets: Targets = self.load(Targets.type).signed
+            targets.version += 1
+            path = f"docpacks/{name}/{version}/{archive.name}"
+            self._add_target(targets, path, archive, {"kind": "docpack"}, encrypt_to)
+            entry = DocPackEntry(
+                name, version, serial, path, built.sha256, built.length, built.files,
+                built.unpacked,
+            )  # fmt: skip
+            release_file = work / "release.json"
+            atomic_write_bytes(release_file, release.with_docpack(entry).to_bytes())
+            self._add_target(targets, RELEASE_PATH, release_file, {"kind": "release"})
+            self._publish_targets(targets)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return entry
+
     def _plain_model(self, info: TargetFile, version: str) -> Path:
         """The clear file of a published model; an encrypted one is decrypted into work/."""
         stored = self.target_file(info)
@@ -437,17 +501,34 @@ class PublisherRepository:
             )
         return plain
 
-    def export_bundle(self, dest: Path, encrypt_to: tuple[str, ...] = ()) -> Path:
+    def export_bundle(
+        self,
+        dest: Path,
+        encrypt_to: tuple[str, ...] = (),
+        docpacks: tuple[str, ...] | None = None,
+    ) -> Path:
         """Copy the published tree to ``dest`` (e.g. a USB stick) for `genba update import`.
 
-        With ``encrypt_to``, the bundle holds only the models and diffs published encrypted
-        for all those sites (plus the signed metadata, release index and manifests), so a
-        lost stick carries no model in clear; the latest version must be among them.
+        With ``encrypt_to``, the bundle holds only the models, diffs and document packs
+        published encrypted for all those sites (plus the signed metadata, release index
+        and manifests), so a lost stick carries no model in clear; the latest version must
+        be among them. Document packs: the latest version of each, of only the packs named
+        in ``docpacks`` (the ones the site follows) when it is given.
         """
         if dest.exists() and any(dest.iterdir()):
             raise BadInputError(f"{dest} is not empty; choose an empty folder for the bundle.")
+        wanted_docs = self._bundle_docpacks(docpacks)
         if not encrypt_to:
-            shutil.copytree(self.root / "published", dest, dirs_exist_ok=True)
+            skipped = {
+                self.target_file(info)
+                for path, info in self.load(Targets.type).signed.targets.items()
+                if path.startswith("docpacks/") and path not in wanted_docs
+            }
+
+            def ignore(folder: str, names: list[str]) -> set[str]:
+                return {n for n in names if Path(folder) / n in skipped}
+
+            shutil.copytree(self.root / "published", dest, dirs_exist_ok=True, ignore=ignore)
             return dest
         for site in encrypt_to:
             self.site_keys.recipients(site)  # the site must exist
@@ -457,6 +538,8 @@ class PublisherRepository:
         for path, info in targets.targets.items():
             seal = sealing.Sealing.of(info.custom)
             readable = info.custom.get("kind") in {"release", "manifest"}
+            if path.startswith("docpacks/") and path not in wanted_docs:
+                continue
             if readable or (seal is not None and set(encrypt_to) <= set(seal.sites)):
                 keep.append(self.target_file(info))
             elif latest is not None and path == latest.model:
@@ -472,3 +555,15 @@ class PublisherRepository:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
         return dest
+
+    def _bundle_docpacks(self, names: tuple[str, ...] | None) -> set[str]:
+        """Target paths of the document packs a bundle carries: the latest of each named one."""
+        release = self.release()
+        chosen = list(release.docpacks) if names is None else list(names)
+        missing = [n for n in chosen if release.latest_docpack(n) is None]
+        if missing:
+            raise BadInputError(
+                f"Document pack {', '.join(missing)} is not published; publish it with "
+                "`genba-publish docs add` or leave it out of the bundle."
+            )
+        return {entry.target for n in chosen if (entry := release.latest_docpack(n))}

@@ -147,6 +147,8 @@ class UpdateScheduler:
         state = _BUSY.get(event.state) or {"up-to-date": "idle"}.get(event.state, event.state)
         if state in {"failed", "offline"}:
             return  # the scheduler reports these itself, with its retry policy
+        if state == "docpack":
+            return  # document packs install silently: a "ready" model keeps its Apply now
         self._publish(SchedulerEvent(state, event.message, event.done, event.total, event.version))
 
     def _sleep(self, seconds: float) -> bool:

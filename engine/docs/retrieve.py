@@ -18,11 +18,27 @@ from typing import Literal
 
 from engine.docs.grounding import fit_passages
 from engine.docs.model import Passage
+from engine.docs.terms import query_terms, terms
 from engine.errors import BadInputError
 
 log = logging.getLogger(__name__)
 
 DocsMode = Literal["use", "require", "off"]
+
+MIN_SHARE_OF_TERMS = 0.25
+"""A passage counts as found when it holds at least this share of the question's terms
+(and two of them, for a question of two terms or more). The index's OR query returns
+any passage sharing a single word ("line", a common kanji pair); handing those to the
+model, or calling them "found" under ``require``, would ground answers on noise."""
+
+
+def relevant(question: str, passages: list[Passage]) -> list[Passage]:
+    """The passages that share enough of the question's terms (:data:`MIN_SHARE_OF_TERMS`)."""
+    wanted = set(query_terms(question))
+    if not wanted:
+        return []
+    need = max(min(2, len(wanted)), MIN_SHARE_OF_TERMS * len(wanted))
+    return [p for p in passages if len(wanted & set(terms(f"{p.heading} {p.text}"))) >= need]
 
 
 def docs_mode(setting: str, wanted: bool | None) -> DocsMode:
@@ -74,4 +90,6 @@ class DocRetriever:
         except Exception:  # never break an answer over the index: answer without it
             log.exception("searching the document index failed")
             return Retrieval([], indexed=True)
-        return Retrieval(fit_passages(found, budget_tokens, count), indexed=True)
+        return Retrieval(
+            fit_passages(relevant(question, found), budget_tokens, count), indexed=True
+        )

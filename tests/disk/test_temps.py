@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from disk.atomic import staged_file
-from disk.temps import remove_stale_temps
+from disk.temps import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    remove_stale_temp_folders,
+    remove_stale_temps,
+    temp_folder,
+)
 
 STALE = [
     ".genba-tmp-model.gguf.k2j3h4.tmp",  # this convention
@@ -96,3 +102,22 @@ def test_another_process_s_temp_file_is_kept_until_it_dies(tmp_path: Path) -> No
     assert temp.exists()  # a killed process cleans nothing up itself
     assert remove_stale_temps(tmp_path) == [temp]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_temp_folders_live_or_stale(tmp_path: Path) -> None:
+    """A held temp folder survives the cleanup; a dead writer's is removed; links stay."""
+    stale = tmp_path / f"{TEMP_PREFIX}v2.dead{TEMP_SUFFIX}"
+    (stale / "sub").mkdir(parents=True)
+    (stale / "sub" / "half.txt").write_bytes(b"half")
+    kept = tmp_path / "v1-abc"  # a version folder: not a temp name
+    kept.mkdir()
+    link = tmp_path / f"{TEMP_PREFIX}link{TEMP_SUFFIX}"
+    link.symlink_to(kept)
+    with temp_folder(tmp_path, "v3") as live:
+        assert live.name.startswith(TEMP_PREFIX) and live.name.endswith(TEMP_SUFFIX)
+        (live / "a.txt").write_bytes(b"a")
+        assert remove_stale_temp_folders(tmp_path) == [stale]
+        assert (live / "a.txt").is_file()  # its writer holds it
+    assert not live.exists()  # not renamed away: removed on exit
+    assert kept.is_dir() and link.is_symlink()
+    assert remove_stale_temps(tmp_path) == []  # the file cleanup never touches folders

@@ -5,9 +5,11 @@ from __future__ import annotations
 import queue
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from disk.doc_packs import read_doc_pack
 from tests.updater.testkit import RepoServer
 from updater.client import UpdateClient
 from updater.config import UpdateConfig
@@ -145,3 +147,28 @@ def test_apply_ready_while_another_process_updates_is_busy(config: UpdateConfig)
     with filelock.FileLock(config.lock_file):
         events = _apply_ready(config)
     assert events[-1].state == "busy"
+
+
+def test_document_packs_install_in_the_background_and_keep_apply_now(
+    config: UpdateConfig, repo: PublisherRepository, server: RepoServer, tmp_path: Path
+) -> None:
+    """The window's scheduler shares the client: a followed document pack is installed
+    on its check, silently, and a model waiting for "Apply now" keeps its state."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "sop.md").write_text("# SOP\n\nLock out the press first.\n", encoding="utf-8")
+    repo.add_docpack(docs, "sop")
+    following = replace(config, auto_apply=False, doc_packs=("sop",))
+    q: queue.Queue[SchedulerEvent] = queue.Queue()
+    sched = UpdateScheduler(following, q.put, first_delay_s=0)
+    sched.start()
+    try:
+        events = _events_until(q, {"ready", "applied", "failed"})
+    finally:
+        sched.stop()  # joins the thread: its check, document packs included, is over
+    assert events[-1].state == "ready" and sched.state.state == "ready"
+    assert q.empty()  # nothing after "ready": the pack's install shows no state
+    pack = read_doc_pack(following.docpacks_dir, "sop")
+    assert pack is not None and (pack.folder / "sop.md").read_text(encoding="utf-8").endswith(
+        "Lock out the press first.\n"
+    )

@@ -301,12 +301,15 @@ def vendor_pc_config(
     )
 
 
-def genba_update(argv: list[str], config: UpdateConfig) -> int:
-    """``genba update ARGV`` through the real CLI, on the folders of ``config``."""
+def genba_update(
+    argv: list[str], config: UpdateConfig, settings: dict[str, object] | None = None
+) -> int:
+    """``genba update ARGV`` through the real CLI, on the folders of ``config``; ``settings``
+    adds effective settings (dotted keys) to the trusted root."""
     parser = argparse.ArgumentParser(prog="genba")
     cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["update", *argv])
-    args.genba_settings = {"updates.trusted_root": str(config.trusted_root)}
+    args.genba_settings = {"updates.trusted_root": str(config.trusted_root), **(settings or {})}
     data_dir = config.models_dir.parent
     args.genba_paths = replace(Paths.under(data_dir.parent), data_dir=data_dir)
     code: int = args.func(args)

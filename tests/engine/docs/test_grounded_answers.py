@@ -23,6 +23,7 @@ from engine.local.llama_adapter import Sampling
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import Settings, defaults
+from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
 
 TORQUE = (
     "# Line 3 flange bolts\n\nTighten the M8 flange bolts on line 3 to 25 N·m with the "
@@ -46,12 +47,19 @@ def indexed(paths: Paths, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def roomy_moe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny MoE with a 4096-token context: its byte-level vocabulary makes passages long."""
+    path = tmp_path_factory.mktemp("models") / "tiny-moe-4k.gguf"
+    return build_tiny_moe(path, TinyMoESpec(context_length=4096))
+
+
 @pytest.fixture
-def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Any]:
+def engine_for(paths: Paths, roomy_moe: Path) -> Iterator[Any]:
     made: list[Engine] = []
 
     def make(settings: Settings) -> Engine:
-        engine = Engine(paths=paths, settings=settings, model_path=tiny_moe_path, n_threads=1)
+        engine = Engine(paths=paths, settings=settings, model_path=roomy_moe, n_threads=1)
         made.append(engine)
         return engine
 
@@ -111,7 +119,8 @@ def test_the_passage_reaches_the_model_and_the_answer_names_its_source(
     assert first["path"] == str(indexed / "torque.md")
     assert "25 N·m" in str(first["text"])
     prompt = seen[-1][-1]["content"]
-    assert "25 N·m" in prompt and prompt.endswith("Question: What torque for the M8 flange bolts on line 3?")
+    assert "25 N·m" in prompt
+    assert prompt.endswith("Question: What torque for the M8 flange bolts on line 3?")
     # The prompt's size counts the passages: more tokens than the bare question.
     assert final.prompt_tokens > engine.count_tokens(
         [{"role": "user", "content": "What torque for the M8 flange bolts on line 3?"}]
@@ -161,17 +170,17 @@ def test_require_with_no_index_at_all_says_none_are_indexed(paths: Paths, engine
 def test_a_short_context_gets_fewer_passages(indexed: Path, engine_for: Any) -> None:
     question = "torque coolant line lathe M8 hours"
     roomy = _answer(engine_for(defaults()), question)
-    tight = _answer(engine_for(_settings(**{"resources.max_context_tokens": 160})), question)
+    tight = _answer(engine_for(_settings(**{"resources.max_context_tokens": 1100})), question)
     assert roomy.sources is not None and len(roomy.sources) >= 2
-    assert tight.sources is None or len(tight.sources) < len(roomy.sources)
+    assert tight.sources is not None and 0 < len(tight.sources) < len(roomy.sources)
 
 
 def test_genba_ask_docs_json_prints_the_sources(
-    indexed: Path, cli_paths: Paths, tiny_moe_path: Path, capsys: pytest.CaptureFixture[str]
+    indexed: Path, cli_paths: Paths, roomy_moe: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from engine.cli import main
 
-    code = main(["ask", "--model", str(tiny_moe_path), "--max-tokens", "4", "--threads", "1",
+    code = main(["ask", "--model", str(roomy_moe), "--max-tokens", "4", "--threads", "1",
                  "--docs", "--json", "What torque for the M8 flange bolts on line 3?"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0

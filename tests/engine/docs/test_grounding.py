@@ -6,6 +6,8 @@ index and llama.cpp, is in test_grounded_answers.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from engine.docs.grounding import (
@@ -90,3 +92,16 @@ def test_the_documents_mode_of_an_answer(setting: str, wanted: bool | None, mode
 def test_asking_for_documents_when_policy_turned_them_off_says_what_to_do() -> None:
     with pytest.raises(BadInputError, match=r"docs\.answers = \"off\".*without --docs"):
         docs_mode("off", True)
+
+
+def test_a_passage_sharing_one_common_word_is_not_found() -> None:
+    from engine.docs.retrieve import relevant
+
+    torque = _passage("Tighten the M8 flange bolts on line 3 to 25 N·m.")
+    coolant = dataclasses.replace(
+        _passage("Change the coolant of line 5 every 500 hours."), heading="Coolant"
+    )
+    question = "What torque for the M8 flange bolts on line 3?"
+    assert relevant(question, [torque, coolant]) == [torque]  # coolant shares only "line"
+    assert relevant("公差は？", [_passage("外径の公差は ±0.02 mm")])  # one term is enough alone
+    assert relevant("???", [torque]) == []
