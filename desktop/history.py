@@ -61,7 +61,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from disk.atomic import fsync_folder
+from disk.damaged import SIDE_FILES, move_damaged_aside
 from engine.events import FinalEvent
 from engine.logging_setup import create_private_folder, keep_private
 
@@ -112,8 +112,6 @@ WHERE parent_id IS NULL
 """
 #: SQLite's primary result codes for a file whose content is not a usable database.
 _DAMAGE_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
-#: The files SQLite keeps beside a database: they belong to it and move with it.
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 #: What the read-only look at an existing database reads after its header and schema: the
 #: messages table as :func:`_mark_interrupted` will (every row, overflow pages too), and
@@ -225,7 +223,7 @@ def _prepare_file(db_path: Path) -> None:
         finally:
             os.close(fd)
     # Files an older genba made 0644; SQLite copies the database's mode to new side files.
-    for suffix in ("", *_SIDE_FILES):
+    for suffix in ("", *SIDE_FILES):
         keep_private(Path(f"{db_path}{suffix}"))
 
 
@@ -245,26 +243,6 @@ def _migrate(db: sqlite3.Connection) -> None:
         if name not in columns:
             db.execute(statement)
     db.execute(_LINK_ORPHANS)
-
-
-def _move_aside(db_path: Path, now: float) -> Path:
-    """Rename a damaged database and its side files out of the way; return its new path.
-
-    Side files move first: a stale ``-wal`` left beside a new database would be
-    replayed into it. Raises ``OSError`` when a rename fails.
-    """
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
-    number = 1
-    while any(os.path.lexists(f"{kept}{suffix}") for suffix in ("", *_SIDE_FILES)):
-        number += 1
-        kept = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{number}")
-    for suffix in (*_SIDE_FILES, ""):
-        if os.path.lexists(f"{db_path}{suffix}"):
-            # Same names as SQLite's, so opening the kept copy finds its own WAL.
-            Path(f"{db_path}{suffix}").rename(f"{kept}{suffix}")
-    fsync_folder(db_path.parent)
-    return kept
 
 
 def final_stats(event: FinalEvent) -> dict[str, Any]:
@@ -301,7 +279,7 @@ class History:
             create_private_folder(db_path.parent)
             damage = _damage(db_path)
             if damage is not None:
-                self.moved_aside = _move_aside(db_path, self._clock())
+                self.moved_aside = move_damaged_aside(db_path, self._clock())
                 log.warning(
                     "history database %s is damaged (%s); kept it as %s and started a new one",
                     db_path,

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from disk.atomic import fsync_folder
+from disk.damaged import move_damaged_aside
 
 from engine.docs import chunk, rank, terms
 from engine.docs.extract import KIND_NAMES, extract, kind_of
@@ -67,7 +67,6 @@ HEAD_WEIGHT = 2.0
 """BM25 weight of the title-and-heading column against the passage body (1.0)."""
 CRASH_DETAIL = "crashed the extractor"
 
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 _DAMAGE_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 _SCHEMA = """
@@ -184,16 +183,7 @@ class DocIndex:
         return db
 
     def _move_aside(self, why: str) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        number = 1
-        while any(os.path.lexists(f"{kept}{s}") for s in ("", *_SIDE_FILES)):
-            number += 1
-            kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{number}")
-        for suffix in (*_SIDE_FILES, ""):  # side files first: a stale WAL must not replay
-            if os.path.lexists(f"{self.path}{suffix}"):
-                Path(f"{self.path}{suffix}").rename(f"{kept}{suffix}")
-        fsync_folder(self.path.parent)
+        kept = move_damaged_aside(self.path)
         self.moved_aside = kept
         log.warning(
             "the document index %s was damaged (%s); kept it as %s and started anew "

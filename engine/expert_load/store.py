@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import sqlite3
 import stat
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from disk.atomic import fsync_folder
+from disk.damaged import move_damaged_aside
 from disk.expert_stats import LayerLoad
 
 from engine.expert_load.load import ExpertLoad
@@ -34,7 +32,6 @@ from engine.expert_load.load import ExpertLoad
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 _DAMAGE_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 _SCHEMA = """
@@ -123,16 +120,7 @@ class ExpertLoadStore:
         return db
 
     def _move_aside(self, why: str) -> None:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        number = 1
-        while any(os.path.lexists(f"{kept}{s}") for s in ("", *_SIDE_FILES)):
-            number += 1
-            kept = self.path.with_name(f"{self.path.name}.damaged-{stamp}-{number}")
-        for suffix in (*_SIDE_FILES, ""):  # side files first: a stale WAL must not replay
-            if os.path.lexists(f"{self.path}{suffix}"):
-                Path(f"{self.path}{suffix}").rename(f"{kept}{suffix}")
-        fsync_folder(self.path.parent)
+        kept = move_damaged_aside(self.path)
         self.moved_aside = kept
         log.warning(
             "expert-load statistics %s were damaged (%s); kept them as %s and started anew",

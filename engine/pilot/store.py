@@ -4,7 +4,7 @@ Its own SQLite file in the engine's data folder (:data:`FILE_NAME`), in WAL mode
 with ``synchronous=NORMAL``: a crash or power cut loses at most the last rows,
 never the file. Each write opens, inserts and closes (answers are seconds apart,
 and the engine answers on whatever thread its caller uses). A file SQLite calls
-damaged is moved aside (``<name>.damaged-<UTC time>``) with one warning in the
+damaged is moved aside (``<name>.damaged-<time>``, :mod:`disk.damaged`) with one warning in the
 log and a new one is started: metrics never stop an answer.
 
 Columns (what the report reads): ``at`` (UTC, ISO 8601), ``route``
@@ -23,18 +23,18 @@ import dataclasses
 import logging
 import sqlite3
 import stat
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
+
+from disk.damaged import move_damaged_aside
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FILE_NAME = "pilot-metrics.db"
 SCHEMA_VERSION = 1
-_SIDE_FILES = ("-wal", "-shm")
 _DAMAGE_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 _CREATE = """
@@ -117,14 +117,9 @@ class MetricsStore:
             db.close()
 
     def _move_aside(self, why: str) -> None:
-        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        target = move_damaged_aside(self.path)
         log.warning("pilot metrics database %s is damaged (%s); moved to %s, starting a new one",
                     self.path, why, target.name)
-        self.path.replace(target)
-        for suffix in _SIDE_FILES:
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{self.path}{suffix}").replace(Path(f"{target}{suffix}"))
 
     def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(db)``; on damage move the file aside and try once more on a new one."""
