@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,14 +14,19 @@ CHUNK = 1 << 20  # 1 MiB: large enough for throughput, small enough for bounded 
 HashProgress = Callable[[int, int], None]
 
 
-def sha256_file(path: Path, progress: HashProgress | None = None) -> str:
+def sha256_file(path: Path | str, progress: HashProgress | None = None) -> str:
     """Hex sha256 (lower case) of ``path``; ``OSError`` when it cannot be read.
 
-    The caller must make sure ``path`` is a regular file: reading a FIFO would block.
+    Anything but a regular file is refused with ``OSError`` before a byte is read: it is
+    opened without blocking, so a FIFO in a file's place never hangs the caller.
     """
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        total = max(path.stat().st_size, 1)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        total = max(info.st_size, 1)
         done = 0
         while chunk := fh.read(CHUNK):
             digest.update(chunk)

@@ -3,8 +3,9 @@
 Operators and administrators name files (policy, pointers, statistics, site texts, question
 sets); a path may be a FIFO, a device or a folder by mistake. Opening a FIFO for reading
 waits for a writer, forever, so the file is opened with ``O_NONBLOCK`` and refused by
-``fstat`` unless it is a regular file; the read stops one byte past ``limit`` so a huge file
-costs nothing. Callers turn :class:`FileReadError` into their own one-line error.
+``fstat`` unless it is a regular file; a file larger than ``limit`` is refused by its size
+before a byte is read, and the read stops one byte past ``limit`` (a file that grows
+meanwhile). Callers turn :class:`FileReadError` into their own one-line error.
 """
 
 from __future__ import annotations
@@ -38,8 +39,11 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     except OSError as exc:
         raise FileReadError("open", f"cannot open {path} ({exc.strerror or exc})") from exc
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise FileReadError("not-regular", f"{path} is not a regular file")
+        if info.st_size > limit:  # refused before a byte is read (a 500 MB "document")
+            raise FileReadError("too-large", f"{path} is larger than {_size(limit)}")
         chunks: list[bytes] = []
         size = 0
         while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):

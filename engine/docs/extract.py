@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import codecs
 import io
-import os
 import re
-import stat
 import unicodedata
 import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+
+from disk.regular_file import FileReadError, read_regular_file
 
 from engine.docs.model import DocumentKind, DocumentSkippedError, Extracted, Page
 
@@ -80,32 +80,17 @@ def extract(path: Path, *, max_bytes: int) -> Extracted:
 
 # -- reading -----------------------------------------------------------------
 def _read(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes by the one rule for named files (:mod:`disk.regular_file`)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise DocumentSkippedError("unreadable", detail=exc.strerror or str(exc)) from exc
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise DocumentSkippedError("unreadable", detail="not a regular file")
-        if info.st_size == 0:
-            raise DocumentSkippedError("empty")
-        if info.st_size > max_bytes:
-            raise DocumentSkippedError("too_large", limit_mb=max(1, max_bytes >> 20))
-        chunks: list[bytes] = []
-        size = 0
-        while size <= max_bytes and (chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size))):
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as exc:
-        raise DocumentSkippedError("unreadable", detail=exc.strerror or str(exc)) from exc
-    finally:
-        os.close(fd)
-    if size > max_bytes:  # it grew after fstat
-        raise DocumentSkippedError("too_large", limit_mb=max(1, max_bytes >> 20))
-    if size == 0:
+        data = read_regular_file(path, max_bytes)
+    except FileReadError as exc:
+        if exc.kind == "too-large":
+            raise DocumentSkippedError("too_large", limit_mb=max(1, max_bytes >> 20)) from exc
+        detail = "not a regular file" if exc.kind == "not-regular" else str(exc)
+        raise DocumentSkippedError("unreadable", detail=detail) from exc
+    if not data:
         raise DocumentSkippedError("empty")
-    return b"".join(chunks)
+    return data
 
 
 _KANGXI = re.compile("[\u2f00-\u2fdf]")

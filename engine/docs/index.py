@@ -30,7 +30,6 @@ A file SQLite calls damaged is moved aside with one warning and the index starts
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from disk.damaged import move_damaged_aside
+from disk.hashing import sha256_file
 
 from engine.docs import chunk, rank, terms
 from engine.docs.extract import KIND_NAMES, extract, kind_of
@@ -323,7 +323,7 @@ class DocIndex:
         digest = ""
         if regular and 0 < size <= max_bytes:
             try:
-                digest = _sha256(item.path)
+                digest = sha256_file(item.path)
             except OSError:
                 digest = ""
             if row is not None and digest and digest == row.sha256 and not _retry(
@@ -474,19 +474,6 @@ def _params(text: str) -> dict[str, str | int]:
     if not isinstance(obj, dict):
         return {}
     return {str(k): v if isinstance(v, int) else str(v) for k, v in obj.items()}
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path} is not a regular file")
-        while chunk_ := os.read(fd, 1 << 20):
-            digest.update(chunk_)
-    finally:
-        os.close(fd)
-    return digest.hexdigest()
 
 
 def _regular(path: Path) -> bool:
