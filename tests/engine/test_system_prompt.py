@@ -22,6 +22,7 @@ from engine.local.llama_adapter import Sampling
 from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import Settings, defaults, load_settings
+from tests.engine.recording import record_requests
 from tests.engine.remote_servers import FaultServer
 
 INSTRUCTIONS = "Answer briefly, in numbered steps."
@@ -69,26 +70,12 @@ def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Any]:
         engine.close()
 
 
-def _recording(engine: Engine) -> list[list[dict[str, str]]]:
-    """Record the messages of every request the real local model is given."""
-    seen: list[list[dict[str, str]]] = []
-    model = engine.local_model
-    real_stream = model.stream
-
-    def stream(request: Any, cancel: Any = None) -> Any:
-        seen.append([dict(m) for m in request.messages])
-        return real_stream(request, cancel)
-
-    model.stream = stream  # type: ignore[method-assign]
-    return seen
-
-
 def test_instructions_go_first_and_are_counted_in_the_prompt(engine_for: Any) -> None:
     plain = engine_for(defaults())
     instructed = engine_for(
         defaults().with_values({"assistant.system_prompt": INSTRUCTIONS}, source="policy:p")
     )
-    seen = _recording(instructed)
+    seen = record_requests(instructed)
     messages = [dict(m) for m in QUESTION]
     without = _final(_answer(plain, messages))
     with_it = _final(_answer(instructed, messages))
@@ -112,14 +99,14 @@ def test_a_locked_policy_value_wins_over_the_operators(
     settings = load_settings(paths, policy_files=[policy])
     assert settings.is_locked("assistant.system_prompt")
     engine = engine_for(settings)
-    seen = _recording(engine)
+    seen = record_requests(engine)
     _answer(engine, [dict(m) for m in QUESTION])
     assert seen[0][0] == {"role": "system", "content": INSTRUCTIONS}
 
 
 def test_no_instructions_add_nothing(engine_for: Any) -> None:
     engine = engine_for(defaults())
-    seen = _recording(engine)
+    seen = record_requests(engine)
     _answer(engine, [dict(m) for m in QUESTION])
     assert seen == [QUESTION]
 

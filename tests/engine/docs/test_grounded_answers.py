@@ -24,6 +24,7 @@ from engine.paths import Paths
 from engine.service import Engine
 from engine.settings import Settings, defaults
 from engine.tools.tiny_moe import TinyMoESpec, build_tiny_moe
+from tests.engine.recording import record_requests
 
 TORQUE = (
     "# Line 3 flange bolts\n\nTighten the M8 flange bolts on line 3 to 25 N·m with the "
@@ -68,20 +69,6 @@ def engine_for(paths: Paths, roomy_moe: Path) -> Iterator[Any]:
         engine.close()
 
 
-def _recording(engine: Engine) -> list[list[dict[str, str]]]:
-    """The messages of every request the real local model is given."""
-    seen: list[list[dict[str, str]]] = []
-    model = engine.local_model
-    real_stream = model.stream
-
-    def stream(request: Any, cancel: Any = None) -> Any:
-        seen.append([dict(m) for m in request.messages])
-        return real_stream(request, cancel)
-
-    model.stream = stream  # type: ignore[method-assign]
-    return seen
-
-
 def _answer(engine: Engine, question: str, **kwargs: Any) -> FinalEvent:
     events: list[Event] = []
     errors: list[BaseException] = []
@@ -112,7 +99,7 @@ def test_the_passage_reaches_the_model_and_the_answer_names_its_source(
     indexed: Path, engine_for: Any
 ) -> None:
     engine = engine_for(defaults())
-    seen = _recording(engine)
+    seen = record_requests(engine)
     final = _answer(engine, "What torque for the M8 flange bolts on line 3?")
     assert final.route == "local" and final.sources
     first = final.sources[0]
@@ -134,7 +121,7 @@ def test_a_japanese_question_finds_the_japanese_standard(indexed: Path, engine_f
 
 def test_off_leaves_the_prompt_alone(indexed: Path, engine_for: Any) -> None:
     engine = engine_for(_settings(**{"docs.answers": "off"}))
-    seen = _recording(engine)
+    seen = record_requests(engine)
     final = _answer(engine, "What torque for the M8 flange bolts on line 3?")
     assert final.sources is None
     assert seen[-1][-1]["content"] == "What torque for the M8 flange bolts on line 3?"
@@ -153,7 +140,7 @@ def test_require_with_nothing_found_says_so_without_asking_the_model(
     indexed: Path, engine_for: Any
 ) -> None:
     engine = engine_for(_settings(**{"docs.answers": "require"}))
-    seen = _recording(engine)
+    seen = record_requests(engine)
     final = _answer(engine, "Who won the football world cup in 1998?")
     assert final.route == "refuse" and final.stop_reason == "error"
     assert final.reason_parts == [{"code": "docs.not_found", "params": {}}]
