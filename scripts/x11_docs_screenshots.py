@@ -174,7 +174,18 @@ def _child(home: Path, model: Path, max_tokens: int) -> int:
     return app.exec()
 
 
-def _one(out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, full: bool) -> None:
+def _docset_question(lang: str) -> str:
+    """The first question of the test document set in ``lang`` (ja-01, en-01: PDF page 2)."""
+    sys.path.insert(0, str(REPO))
+    from bench.docs_set import load_questions
+
+    return next(q.text for q in load_questions() if q.id == f"{lang}-01")
+
+
+def _one(
+    out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, full: bool,
+    docset: bool = False,
+) -> None:
     from engine.paths import Paths
     from engine.settings import save_user_setting
 
@@ -183,7 +194,8 @@ def _one(out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, full
         paths = Paths.under(home)
         env = dict(os.environ, DISPLAY=DISPLAY, QT_QPA_PLATFORM="offscreen")
         subprocess.run(
-            [sys.executable, __file__, "--write-docs", str(home / "site-docs")],
+            [sys.executable, __file__, "--write-docs", str(home / "site-docs"),
+             *(["--docset"] if docset else [])],
             env=env, check=True,
         )
         save_user_setting(paths, "docs.personal_folders", [str(home / "site-docs")])
@@ -204,11 +216,11 @@ def _one(out: Path, lang: str, scale: int, *, model: Path, max_tokens: int, full
             _run("xdotool", "search", "--sync", "--onlyvisible", "--name", "genba")
             _expect(app.stdout, "ready")
             time.sleep(1.5)
-            _type(QUESTIONS[lang])
+            _type(_docset_question(lang) if docset else QUESTIONS[lang])
             _key("Return")
             x, y = (int(v) for v in _expect(app.stdout, "link"))
             time.sleep(1.0)
-            _shot(out, f"docs-answer-{lang}")
+            _shot(out, f"docset-answer-{lang}" if docset else f"docs-answer-{lang}")
             if not full:
                 return
             _click(x, y)  # the first source: the viewer at its page
@@ -239,12 +251,23 @@ def main() -> int:
     parser.add_argument("--max-tokens", type=int, default=60)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--write-docs", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--docset", action="store_true",
+        help="index the bench's test document set (bench/docs_set) and ask two of its questions "
+        "(ja-01, en-01); writes docset-answer-ja.png and docset-answer-en.png",
+    )
     args = parser.parse_args()
     if args.write_docs is not None:
         from PySide6.QtWidgets import QApplication
 
         _app = QApplication(sys.argv[:1])
-        _write_documents(args.write_docs)
+        if args.docset:
+            sys.path.insert(0, str(REPO))
+            from bench.docs_set import make_docset
+
+            make_docset(args.write_docs)
+        else:
+            _write_documents(args.write_docs)
         return 0
     if args.model is None:
         from engine.paths import Paths
@@ -264,6 +287,11 @@ def main() -> int:
     wm = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=DISPLAY))
     time.sleep(1.0)
     try:
+        if args.docset:
+            for lang, scale in (("ja", 150), ("en", 150)):
+                _one(args.out, lang, scale, model=args.model, max_tokens=args.max_tokens,
+                     full=False, docset=True)
+            return 0
         _one(args.out, "en", 150, model=args.model, max_tokens=args.max_tokens, full=True)
         _one(args.out, "ja", 200, model=args.model, max_tokens=args.max_tokens, full=False)
     finally:
