@@ -75,3 +75,34 @@ def test_an_avx2_backend_is_refused_on_an_sse42_only_cpu(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "could not load its CPU backend libggml-cpu-haswell" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+DOCUMENTS = """
+import sys
+from pathlib import Path
+from engine.docs.extract import extract
+from engine.docs.index import DocIndex
+from engine.docs.model import DocSource
+from engine.docs.render import render_page
+folder, db = Path(sys.argv[1]), Path(sys.argv[2])
+kinds = sorted({extract(f, max_bytes=1 << 26).kind for f in folder.iterdir()})
+page = render_page(folder / "line3_tightening_ja.pdf", 2)
+index = DocIndex(db)
+index.update([DocSource("policy", folder, "set")], max_bytes=1 << 26)
+best = index.search("ライン3のM8フランジボルトの締付トルクは？")[0]
+print("docs", ",".join(kinds), page.width > 0, Path(best.path).name, best.page)
+"""
+
+
+def test_documents_are_read_rendered_and_indexed_on_an_sse42_only_cpu(tmp_path: Path) -> None:
+    # pypdfium2 and SQLite are binary wheels/libraries built elsewhere: an instruction the
+    # oldest shop-floor CPUs lack would crash extraction (in its child) and the viewer.
+    from bench.docs_set import make_docset
+
+    folder = tmp_path / "set"
+    make_docset(folder)
+    done = run_emulated("Nehalem", tmp_path, "-c", DOCUMENTS, str(folder), str(tmp_path / "i.db"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [
+        "docs", "docx,html,markdown,pdf,text", "True", "line3_tightening_ja.pdf", "2"
+    ]
