@@ -98,7 +98,13 @@ class WindowActions(QObject):
         self.view_menu.addMenu(self.language_menu)
         for menu in (self.file_menu, self.chat_menu, self.view_menu, self.help_menu):
             bar.addMenu(menu)
+        for menu in (*self.menus(), self.language_menu):
+            menu.aboutToShow.connect(lambda menu=menu: _widen_for_fallback_glyphs(menu))
         self.retranslate()
+
+    def menus(self) -> tuple[QMenu, ...]:
+        """The menu bar's menus, in order."""
+        return (self.file_menu, self.chat_menu, self.view_menu, self.help_menu)
 
     def retranslate(self) -> None:
         """Re-read every menu and action text."""
@@ -161,3 +167,16 @@ class WindowActions(QObject):
             if keys:
                 rows.append((keys, action.text().replace("&", "")))
         return rows
+
+
+def _widen_for_fallback_glyphs(menu: QMenu) -> None:
+    """Give ``menu`` room for its widest item as drawn, before it shows.
+
+    Qt sizes a menu from the style's font metrics, but Japanese text is drawn with a
+    fallback font whose glyphs are wider, so the widest item with a shortcut was cut in
+    the middle ("キーボードショ…カット"). Two full-width characters of slack cover the
+    difference; recomputed on every show, so a new text size or language is covered too.
+    """
+    menu.setMinimumWidth(0)
+    slack = 2 * menu.fontMetrics().horizontalAdvance("\u30fc")
+    menu.setMinimumWidth(menu.sizeHint().width() + slack)
