@@ -33,6 +33,7 @@ import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from disk.regular_file import FileReadError, read_regular_file
 
@@ -98,13 +99,31 @@ _KANGXI = re.compile("[\u2f00-\u2fdf]")
 so the text would not match what people type; NFKC turns them back into the ideographs."""
 
 
+def clean_page_text(text: str) -> str:
+    """The one clean-up of a page's extracted text: line ends, NULs, Kangxi look-alikes.
+
+    The source viewer shows a PDF page's text through it too, so the indexed passage is
+    found (and highlighted) in what the viewer shows.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def pdf_page_text(page: Any) -> str:
+    """The raw text of one open pypdfium2 page, read as the index reads it."""
+    textpage = page.get_textpage()
+    try:
+        return str(textpage.get_text_bounded())
+    finally:
+        textpage.close()
+
+
 def _finish(doc: Extracted, kind: DocumentKind) -> Extracted:
     """Drop empty pages, cap the text at :data:`MAX_CHARS`; ``no_text`` when nothing is left."""
     pages: list[Page] = []
     budget = MAX_CHARS
     for page in doc.pages:
-        text = page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-        text = _KANGXI.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+        text = clean_page_text(page.text)
         if not text.strip():
             continue
         text = text[:budget]
@@ -139,11 +158,7 @@ def _pdf(path: Path, data: bytes) -> Extracted:
         for index in range(min(len(pdf), MAX_PAGES)):
             page = pdf[index]
             try:
-                textpage = page.get_textpage()
-                try:
-                    text = str(textpage.get_text_bounded())
-                finally:
-                    textpage.close()
+                text = pdf_page_text(page)
             finally:
                 page.close()
             pages.append(Page(index + 1, text))

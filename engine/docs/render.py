@@ -10,11 +10,16 @@ memory.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
+
+from engine.docs.extract import clean_page_text, pdf_page_text
 
 PDFIUM_LOCK = threading.Lock()
 """Held around every in-process PDFium call (the library is not thread-safe)."""
@@ -46,13 +51,12 @@ class RenderedPage:
     """How many pages the document has."""
 
 
-def render_page(path: Path | str, page: int, *, width: int = 1000) -> RenderedPage:
-    """Render 1-based ``page`` of the PDF at ``path`` about ``width`` pixels wide.
+@contextlib.contextmanager
+def _open_page(path: Path, page: int, what: str) -> Iterator[tuple[Any, int]]:
+    """1-based ``page`` of the PDF at ``path`` and the page count, under :data:`PDFIUM_LOCK`.
 
-    Raises ``FileNotFoundError`` when the file is gone and :class:`RenderError`
-    when it is not a readable PDF (damaged, password-protected) or has no such page.
+    ``what`` names the work in the error when PDFium fails on the page ("be drawn").
     """
-    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(str(path))
     with PDFIUM_LOCK:
@@ -66,26 +70,36 @@ def render_page(path: Path | str, page: int, *, width: int = 1000) -> RenderedPa
                 raise RenderError(f"{path.name} has no page {page} (it has {count})")
             pdf_page = document[page - 1]
             try:
-                points_w, points_h = pdf_page.get_size()
-                scale = _scale(points_w, points_h, width)
-                bitmap = pdf_page.render(
-                    scale=scale, fill_color=(255, 255, 255, 255), prefer_bgrx=True
-                )
-                try:
-                    if bitmap.n_channels != 4 or bitmap.mode != "BGRX":
-                        raise RenderError(f"unexpected pixel format {bitmap.mode}")
-                    data = bytes(bitmap.buffer)
-                    return RenderedPage(
-                        bitmap.width, bitmap.height, bitmap.stride, "BGRX", data, page, count
-                    )
-                finally:
-                    bitmap.close()
+                yield pdf_page, count
             finally:
                 pdf_page.close()
         except pdfium.PdfiumError as exc:
-            raise RenderError(f"page {page} of {path.name} cannot be drawn ({exc})") from exc
+            raise RenderError(f"page {page} of {path.name} cannot {what} ({exc})") from exc
         finally:
             document.close()
+
+
+def render_page(path: Path | str, page: int, *, width: int = 1000) -> RenderedPage:
+    """Render 1-based ``page`` of the PDF at ``path`` about ``width`` pixels wide.
+
+    Raises ``FileNotFoundError`` when the file is gone and :class:`RenderError`
+    when it is not a readable PDF (damaged, password-protected) or has no such page.
+    """
+    with _open_page(Path(path), page, "be drawn") as (pdf_page, count):
+        points_w, points_h = pdf_page.get_size()
+        bitmap = pdf_page.render(
+            scale=_scale(points_w, points_h, width), fill_color=(255, 255, 255, 255),
+            prefer_bgrx=True,
+        )
+        try:
+            if bitmap.n_channels != 4 or bitmap.mode != "BGRX":
+                raise RenderError(f"unexpected pixel format {bitmap.mode}")
+            return RenderedPage(
+                bitmap.width, bitmap.height, bitmap.stride, "BGRX", bytes(bitmap.buffer), page,
+                count,
+            )
+        finally:
+            bitmap.close()
 
 
 def _scale(points_w: float, points_h: float, width: int) -> float:
@@ -98,29 +112,10 @@ def _scale(points_w: float, points_h: float, width: int) -> float:
 
 
 def page_text(path: Path | str, page: int) -> str:
-    """The text of 1-based ``page`` of the PDF at ``path`` (for the viewer's passage view).
+    """The text of 1-based ``page`` of the PDF at ``path``, as the index extracted it.
 
-    Raises like :func:`render_page`.
+    Read and cleaned by the extractor's own functions, so the viewer finds the indexed
+    passage in it. Raises like :func:`render_page`.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(str(path))
-    with PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(path)
-        except pdfium.PdfiumError as exc:
-            raise RenderError(f"{path.name} cannot be opened as a PDF ({exc})") from exc
-        try:
-            if not 1 <= page <= len(document):
-                raise RenderError(f"{path.name} has no page {page}")
-            pdf_page = document[page - 1]
-            textpage = pdf_page.get_textpage()
-            try:
-                return str(textpage.get_text_range())
-            finally:
-                textpage.close()
-                pdf_page.close()
-        except pdfium.PdfiumError as exc:
-            raise RenderError(f"page {page} of {path.name} has no readable text ({exc})") from exc
-        finally:
-            document.close()
+    with _open_page(Path(path), page, "be read as text") as (pdf_page, _count):
+        return clean_page_text(pdf_page_text(pdf_page))

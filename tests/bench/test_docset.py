@@ -47,6 +47,19 @@ def test_every_file_opens_in_the_extractor_with_its_pages(docset: list[Path]) ->
     assert all(count >= 1 for count in pages.values()), pages
 
 
+def test_the_viewer_shows_a_pdf_page_s_text_as_the_index_has_it(docset: list[Path]) -> None:
+    # The Japanese PDFs' fonts map 金, 行 … to Kangxi look-alikes; the viewer must show the
+    # page cleaned like the index, or it cannot find (and highlight) the indexed passage.
+    from engine.docs.render import page_text
+
+    pdfs = [p for p in docset if p.suffix == ".pdf"]
+    assert any(p.name.endswith("_ja.pdf") for p in pdfs)
+    for path in pdfs:
+        for page in extract(path, max_bytes=MAX_BYTES).pages:
+            assert page.number is not None
+            assert page_text(path, page.number) == page.text, (path.name, page.number)
+
+
 def test_questions_cover_both_languages_and_name_real_documents(docset: list[Path]) -> None:
     questions = load_questions()
     assert len(questions) >= 40
