@@ -418,16 +418,14 @@ class Engine:
         check_messages(messages)
         # The administrator's instructions go in front here, the one place every answer
         # (local, remote, fallback, retry) and its sizing start from.
-        messages = with_system_prompt(
-            messages, self.effective_settings().get_str("assistant.system_prompt")
-        )
         settings = self.effective_settings()
+        messages = with_system_prompt(messages, settings.get_str("assistant.system_prompt"))
         mode = docs_mode(settings.get_str("docs.answers"), docs)
         passages: list[Passage] = []
         if mode != "off" and not continue_last:  # a continued answer keeps its sources
-            passages, indexed = self._passages(messages, max_tokens)
+            passages = self._passages(messages, max_tokens)
             if mode == "require" and not passages:
-                code = "docs.not_found" if indexed else "docs.none_indexed"
+                code = "docs.not_found" if self.documents.indexed() else "docs.none_indexed"
                 parts = (part(code),)
                 run = AnswerRun(self, messages, experts=experts, trace=False, cancel=cancel,
                                 sampling=sampling or Sampling(), continue_last=False,
@@ -446,10 +444,10 @@ class Engine:
                 if isinstance(event, FinalEvent) else event
             )
 
-    def _passages(self, messages: Messages, max_tokens: int) -> tuple[list[Passage], bool]:
+    def _passages(self, messages: Messages, max_tokens: int) -> list[Passage]:
         """The site documents' passages for the last message, within the free context."""
         if not self.documents.indexed():
-            return [], False  # no index yet: not even a token count
+            return []  # no index yet: not even a token count
         settings = self.effective_settings()
         policy, _ = policy_for(settings, self.model_info)
         needs = ModelNeeds.from_info(self.model_info)
@@ -458,11 +456,10 @@ class Engine:
         except GenbaError:
             prompt = sum(_rough_tokens(str(m.get("content", ""))) for m in messages)
         budget = free_context(local_max_context(policy, needs), prompt, max_tokens)
-        found = self.documents.retrieve(
+        return self.documents.retrieve(
             str(messages[-1].get("content", "")), limit=settings.get_int("docs.passages"),
             budget_tokens=budget, count=self._count_text,
         )
-        return found.passages, found.indexed
 
     def _count_text(self, text: str) -> int:
         """A text's tokens in the model's vocabulary (a rough count if it cannot be read)."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -69,14 +68,6 @@ def docs_mode(setting: str, wanted: bool | None) -> DocsMode:
     return mode if wanted else "off"
 
 
-@dataclass(frozen=True)
-class Retrieval:
-    """The passages for one question, and whether any document was indexed at all."""
-
-    passages: list[Passage]
-    indexed: bool
-
-
 class DocRetriever:
     """Searches the document index for a question and fits the passages into a budget."""
 
@@ -89,17 +80,15 @@ class DocRetriever:
 
     def retrieve(
         self, question: str, *, limit: int, budget_tokens: int, count: Callable[[str], int]
-    ) -> Retrieval:
+    ) -> list[Passage]:
         """The relevant passages for ``question`` (best first) that fit ``budget_tokens``."""
         from engine.docs.index import DocIndex  # sqlite only when documents are used
 
         if not self.indexed():
-            return Retrieval([], indexed=False)
+            return []
         try:
             found = DocIndex(self.index_db).search(question, limit=limit)
         except Exception:  # never break an answer over the index: answer without it
             log.exception("searching the document index failed")
-            return Retrieval([], indexed=True)
-        return Retrieval(
-            fit_passages(relevant(question, found), budget_tokens, count), indexed=True
-        )
+            return []
+        return fit_passages(relevant(question, found), budget_tokens, count)
