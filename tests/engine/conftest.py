@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.paths import Paths
+from engine.service import Engine
+from engine.settings import Settings
 from tests.engine.remote_servers import LlamaServer
 
 
@@ -36,3 +38,19 @@ def cli_paths(paths: Paths, monkeypatch: pytest.MonkeyPatch) -> Paths:
     monkeypatch.setattr(Paths, "default", classmethod(lambda cls, environ=None: paths))
     paths.policy_dir.mkdir(parents=True, exist_ok=True)
     return paths
+
+
+@pytest.fixture
+def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Callable[..., Engine]]:
+    """Engines under these settings on the tiny MoE (or ``model``), closed after the test."""
+    made: list[Engine] = []
+
+    def make(settings: Settings, model: Path | None = None) -> Engine:
+        engine = Engine(paths=paths, settings=settings, model_path=model or tiny_moe_path,
+                        n_threads=1)
+        made.append(engine)
+        return engine
+
+    yield make
+    for engine in made:
+        engine.close()

@@ -7,8 +7,6 @@ a loopback fault server (a server error sends the answer back to this PC: *degra
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,20 +30,6 @@ def settings_with(**values: Any) -> Settings:
     return defaults().with_values(
         {k.replace("__", "."): v for k, v in values.items()}, source="policy:test"
     )
-
-
-@pytest.fixture
-def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Any]:
-    made: list[Engine] = []
-
-    def make(settings: Settings) -> Engine:
-        engine = Engine(paths=paths, settings=settings, model_path=tiny_moe_path, n_threads=1)
-        made.append(engine)
-        return engine
-
-    yield make
-    for engine in made:
-        engine.close()
 
 
 def answer(engine: Engine, **kw: Any) -> FinalEvent:

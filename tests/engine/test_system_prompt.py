@@ -10,18 +10,15 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from engine.answer.prompt_fit import trim_to_fit, with_system_prompt
 from engine.events import Event, FinalEvent
 from engine.local.llama_adapter import Sampling
 from engine.paths import Paths
 from engine.service import Engine
-from engine.settings import Settings, defaults, load_settings
+from engine.settings import defaults, load_settings
 from tests.engine.recording import record_requests
 from tests.engine.remote_servers import FaultServer
 
@@ -54,20 +51,6 @@ def _final(events: list[Event]) -> FinalEvent:
     final = events[-1]
     assert isinstance(final, FinalEvent)
     return final
-
-
-@pytest.fixture
-def engine_for(paths: Paths, tiny_moe_path: Path) -> Iterator[Any]:
-    made: list[Engine] = []
-
-    def make(settings: Settings) -> Engine:
-        engine = Engine(paths=paths, settings=settings, model_path=tiny_moe_path, n_threads=1)
-        made.append(engine)
-        return engine
-
-    yield make
-    for engine in made:
-        engine.close()
 
 
 def test_instructions_go_first_and_are_counted_in_the_prompt(engine_for: Any) -> None:

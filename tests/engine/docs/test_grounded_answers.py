@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,17 +55,9 @@ def roomy_moe(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def engine_for(paths: Paths, roomy_moe: Path) -> Iterator[Any]:
-    made: list[Engine] = []
-
-    def make(settings: Settings) -> Engine:
-        engine = Engine(paths=paths, settings=settings, model_path=roomy_moe, n_threads=1)
-        made.append(engine)
-        return engine
-
-    yield make
-    for engine in made:
-        engine.close()
+def engine_for(engine_for: Any, roomy_moe: Path) -> Any:
+    """The shared engine maker (tests/engine/conftest.py) on the 4k-context tiny MoE."""
+    return lambda settings: engine_for(settings, roomy_moe)
 
 
 def _answer(engine: Engine, question: str, **kwargs: Any) -> FinalEvent:
