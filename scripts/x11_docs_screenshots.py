@@ -29,11 +29,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
+
+from x11_drive import XDriver, expect, missing_tool, x_server  # scripts/, beside this file
 
 REPO = Path(__file__).resolve().parent.parent
 DISPLAY = ":57"
 SCREEN = "1280x800x24"
+X = XDriver(DISPLAY)
 QUESTIONS = {
     "en": "What torque for the M8 flange bolts on line 3?",
     "ja": "ライン3のM8フランジボルトの締付トルクは？",
@@ -76,42 +78,6 @@ def _write_documents(folder: Path) -> None:
         encoding="utf-8")
     (folder / "empty.txt").write_bytes(b"")
     (folder / "scan-damaged.pdf").write_bytes(b"%PDF-1.7\n(truncated)")
-
-
-def _run(*cmd: str, check: bool = True) -> str:
-    env = dict(os.environ, DISPLAY=DISPLAY)
-    done = subprocess.run(cmd, env=env, check=check, capture_output=True, text=True, timeout=60)
-    return done.stdout
-
-
-def _key(*keys: str) -> None:
-    _run("xdotool", "key", "--clearmodifiers", *keys)
-    time.sleep(0.5)
-
-
-def _type(text: str) -> None:
-    _run("xdotool", "type", "--delay", "40", text)
-    time.sleep(0.4)
-
-
-def _click(x: int, y: int) -> None:
-    _run("xdotool", "mousemove", str(x), str(y), "click", "1")
-    time.sleep(0.5)
-
-
-def _shot(out: Path, name: str) -> None:
-    path = out / f"{name}.png"
-    _run("import", "-window", "root", str(path))
-    print(f"wrote {path}")
-
-
-def _expect(stream: IO[str], event: str) -> list[str]:
-    """Wait for the app's line starting with ``event``; its words after the event."""
-    for line in stream:
-        words = line.split()
-        if words and words[0] == event:
-            return words[1:]
-    raise SystemExit(f"x11_docs_screenshots: the app ended before '{event}'")
 
 
 def _child(home: Path, model: Path, max_tokens: int) -> int:
@@ -179,7 +145,7 @@ def _docset_question(lang: str) -> str:
     sys.path.insert(0, str(REPO))
     from bench.docs_set import load_questions
 
-    return next(q.text for q in load_questions() if q.id == f"{lang}-01")
+    return str(next(q.text for q in load_questions() if q.id == f"{lang}-01"))
 
 
 def _one(
@@ -213,31 +179,31 @@ def _one(
         )
         assert app.stdout is not None
         try:
-            _run("xdotool", "search", "--sync", "--onlyvisible", "--name", "genba")
-            _expect(app.stdout, "ready")
+            X.wait_for_window("genba")
+            expect(app.stdout, "ready", "x11_docs_screenshots")
             time.sleep(1.5)
-            _type(_docset_question(lang) if docset else QUESTIONS[lang])
-            _key("Return")
-            x, y = (int(v) for v in _expect(app.stdout, "link"))
+            X.type(_docset_question(lang) if docset else QUESTIONS[lang])
+            X.key("Return")
+            x, y = (int(v) for v in expect(app.stdout, "link", "x11_docs_screenshots"))
             time.sleep(1.0)
-            _shot(out, f"docset-answer-{lang}" if docset else f"docs-answer-{lang}")
+            X.shot(out, f"docset-answer-{lang}" if docset else f"docs-answer-{lang}")
             if not full:
                 return
-            _click(x, y)  # the first source: the viewer at its page
+            X.click(x, y)  # the first source: the viewer at its page
             time.sleep(3.0)
-            _shot(out, "docs-viewer")
-            _key("Escape")
-            _key("ctrl+l")
-            _key("ctrl+a")
-            _type(SEARCH[lang])
-            _key("ctrl+shift+f")
-            x, y = (int(v) for v in _expect(app.stdout, "skipped"))
+            X.shot(out, "docs-viewer")
+            X.key("Escape")
+            X.key("ctrl+l")
+            X.key("ctrl+a")
+            X.type(SEARCH[lang])
+            X.key("ctrl+shift+f")
+            x, y = (int(v) for v in expect(app.stdout, "skipped", "x11_docs_screenshots"))
             time.sleep(1.0)
-            _shot(out, "docs-search")
-            _click(x, y)  # "2 skipped": which files and why
+            X.shot(out, "docs-search")
+            X.click(x, y)  # "2 skipped": which files and why
             time.sleep(1.5)
-            _shot(out, "docs-status")
-            _key("Escape")
+            X.shot(out, "docs-status")
+            X.key("Escape")
         finally:
             app.terminate()
             app.wait(20)
@@ -276,17 +242,12 @@ def main() -> int:
         args.model = resolve_model_path(Paths.default())
     if args.child is not None:
         return _child(args.child, args.model, args.max_tokens)
-    for tool in ("Xvfb", "openbox", "xdotool", "import"):
-        if shutil.which(tool) is None:
-            print(f"x11_docs_screenshots: {tool} is missing; apt-get install xvfb openbox "
-                  "xdotool imagemagick", file=sys.stderr)
-            return 2
+    problem = missing_tool()
+    if problem is not None:
+        print(f"x11_docs_screenshots: {problem}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", SCREEN, "-nolisten", "tcp"])
-    time.sleep(1.0)
-    wm = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=DISPLAY))
-    time.sleep(1.0)
-    try:
+    with x_server(DISPLAY, SCREEN):
         if args.docset:
             for lang, scale in (("ja", 150), ("en", 150)):
                 _one(args.out, lang, scale, model=args.model, max_tokens=args.max_tokens,
@@ -294,10 +255,6 @@ def main() -> int:
             return 0
         _one(args.out, "en", 150, model=args.model, max_tokens=args.max_tokens, full=True)
         _one(args.out, "ja", 200, model=args.model, max_tokens=args.max_tokens, full=False)
-    finally:
-        wm.terminate()
-        xvfb.terminate()
-        xvfb.wait(10)
     return 0
 
 

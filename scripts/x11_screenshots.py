@@ -26,13 +26,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO
 
 from PySide6.QtCore import QTimer
+from x11_drive import XDriver, expect, missing_tool, x_server  # scripts/, beside this file
 
 REPO = Path(__file__).resolve().parent.parent
 DISPLAY = ":97"
 SCREEN = "1280x800x24"
+X = XDriver(DISPLAY)
 QUESTIONS = {
     "en": "Write a long checklist for starting the press line in the morning.",
     "ja": "朝のプレスライン始業点検のチェックリストを詳しく書いてください。",
@@ -41,36 +42,6 @@ POLICY = """\
 [experts]
 mode = "balanced"
 """
-
-
-def _run(*cmd: str, check: bool = True) -> str:
-    env = dict(os.environ, DISPLAY=DISPLAY)
-    done = subprocess.run(cmd, env=env, check=check, capture_output=True, text=True, timeout=60)
-    return done.stdout
-
-
-def _key(*keys: str) -> None:
-    _run("xdotool", "key", "--clearmodifiers", *keys)
-    time.sleep(0.4)
-
-
-def _type(text: str) -> None:
-    _run("xdotool", "type", "--delay", "30", text)
-    time.sleep(0.3)
-
-
-def _shot(out: Path, name: str) -> Path:
-    path = out / f"{name}.png"
-    _run("import", "-window", "root", str(path))
-    print(f"wrote {path}")
-    return path
-
-
-def _expect(stream: IO[str], event: str) -> None:
-    for line in stream:
-        if line.strip() == event:
-            return
-    raise SystemExit(f"x11_screenshots: the app ended before '{event}'")
 
 
 def _child(home: Path, model: Path, max_tokens: int) -> int:
@@ -129,24 +100,24 @@ def _one(
         )
         assert app.stdout is not None
         try:
-            _run("xdotool", "search", "--sync", "--onlyvisible", "--name", "genba")
-            _expect(app.stdout, "ready")
+            X.wait_for_window("genba")
+            expect(app.stdout, "ready", "x11_screenshots")
             time.sleep(wait_s)  # let the page switch and layout settle
             tag = f"{lang}-{scale}"
-            _shot(out, f"welcome-{tag}")
-            _type(QUESTIONS[lang])
-            _key("Return")
-            _expect(app.stdout, "answered")
+            X.shot(out, f"welcome-{tag}")
+            X.type(QUESTIONS[lang])
+            X.key("Return")
+            expect(app.stdout, "answered", "x11_screenshots")
             time.sleep(wait_s)
-            _shot(out, f"cut-short-{tag}")
-            _key("ctrl+shift+Return")  # Continue
-            _expect(app.stdout, "answered")
+            X.shot(out, f"cut-short-{tag}")
+            X.key("ctrl+shift+Return")  # Continue
+            expect(app.stdout, "answered", "x11_screenshots")
             time.sleep(wait_s)
-            _shot(out, f"continued-{tag}")
-            _key("ctrl+comma")
+            X.shot(out, f"continued-{tag}")
+            X.key("ctrl+comma")
             time.sleep(1.5)
-            _shot(out, f"locked-{tag}")
-            _key("Escape")
+            X.shot(out, f"locked-{tag}")
+            X.key("Escape")
         finally:
             app.terminate()
             app.wait(20)
@@ -169,17 +140,12 @@ def main() -> int:
         args.model = resolve_model_path(Paths.default())
     if args.child is not None:
         return _child(args.child, args.model, args.max_tokens)
-    for tool in ("Xvfb", "openbox", "xdotool", "import"):
-        if shutil.which(tool) is None:
-            print(f"x11_screenshots: {tool} is missing; apt-get install xvfb openbox xdotool "
-                  "imagemagick", file=sys.stderr)
-            return 2
+    problem = missing_tool()
+    if problem is not None:
+        print(f"x11_screenshots: {problem}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", SCREEN, "-nolisten", "tcp"])
-    time.sleep(1.0)
-    wm = subprocess.Popen(["openbox"], env=dict(os.environ, DISPLAY=DISPLAY))
-    time.sleep(1.0)
-    try:
+    with x_server(DISPLAY, SCREEN):
         for scale in (100, 200):
             for lang in ("en", "ja"):
                 if args.only and args.only != f"{lang}-{scale}":
@@ -188,9 +154,6 @@ def main() -> int:
                     args.out, lang, scale,
                     model=args.model, max_tokens=args.max_tokens, wait_s=args.wait,
                 )
-    finally:
-        wm.terminate()
-        xvfb.terminate()
     return 0
 
 
